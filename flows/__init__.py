@@ -1,0 +1,9 @@
+"""Newsprint: plain-text Chinese newspaper issues into a DuckDB warehouse."""
+
+import os
+
+# Let the stage modules' loggers reach Prefect's run logs (read when Prefect is imported).
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows")
+# A cold ephemeral Prefect API (first run, database migrations) can take longer than the
+# default on a small machine; waiting is better than failing the run.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

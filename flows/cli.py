@@ -1,0 +1,130 @@
+"""The `newsprint` command line: run the flow, parse an issue, query the warehouse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE)."
+    ),
+]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not a YYYY-MM-DD date: {value}") from error
+
+
+@app.command()
+def run(
+    inbox: Annotated[
+        Path | None, typer.Option(help="Inbox folder (default data/inbox/, env NEWSPRINT_INBOX).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
+    paper: Annotated[str | None, typer.Option(help="Paper name (default: from the file name).")] = None,
+) -> None:
+    """Run the daily-ingest flow once over the inbox."""
+    from flows.pipeline import daily_ingest
+
+    state = daily_ingest(
+        inbox=str(inbox) if inbox else None,
+        warehouse=warehouse,
+        issue_date=_date(issue_date),
+        paper=paper,
+        return_state=True,
+    )
+    result = state.result(raise_on_failure=False)
+    row = result if isinstance(result, dict) else getattr(state, "data", None)
+    if isinstance(row, dict):
+        console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
+    if state.is_failed():
+        err.print(f"[red]run failed:[/red] {state.message}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An issue's text file.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+    issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
+) -> None:
+    """Show what the pipeline makes of one issue, without touching the warehouse."""
+    from flows.ingest import IngestError, read_issue
+    from flows.parse import parse_issue
+
+    try:
+        issue = read_issue(str(file), file.read_bytes(), issue_date=_date(issue_date))
+    except IngestError as error:
+        err.print(f"[red]cannot read {file}:[/red] {error}")
+        raise typer.Exit(2) from error
+    parsed = parse_issue(issue, date.today())
+    if json_output:
+        sys.stdout.write(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+    from flows.preview import print_preview
+
+    print_preview(parsed, console)
+
+
+def _rows_out(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "json":
+        records = [dict(zip(columns, r, strict=True)) for r in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns, show_lines=False)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        console.print(table)
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL to run (read-only).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run the SQL in this file.")] = None,
+    warehouse: WarehouseOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+) -> None:
+    """Run ad-hoc SQL on a read-only connection to the warehouse."""
+    from flows.query import QueryError, run_query
+
+    if (query is None) == (file is None):
+        raise typer.BadParameter("give either a query or --file")
+    text = query if query is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format must be table, csv or json")
+    try:
+        columns, rows = run_query(warehouse or Settings().warehouse, text)
+    except QueryError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    _rows_out(columns, rows, fmt)
+
+
+if __name__ == "__main__":
+    app()

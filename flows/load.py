@@ -1,0 +1,160 @@
+"""Load issues into DuckDB: DDL from `sql/`, one transaction per issue, Arrow in, idempotent.
+
+A DuckDB file has one writing process at a time; `connect` waits a bounded time for the
+lock and then says clearly who holds it, so two runs at once never corrupt or double-load.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from flows.settings import SQL_DIR
+from flows.transform import IssueBundle, findings_frame, issue_frame
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse; the message says what to do."""
+
+
+@cache
+def sql(name: str) -> str:
+    """Return the text of `sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def ddl_files() -> list[Path]:
+    return sorted((SQL_DIR / "ddl").glob("*.sql"))
+
+
+def view_files() -> list[Path]:
+    return sorted((SQL_DIR / "views").glob("*.sql"))
+
+
+def _is_lock_error(error: Exception) -> bool:
+    text = str(error)
+    return "lock" in text.lower() or "Conflicting" in text
+
+
+def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to `timeout_s` for another writer to finish."""
+    if not read_only:
+        Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(warehouse, read_only=read_only)
+        except duckdb.IOException as error:
+            if not _is_lock_error(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"the warehouse {warehouse} is being written by another process "
+                    f"(waited {timeout_s:.0f} s); try again when that run has finished"
+                ) from error
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables and analyst views if they are missing (idempotent)."""
+    for path in [*ddl_files(), *view_files()]:
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for writing, with its schema applied."""
+    con = connect(warehouse, timeout_s=timeout_s)
+    try:
+        apply_ddl(con)
+        yield con
+    finally:
+        con.close()
+
+
+def is_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    row = con.execute(sql("load/issue_is_loaded"), {"sha256": sha256}).fetchone()
+    return bool(row and row[0])
+
+
+def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, str]:
+    """Return body hash → earliest article id, for the hashes already in the warehouse."""
+    if not hashes:
+        return {}
+    rows = con.execute(sql("load/known_bodies"), {"hashes": hashes}).fetchall()
+    return {body_hash: article for body_hash, article in rows}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """Insert a Polars frame through Arrow with one set-based statement."""
+    if frame.height == 0:
+        return
+    con.register("incoming", frame.to_arrow())
+    try:
+        con.execute(sql(f"load/insert_{name}"))
+    finally:
+        con.unregister("incoming")
+
+
+def _article_rows(frame: pl.DataFrame, bundle: IssueBundle, loaded_at: datetime) -> pl.DataFrame:
+    return frame.join(bundle.segmented, on="article_id", how="left").with_columns(
+        pl.lit(loaded_at).alias("loaded_at")
+    )
+
+
+def load_issue(
+    con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
+) -> bool:
+    """Load one issue in one transaction; return False if it was already there.
+
+    Duplicate bodies are re-checked against the warehouse inside the transaction, so an
+    article validated before an earlier issue landed is still caught.
+    """
+    con.execute("begin transaction")
+    try:
+        if is_loaded(con, bundle.issue.sha256):
+            con.execute("rollback")
+            return False
+        known = known_bodies(con, bundle.incoming_body_hashes())
+        if any(h not in bundle.known_bodies for h in known):
+            bundle = bundle.revalidate({**bundle.known_bodies, **known})
+        validated = bundle.validated
+        _insert(con, "issues", issue_frame(bundle, now, run_id))
+        _insert(con, "articles", _article_rows(validated.accepted, bundle, now))
+        _insert(con, "rejected_articles", _article_rows(validated.rejected, bundle, now))
+        _insert(con, "article_reporters", bundle.reporters)
+        _insert(con, "article_terms", bundle.terms)
+        _insert(con, "quality_findings", findings_frame(bundle, now))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    log.info(
+        "loaded %s: %d accepted, %d rejected",
+        bundle.issue.source_file,
+        validated.accepted.height,
+        validated.rejected.height,
+    )
+    return True
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, object]) -> None:
+    """Append the run's row (its own small transaction)."""
+    _insert(con, "run", pl.DataFrame([run]))
+
+
+def record_failed_files(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
+    if rows:
+        _insert(con, "failed_files", pl.DataFrame(rows))

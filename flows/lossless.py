@@ -1,0 +1,51 @@
+"""The lossless invariant: every non-blank input line lands in exactly one place.
+
+Used by the tests and by `parse_issue`, which reports a violation as a finding rather than
+losing text silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from flows.models import Article, Line
+from flows.split import split_lines
+
+_INSIGNIFICANT = re.compile(r"[^\w\u3400-\u9fff]|_")
+
+
+def significant(text: str) -> str:
+    """Keep letters, digits and Chinese characters: what normalising never changes."""
+    return _INSIGNIFICANT.sub("", text).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+
+
+def _field_texts(article: Article, role: str) -> list[str]:
+    """Return the texts a line of this role may be found in."""
+    if role in ("kicker", "headline", "subtitle", "byline"):
+        return [getattr(article, role) or ""]
+    if role == "credit":
+        return ["".join(c.text for c in article.credits)]
+    body = "".join(article.paragraphs)
+    if role == "dateline":
+        # The dateline's line may also hold a bracketed byline: 新华社北京2月3日电（记者…）正文
+        bracketed = (article.byline or "").replace(" / ", "\n").splitlines()[-1:] or [""]
+        return [f"{article.dateline or ''}{body}", f"{article.dateline or ''}{bracketed[0]}{body}"]
+    return [body]
+
+
+def placement_errors(text: str, articles: list[Article], residue: list[Line]) -> list[str]:
+    """Return one message per line that is missing, placed twice, or not in its field."""
+    lines = {line.number: line.text for line in split_lines(text)}
+    placed = Counter(n for a in articles for n, _ in a.lines)
+    placed.update(line.number for line in residue)
+    errors = [f"line {n} is in no article and not in the residue" for n in lines if n not in placed]
+    errors += [f"line {n} is placed {k} times" for n, k in placed.items() if k > 1]
+    errors += [f"line {n} does not exist" for n in placed if n not in lines]
+    for article in articles:
+        for number, role in article.lines:
+            wanted = significant(lines.get(number, ""))
+            fields = _field_texts(article, role)
+            if wanted and not any(wanted in significant(text) for text in fields):
+                errors.append(f"line {number} ({role}) is not in article {article.seq}'s {role}")
+    return errors

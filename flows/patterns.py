@@ -1,0 +1,79 @@
+"""Regular expressions for the conventions of Chinese newspaper text (see shared FORMATS.md).
+
+Kept in one place so the splitter and the normaliser agree on what a byline or dateline is.
+"""
+
+from __future__ import annotations
+
+import re
+
+CJK = r"\u3400-\u9fff\uf900-\ufaff"
+DIGIT = r"0-9０-９"
+CN_NUM = r"〇零一二三四五六七八九十廿卅两"
+
+# Characters that end a sentence (so a line ending with one is not a heading or a cut-off).
+SENTENCE_END = "。！？!?…；;”’」』）)】》"
+# Characters a paragraph cut by a page break will not end with.
+TERMINAL = "。！？!?…”’」』"
+
+# Roles in bylines, longest first so `特约记者` wins over `记者`.
+ROLE_WORDS = {
+    "特约评论员": "commentator",
+    "本报评论员": "commentator",
+    "评论员": "commentator",
+    "特约撰稿人": "author",
+    "特约记者": "reporter",
+    "见习记者": "reporter",
+    "首席记者": "reporter",
+    "记者": "reporter",
+    "通讯员": "correspondent",
+    "实习生": "intern",
+    "摄影记者": "photographer",
+    "摄影": "photographer",
+    "责任编辑": "editor",
+    "编辑": "editor",
+    "撰稿": "author",
+    "作者": "author",
+}
+ROLE_RE = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
+
+_DATE = (
+    rf"(?:(?P<year>[{DIGIT}]{{4}})年)?"
+    rf"(?:(?P<month>[{DIGIT}{CN_NUM}]{{1,3}})月)?"
+    rf"(?:(?P<day>[{DIGIT}{CN_NUM}]{{1,3}})日)?"
+)
+_SOURCE = rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(?:日报|晚报|时报|报|社))"
+_PLACE = rf"(?P<place>[{CJK}]{{0,8}}?)"
+
+# A dateline opening the first paragraph: 本报12月29日讯, 据新华社金边1月30日电, 【新华社重庆十四日电】.
+DATELINE_START = re.compile(
+    rf"^(?P<open>【)?(?P<via>据)?{_SOURCE}{_PLACE}{_DATE}(?P<kind>讯|电)(?P<close>】)?"
+)
+# A byline in brackets right after a dateline: 新华社北京2月3日电（记者 张三 李四）.
+BRACKET_BYLINE = re.compile(rf"^[\s\xa0\u3000]*[（(](?P<byline>[^（）()]*(?:{ROLE_RE})[^（）()]*)[）)]")
+# A whole line that is a dateline or a byline in brackets, standing at the end of an article.
+END_BRACKET = re.compile(r"^[（(](?P<inner>[^（）()]+)[）)]$")
+
+# A byline line: □青岛日报/观海新闻记者 薛华飞, 本报记者 钱一彬, 何鼎鼎 本报评论员, 通讯员 李青健.
+BYLINE_MARK = re.compile(r"^[□◎]")
+BYLINE_ROLE = re.compile(rf"(?:{ROLE_RE})")
+
+# Page furniture: (pattern, credit role).
+CREDIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(责任编辑|本版责编|本版编辑|责编|编辑|校对|美术编辑)[:：\s\xa0]"), "editor"),
+    (re.compile(r"^(版式设计|版式)[:：]"), "layout"),
+    (re.compile(r"^(制图|图表|漫画)[:：]"), "chart"),
+    (re.compile(r"^(数据来源|图片来源|资料来源|来源)[:：]"), "source"),
+    (re.compile(r"^[（(](作者|作者单位|作者系|作者为)"), "author_note"),
+    (re.compile(r"^[（(](下转|上接|转第|接第)[^）)]{0,12}[）)]$"), "jump"),
+    (re.compile(r"^编者按|^【编者按】"), "editor_note"),
+    (re.compile(r"^(相关链接|链接|延伸阅读)[:：]?"), "link"),
+    (re.compile(r"^■"), "bullet"),
+    (re.compile(r"^图为"), "caption"),
+    (re.compile(r"^.{0,30}摄(?:[（(][^）)]*发[）)])?$"), "photo"),
+]
+
+# Page headers and mastheads, never article text: 第1版, 2025年12月30日 星期二.
+PAGE_FURNITURE = re.compile(
+    rf"(第[{DIGIT}{CN_NUM}]{{1,3}}版|星期[一二三四五六日天]|[{DIGIT}]{{4}}年[{DIGIT}]{{1,2}}月[{DIGIT}]{{1,2}}日\s*(星期|周))"
+)

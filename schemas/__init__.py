@@ -1,0 +1,1 @@
+"""Pandera (polars backend) models for every frame the pipeline loads."""

@@ -1,0 +1,1 @@
+insert into article_reporters by name select * from incoming

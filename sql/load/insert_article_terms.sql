@@ -1,0 +1,1 @@
+insert into article_terms by name select * from incoming

@@ -1,0 +1,1 @@
+insert into articles by name select * from incoming

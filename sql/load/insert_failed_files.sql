@@ -1,0 +1,1 @@
+insert into failed_files by name select * from incoming

@@ -1,0 +1,1 @@
+insert into issues by name select * from incoming

@@ -1,0 +1,1 @@
+insert into quality_findings by name select * from incoming

@@ -1,0 +1,1 @@
+insert into rejected_articles by name select * from incoming

@@ -1,0 +1,1 @@
+insert into runs by name select * from incoming

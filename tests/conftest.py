@@ -1,0 +1,54 @@
+"""Shared fixtures: the real sample issue, its parse, a throwaway warehouse."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.ingest import read_issue
+from flows.models import Issue, ParsedIssue
+from flows.parse import parse_issue
+from flows.settings import SAMPLE_ISSUE
+
+TODAY = date(2026, 1, 15)
+
+
+@pytest.fixture(scope="session")
+def sample_bytes() -> bytes:
+    return SAMPLE_ISSUE.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def sample_issue(sample_bytes: bytes) -> Issue:
+    return read_issue(SAMPLE_ISSUE.name, sample_bytes)
+
+
+@pytest.fixture(scope="session")
+def sample_parsed(sample_issue: Issue) -> ParsedIssue:
+    return parse_issue(sample_issue, TODAY)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> str:
+    return str(tmp_path / "warehouse.duckdb")
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, sample_bytes: bytes) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / SAMPLE_ISSUE.name).write_bytes(sample_bytes)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the session's flow tests (started only when asked for)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

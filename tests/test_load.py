@@ -1,0 +1,100 @@
+"""Loading into DuckDB: one transaction per issue, idempotent, nothing lost."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from flows import load
+from flows.ingest import read_issue
+from flows.transform import transform_issue
+from tests.conftest import TODAY
+
+NOW = datetime(2026, 1, 15, 6, 0)
+
+
+@pytest.fixture
+def bundle(sample_issue):
+    return transform_issue(sample_issue, TODAY)
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [
+        "issues",
+        "articles",
+        "rejected_articles",
+        "article_reporters",
+        "article_terms",
+        "quality_findings",
+    ]
+    return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def test_load_sample(warehouse: str, bundle) -> None:
+    with load.open_warehouse(warehouse) as con:
+        assert load.load_issue(con, bundle, "run-1", NOW) is True
+        c = counts(con)
+        assert c["issues"] == 1 and c["articles"] == 6 and c["rejected_articles"] == 1
+        assert c["article_terms"] > 500
+        raw = con.execute("select raw_text from issues").fetchone()[0]
+        assert raw == bundle.issue.text
+        people = con.execute("select name from article_reporters where role = 'correspondent'").fetchall()
+        assert people == [("李青健",)]
+        rejected = con.execute("select headline, failed_checks from rejected_articles").fetchall()
+        assert rejected == [("锚定新目标，笃行实干开新局", ["dateline_present"])]
+        date_row = con.execute("select distinct dateline_date from articles").fetchall()
+        assert [str(d[0]) for d in date_row] == ["2025-12-29"]
+
+
+def test_reload_changes_nothing(warehouse: str, bundle) -> None:
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundle, "run-1", NOW)
+        before = counts(con)
+        assert load.load_issue(con, bundle, "run-2", NOW) is False
+        assert counts(con) == before
+
+
+def test_reprinted_article_is_rejected_as_duplicate(warehouse: str, bundle, sample_bytes: bytes) -> None:
+    later_text = "\n".join(
+        [
+            "曾赞荣任刚会见宋迎东殷敬伟一行",
+            "□青岛日报/观海新闻记者 薛华飞",
+            *bundle.parsed.issue.text.splitlines()[4:9],
+        ]
+    )
+    later = transform_issue(read_issue("qingdao-daily-2026-01-05.txt", later_text.encode()), TODAY)
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundle, "run-1", NOW)
+        assert load.load_issue(con, later, "run-2", NOW)
+        row = con.execute(
+            "select duplicate_of, failed_checks from rejected_articles where issue_sha256 = ?",
+            [later.issue.sha256],
+        ).fetchone()
+        first_id = con.execute("select article_id from articles where seq = 1").fetchone()[0]
+        assert row == (first_id, ["body_not_duplicate"])
+
+
+def test_failure_mid_load_leaves_nothing(warehouse: str, bundle, monkeypatch) -> None:
+    broken = replace(bundle, terms=bundle.terms.rename({"term": "not_a_column"}))
+    with load.open_warehouse(warehouse) as con:
+        with pytest.raises(duckdb.Error):
+            load.load_issue(con, broken, "run-1", NOW)
+        assert counts(con) == dict.fromkeys(counts(con), 0)
+        assert load.load_issue(con, bundle, "run-2", NOW) is True
+
+
+def test_second_writer_waits_then_says_why(warehouse: str, bundle) -> None:
+    import subprocess
+    import sys
+
+    with load.open_warehouse(warehouse):
+        code = (
+            "from flows.load import connect, WarehouseBusy\n"
+            f"try:\n    connect({warehouse!r}, timeout_s=0.5)\n"
+            "except WarehouseBusy as e:\n    print('BUSY', e)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert out.stdout.startswith("BUSY") and "another process" in out.stdout

@@ -1,0 +1,100 @@
+"""Normalising text, joining broken paragraphs, names and dateline dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from flows.models import ParsedIssue
+from flows.normalise import (
+    cn_number,
+    join_broken_paragraphs,
+    normalise_text,
+    parse_contributors,
+    resolve_dateline_date,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("29日下午,省委常委、市委书记曾赞荣", "29日下午，省委常委、市委书记曾赞荣"),
+        ("举报电话:0532-12388;举报网站:<http://a.cn/>。", "举报电话：0532-12388；举报网站：<http://a.cn/>。"),
+        ("增长3.5%,达到1,300亿元", "增长3.5%，达到1,300亿元"),
+        ("\u3000\u3000正文  有\xa0\xa0空格 ", "正文 有 空格"),
+        ("（全角括号）保持不变，，", "（全角括号）保持不变，，"),
+    ],
+)
+def test_normalise_text(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
+
+
+def test_broken_paragraph_is_joined_without_finding_of_loss() -> None:
+    paragraphs, findings = join_broken_paragraphs(["推动消费环境向", "国际化、多元化升级。"], [])
+    assert paragraphs == ["推动消费环境向国际化、多元化升级。"]
+    assert [f.check for f in findings] == ["paragraph_joined"]
+
+
+def test_text_lost_at_a_break_is_joined_and_flagged() -> None:
+    paragraphs, findings = join_broken_paragraphs(["确保廉洁过节。对违规吃喝、违", "众利益问题。"], [])
+    assert paragraphs == ["确保廉洁过节。对违规吃喝、违众利益问题。"]
+    assert [(f.check, f.severity) for f in findings] == [("text_lost_at_break", "warning")]
+
+
+def test_subheads_are_never_joined() -> None:
+    paragraphs, _ = join_broken_paragraphs(
+        ["在科技创新上取得新突破", "科技创新是核心动力。"], ["在科技创新上取得新突破"]
+    )
+    assert len(paragraphs) == 2
+
+
+def test_sample_breaks(sample_parsed: ParsedIssue) -> None:
+    checks = [(f.seq, f.check) for f in sample_parsed.findings]
+    assert checks.count((5, "paragraph_joined")) == 3
+    assert (6, "text_lost_at_break") in checks
+    assert not any(c == "text_lost_at_break" and s != 6 for s, c in checks)
+    strengthened = sample_parsed.articles[5]
+    assert any("对违规吃喝、违众利益问题。" in p for p in strengthened.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("□青岛日报/观海新闻记者 薛华飞", [("薛华飞", "reporter")]),
+        ("本报记者\xa0钱一彬\xa0宋豪新", [("钱一彬", "reporter"), ("宋豪新", "reporter")]),
+        ("□记者姚克勤通讯员李鸿光", [("姚克勤", "reporter"), ("李鸿光", "correspondent")]),
+        ("本报记者\xa0贺\xa0勇采访整理", [("贺勇", "reporter")]),
+        ("何鼎鼎\xa0本报评论员", [("何鼎鼎", "commentator")]),
+        (
+            "本报记者史自强、田豆豆、张枨",
+            [("史自强", "reporter"), ("田豆豆", "reporter"), ("张枨", "reporter")],
+        ),
+        ("实习生 刘晓雪", [("刘晓雪", "intern")]),
+        ("本报评论员", []),
+    ],
+)
+def test_contributors(byline: str, expected: list[tuple[str, str]]) -> None:
+    assert [(c.name, c.role) for c in parse_contributors(byline)] == expected
+
+
+@pytest.mark.parametrize(
+    ("dateline", "issue_date", "expected"),
+    [
+        ("本报12月29日讯", date(2025, 12, 30), date(2025, 12, 29)),
+        ("新华社北京12月31日电", date(2026, 1, 1), date(2025, 12, 31)),
+        ("本报１２月３１日讯", date(2026, 1, 1), date(2025, 12, 31)),
+        ("本报1984年12月30日讯", date(1984, 12, 31), date(1984, 12, 30)),
+        ("【新华社重庆十四日电】", date(1950, 3, 15), date(1950, 3, 14)),
+        ("本报讯", date(2025, 12, 30), None),
+    ],
+)
+def test_dateline_dates(dateline: str, issue_date: date, expected: date | None) -> None:
+    assert resolve_dateline_date(dateline, issue_date) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("12", 12), ("１２", 12), ("十四", 14), ("二十三", 23), ("廿三", 23), ("十", 10)]
+)
+def test_cn_number(text: str, value: int) -> None:
+    assert cn_number(text) == value
