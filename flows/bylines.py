@@ -1,15 +1,24 @@
-"""Parse bylines into people and roles: `□记者姚克勤通讯员李鸿光` → two contributors.
+"""Parse bylines and credits into people and roles: `□记者姚克勤通讯员李鸿光` → two contributors.
 
-A line is a byline only if it reads entirely as [press prefix] role names [role names…]
-or names role; anything else (a headline that happens to contain 记者) is not.
+A line is a byline only if it reads entirely as [press prefix] role names [role names…],
+as names role, or as one bare name padded to width (`向\xa0勇`); anything else (a headline that
+happens to contain 记者) is not. Photo and editor credits name people too.
 """
 
 from __future__ import annotations
 
 import re
 
-from flows.models import Contributor
-from flows.patterns import BYLINE_MARK, CJK, ROLE_RE, ROLE_WORDS
+from flows.models import Contributor, Credit
+from flows.patterns import (
+    BYLINE_MARK,
+    CJK,
+    EDITOR_CREDIT,
+    PADDED_NAME,
+    PHOTO_CREDIT,
+    ROLE_RE,
+    ROLE_WORDS,
+)
 
 _SEPARATORS = re.compile(r"[\s\xa0\u3000、，,；;:：/]+")
 _NAME = re.compile(rf"^[{CJK}·•]{{2,4}}$|^[{CJK}]{{1,6}}[·•][{CJK}·•]{{1,12}}$")
@@ -101,6 +110,37 @@ def _trim_press_prefix(chunk: str) -> str:
     return re.sub(r"(本报|新华社)$", "", chunk.strip())
 
 
+def parse_bare_name(text: str) -> list[Contributor] | None:
+    """Read a byline that is only a name padded to width (`向\xa0勇`): the piece's author."""
+    line = text.strip(" \t\xa0\u3000")
+    if not PADDED_NAME.match(line):
+        return None
+    return [Contributor(_SEPARATORS.sub("", line), "author")]
+
+
+def read_byline(text: str, *, bracketed: bool = False) -> list[Contributor] | None:
+    """Return the contributors of a byline line of any form, or None when it is not one."""
+    people = parse_byline(text, bracketed=bracketed)
+    return people if people is not None else parse_bare_name(text)
+
+
 def is_byline(text: str, *, bracketed: bool = False) -> bool:
     """Tell whether a whole line reads as a byline."""
-    return parse_byline(text, bracketed=bracketed) is not None
+    return read_byline(text, bracketed=bracketed) is not None
+
+
+def credit_people(credit: Credit) -> list[Contributor]:
+    """Return the people a photo or editor credit names (`本报记者 贺 勇摄` → 贺勇, photographer)."""
+    if credit.role == "photo":
+        match, role = PHOTO_CREDIT.match(credit.text), "photographer"
+    elif credit.role == "editor":
+        match, role = EDITOR_CREDIT.match(credit.text), "editor"
+    else:
+        return []
+    if match is None:
+        return []
+    people = match.group("people")
+    named = parse_byline(people, bracketed=True)
+    if named is not None:
+        return [Contributor(person.name, role) for person in named]
+    return [Contributor(name, role) for name, _ in _names(people) or []]

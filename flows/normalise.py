@@ -10,8 +10,9 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 
-from flows.bylines import parse_byline
-from flows.models import Article, Contributor, Finding
+from flows.bylines import credit_people, read_byline
+from flows.lossless import significant
+from flows.models import Article, Contributor, Credit, Finding
 from flows.patterns import CJK, DATELINE_START, TERMINAL
 
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
@@ -20,6 +21,8 @@ _SPACES = re.compile(r"[ \t\xa0\u3000\u2002\u2003\u2009\u200b]+")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 # Characters that stand alone as words, so a lone one at a page break is no sign of loss.
+# Shorter repeated paragraphs (`相关链接`, a one-line quote) are not worth a finding.
+_MIN_REPEATED_CHARS = 12
 _FUNCTION_CHARS = set("的了在和与及向之是为对从把被将等年月日中上下里而并或以于也都就又个着过地得其")
 
 
@@ -134,13 +137,13 @@ def join_broken_paragraphs(
     return joined, findings
 
 
-def parse_contributors(byline: str | None) -> list[Contributor]:
-    """Read every person and role out of a (possibly multi-line) byline."""
-    if not byline:
-        return []
+def parse_contributors(byline: str | None, credits: list[Credit] | None = None) -> list[Contributor]:
+    """Read every person and role out of a (possibly multi-line) byline, then out of the credits."""
     people: list[Contributor] = []
-    for line in byline.splitlines():
-        people.extend(parse_byline(line, bracketed=True) or [])
+    for line in (byline or "").splitlines():
+        people.extend(read_byline(line, bracketed=True) or [])
+    for credit in credits or []:
+        people.extend(credit_people(credit))
     seen: set[tuple[str, str]] = set()
     unique = []
     for person in people:
@@ -148,6 +151,22 @@ def parse_contributors(byline: str | None) -> list[Contributor]:
             seen.add((person.name, person.role))
             unique.append(person)
     return unique
+
+
+def find_repeated_paragraphs(paragraphs: list[str], seq: int | None = None) -> list[Finding]:
+    """Flag a paragraph printed twice in one article (a layout slip); both copies are kept."""
+    seen: set[str] = set()
+    findings = []
+    for paragraph in paragraphs:
+        key = significant(paragraph)
+        if len(key) < _MIN_REPEATED_CHARS:
+            continue
+        if key in seen:
+            findings.append(
+                Finding(check="repeated_paragraph", severity="warning", detail=f"{paragraph[:24]}…", seq=seq)
+            )
+        seen.add(key)
+    return findings
 
 
 def _optional(text: str | None) -> str | None:
@@ -159,6 +178,7 @@ def normalise_article(article: Article, issue_date: date | None) -> Article:
     paragraphs = [normalise_text(p) for p in article.paragraphs]
     subheads = [normalise_text(s) for s in article.subheads]
     paragraphs, findings = join_broken_paragraphs([p for p in paragraphs if p], subheads, article.seq)
+    findings += find_repeated_paragraphs(paragraphs, article.seq)
     dateline = _optional(article.dateline)
     return replace(
         article,
@@ -170,7 +190,7 @@ def normalise_article(article: Article, issue_date: date | None) -> Article:
         dateline_date=resolve_dateline_date(dateline, issue_date),
         paragraphs=paragraphs,
         subheads=subheads,
-        contributors=parse_contributors(article.byline),
+        contributors=parse_contributors(article.byline, article.credits),
         findings=[*article.findings, *findings],
     )
 

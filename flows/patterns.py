@@ -10,11 +10,17 @@ import re
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 DIGIT = r"0-9０-９"
 CN_NUM = r"〇零一二三四五六七八九十廿卅两"
+SPACE = r" \t\xa0\u3000"
+CJK_CHAR = re.compile(rf"[{CJK}]")
 
 # Characters that end a sentence (so a line ending with one is not a heading or a cut-off).
 SENTENCE_END = "。！？!?…；;”’」』）)】》"
 # Characters a paragraph cut by a page break will not end with.
 TERMINAL = "。！？!?…”’」』"
+# A heading never ends with these: a line that does is text.
+UNFINISHED = "。；;：:，,、"
+# Punctuation inside a sentence: an in-body subhead carries none.
+CLAUSE_MARKS = "。，,；;：:！!？?"
 
 # Roles in bylines, longest first so `特约记者` wins over `记者`.
 ROLE_WORDS = {
@@ -46,19 +52,26 @@ _SOURCE = rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(
 _PLACE = rf"(?P<place>[{CJK}]{{0,8}}?)"
 
 # A dateline opening the first paragraph: 本报12月29日讯, 据新华社金边1月30日电, 【新华社重庆十四日电】.
+# An undated one must be set apart from its text (`本报讯 …`, `本报电（记者…）`), so that a
+# sentence such as `本报电子版…` or `合作社电商…` is not read as one.
 DATELINE_START = re.compile(
     rf"^(?P<open>【)?(?P<via>据)?{_SOURCE}{_PLACE}{_DATE}(?P<kind>讯|电)(?P<close>】)?"
+    rf"(?(day)|(?(close)|(?=[{SPACE}（(【]|$)))"
 )
 # A byline in brackets right after a dateline: 新华社北京2月3日电（记者 张三 李四）.
-BRACKET_BYLINE = re.compile(rf"^[\s\xa0\u3000]*[（(](?P<byline>[^（）()]*(?:{ROLE_RE})[^（）()]*)[）)]")
-# A whole line that is a dateline or a byline in brackets, standing at the end of an article.
+BRACKET_BYLINE = re.compile(rf"^[{SPACE}]*[（(](?P<byline>[^（）()]*(?:{ROLE_RE})[^（）()]*)[）)]")
+# A whole line in brackets: a dateline, byline or note standing at the end of an article.
 END_BRACKET = re.compile(r"^[（(](?P<inner>[^（）()]+)[）)]$")
+# A column tag closing a title: …（今日谈）, …（评论员观察）, …（短评）.
+COLUMN_TAG = re.compile(rf"[^（(][（(][{CJK}]{{2,8}}[）)]$")
 
 # A byline line: □青岛日报/观海新闻记者 薛华飞, 本报记者 钱一彬, 何鼎鼎 本报评论员, 通讯员 李青健.
 BYLINE_MARK = re.compile(r"^[□◎]")
 BYLINE_ROLE = re.compile(rf"(?:{ROLE_RE})")
+# A bare name padded to width, standing as a byline above an op-ed: 向\xa0勇, 刘　平.
+PADDED_NAME = re.compile(rf"^[{CJK}](?:[{SPACE}]+[{CJK}]){{1,2}}$")
 
-# Page furniture: (pattern, credit role).
+# Page furniture: (pattern, credit role). The first pattern that matches names the role.
 CREDIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(责任编辑|本版责编|本版编辑|责编|编辑|校对|美术编辑)[:：\s\xa0]"), "editor"),
     (re.compile(r"^(版式设计|版式)[:：]"), "layout"),
@@ -72,8 +85,22 @@ CREDIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^图为"), "caption"),
     (re.compile(r"^.{0,30}摄(?:[（(][^）)]*发[）)])?$"), "photo"),
 ]
+# A jump line sending the reader on (`（下转第二版）`) or bringing them back (`（上接第一版）`).
+JUMP_OUT = re.compile(r"^[（(](下转|转第)")
+JUMP_IN = re.compile(r"^[（(](上接|接第)")
+# A photo credit: the people before `摄`, with an optional `（新华社发）`.
+PHOTO_CREDIT = re.compile(r"^(?P<people>.*?)[\s\xa0\u3000]*摄(?:[（(][^）)]*发[）)])?$")
+# An editor credit: the people after the label.
+EDITOR_CREDIT = re.compile(rf"^(?:责任编辑|本版责编|本版编辑|责编|编辑|美术编辑)[:：{SPACE}]*(?P<people>.+)$")
 
-# Page headers and mastheads, never article text: 第1版, 2025年12月30日 星期二.
+# Page headers and mastheads, never article text: `青岛日报 2025年12月30日 星期二 第1版`,
+# `第01版：要闻`, `烟台日报 2025年12月29日 星期一 A01版`.
 PAGE_FURNITURE = re.compile(
-    rf"(第[{DIGIT}{CN_NUM}]{{1,3}}版|星期[一二三四五六日天]|[{DIGIT}]{{4}}年[{DIGIT}]{{1,2}}月[{DIGIT}]{{1,2}}日\s*(星期|周))"
+    rf"[{DIGIT}]{{4}}年[{DIGIT}]{{1,2}}月[{DIGIT}]{{1,2}}日[{SPACE}]*(?:星期|周)[一二三四五六日天]"
+    rf"|(?:^|[{SPACE}])(?:第[{DIGIT}{CN_NUM}]{{1,3}}|[A-Z]?[{DIGIT}]{{1,3}})版(?:[{SPACE}:：]|$)"
+)
+# A page's section name on a line of its own under the page header.
+SECTION_NAME = re.compile(
+    r"^(?:要闻|综合|经济|财经|国际|国内|时政|政经|社会|民生|城市|本地|区市|县域|评论|观点|理论|文化|"
+    r"文体|体育|科技|教育|健康|法治|副刊|专版|专题|视觉|图片|广告|公告|新闻|特刊|周刊)(?:新闻)?$"
 )

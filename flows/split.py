@@ -1,157 +1,93 @@
 """Split an issue's text into articles from evidence in the text, with no per-paper switch.
 
 Every non-blank input line ends up in exactly one place: an article field or the residue.
-The evidence: a heading block (up to three short, unpunctuated, unindented lines) followed by
-a byline or a dateline starts an article; so does a heading block with a `——` subtitle, or a
-heading after an article closed with a bracketed byline or credits. A lone heading-like line
-inside an article is an in-body subhead.
+`flows.layout` reads what each line looks like and how the issue is laid out; this module makes
+one pass over the lines with a little lookahead. A heading block (up to three title-like lines:
+kicker 引题, title 主题, subtitle 副题) starts an article when a byline or dateline follows it,
+when it has a `——` subtitle, when it follows a closed article or a page header, when it carries
+a column tag (`（今日谈）`), when a blank line sets it apart in a layout that rarely has one, or
+when it is two lines that do not continue a cut paragraph. A lone title-like line inside an
+article is an in-body subhead. Page headers, section names and title-only pages are residue.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from flows.bylines import is_byline, parse_byline
+from flows.layout import Kind, LineInfo, read_lines
 from flows.models import Article, Credit, Line
-from flows.patterns import (
-    BRACKET_BYLINE,
-    CREDIT_PATTERNS,
-    DATELINE_START,
-    END_BRACKET,
-    PAGE_FURNITURE,
-    SENTENCE_END,
-    TERMINAL,
-)
+from flows.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT, TERMINAL
 
 log = logging.getLogger(__name__)
 
-MAX_HEADING_CHARS = 40
-MAX_SUBTITLE_CHARS = 80
 MAX_HEADING_LINES = 3
-_INDENT = ("\u3000", "  ", "\t", "\xa0\xa0")
 # Credits that end an article: after them, a heading starts the next one.
 _CLOSING_CREDITS = {"editor", "layout", "author_note", "source", "chart"}
-
-
-@dataclass(frozen=True)
-class _Features:
-    """What the splitter knows about one line, computed once."""
-
-    text: str
-    indented: bool
-    byline: bool
-    dateline: bool
-    credit: str | None
-    end_bracket: bool
-    furniture: bool
+# Credits that may stand between a heading block and its text.
+_HEADER_CREDITS = {"photo", "editor_note"}
+_TRIM = " \t\u3000\xa0\ufeff"
 
 
 def split_lines(text: str) -> list[Line]:
     """Return the non-blank lines of a text with their 1-based line numbers."""
-    return [
-        Line(number, raw.rstrip())
-        for number, raw in enumerate(text.splitlines(), start=1)
-        if raw.strip(" \t\u3000\xa0\ufeff")
-    ]
-
-
-def _clean(text: str) -> str:
-    return text.strip(" \t\u3000\xa0\ufeff")
-
-
-def classify_credit(text: str) -> str | None:
-    """Return the credit role of a line of page furniture, or None."""
-    for pattern, role in CREDIT_PATTERNS:
-        if pattern.search(text):
-            if role == "photo" and len(text) > 40:
-                continue
-            return role
-    return None
-
-
-def _features(line: Line) -> _Features:
-    text = _clean(line.text)
-    end = END_BRACKET.match(text)
-    end_bracket = bool(
-        end and (DATELINE_START.match(end.group("inner")) or is_byline(end.group("inner"), bracketed=True))
-    )
-    return _Features(
-        text=text,
-        indented=line.text.startswith(_INDENT),
-        byline=not end_bracket and is_byline(text),
-        dateline=bool(DATELINE_START.match(text)),
-        credit=None if end_bracket else classify_credit(text),
-        end_bracket=end_bracket,
-        furniture=len(text) <= 40 and bool(PAGE_FURNITURE.search(text)),
-    )
-
-
-def _uses_indentation(features: list[_Features]) -> bool:
-    """Tell whether body paragraphs are indented, which makes indentation a heading signal."""
-    long_lines = [f for f in features if len(f.text) > MAX_HEADING_CHARS]
-    if len(long_lines) < 2:
-        return False
-    return sum(f.indented for f in long_lines) / len(long_lines) >= 0.6
-
-
-def _is_heading_like(f: _Features, indent_mode: bool) -> bool:
-    if f.byline or f.dateline or f.credit or f.end_bracket or f.furniture:
-        return False
-    if indent_mode and f.indented:
-        return False
-    limit = MAX_SUBTITLE_CHARS if f.text.startswith("——") else MAX_HEADING_CHARS
-    if len(f.text) > limit:
-        return False
-    return f.text[-1] not in "。；;：:，,、"
+    numbered = enumerate(text.splitlines(), start=1)
+    return [Line(number, raw.rstrip()) for number, raw in numbered if raw.strip(_TRIM)]
 
 
 class _Splitter:
-    """One pass over the lines with a little lookahead; state is the open article."""
+    """One pass over the lines with a little lookahead; the state is the open article."""
 
     def __init__(self, lines: list[Line]) -> None:
-        self.lines = lines
-        self.features = [_features(line) for line in lines]
-        self.indent_mode = _uses_indentation(self.features)
-        self.heading = [_is_heading_like(f, self.indent_mode) for f in self.features]
+        self.info, self.layout = read_lines(lines)
+        self.heading = [self._can_head(f) for f in self.info]
         self.articles: list[Article] = []
         self.residue: list[Line] = []
         self.current: Article | None = None
-        self.in_header = False
-        self.closed = False
+        self.in_header = False  # between an article's heading and its first paragraph
+        self.closed = False  # the open article has ended (end bracket, closing credit, jump)
+        self.page_top = True  # after a page header: section names and lone titles are residue
+        self.jumped: Article | None = None  # the article whose text goes on on a later page
+
+    def _can_head(self, f: LineInfo) -> bool:
+        """Tell whether a line may be part of a heading block (indented lines are body text)."""
+        return f.title_like and not (self.layout.indented_body and f.indented)
 
     def run(self) -> tuple[list[Article], list[Line]]:
         i = 0
-        while i < len(self.lines):
-            block = self._heading_block_at(i)
-            if block:
-                self._start_article(i, block)
-                i += block
+        while i < len(self.info):
+            size = self._heading_block_at(i)
+            if size:
+                self._start_article(self.info[i : i + size])
+                i += size
                 continue
             self._place(i)
             i += 1
         return self.articles, self.residue
 
     def _heading_block_at(self, i: int) -> int:
-        """Return the number of heading lines starting an article at i, or 0."""
-        if not self.heading[i]:
+        """Return the number of heading lines starting an article at line i, or 0."""
+        if not self.heading[i] or (self.page_top and self.info[i].section):
             return 0
         j = i
-        while j < len(self.lines) and self.heading[j]:
+        while j < len(self.info) and self.heading[j]:
             j += 1
         run = j - i
         # Only the last lines of a long run can be a heading block; earlier ones are placed
-        # one by one (subheads, residue) until the block's start is reached.
+        # one by one (section names, subheads) until the block's start is reached.
         if run > MAX_HEADING_LINES:
             return 0
-        after = self.features[j] if j < len(self.lines) else None
-        if after is not None and (after.byline or after.dateline):
+        after = self.info[j] if j < len(self.info) else None
+        if after is None or after.kind == Kind.FURNITURE:
+            return 0  # a title-only page: nothing article-like follows
+        first, block = self.info[i], self.info[i:j]
+        if after.kind in (Kind.BYLINE, Kind.DATELINE) or after.credit in _HEADER_CREDITS:
             return run
-        block_texts = [f.text for f in self.features[i:j]]
-        if run >= 2 and any(t.startswith("——") for t in block_texts[1:]):
+        if run >= 2 and any(f.text.startswith("——") for f in block[1:]):
             return run
-        if self.current is None or self.closed:
-            return run if after is not None or run >= 2 else 0
+        if self.current is None or self.closed or self.page_top or first.column_tag:
+            return run
+        if first.gap_before and not self.layout.spaced:
+            return run
         if run >= 2 and not self._continues_paragraph():
             return run
         return 0
@@ -162,97 +98,114 @@ class _Splitter:
             return False
         return self.current.paragraphs[-1][-1] not in TERMINAL
 
-    def _start_article(self, i: int, size: int) -> None:
-        texts = [self.features[k].text for k in range(i, i + size)]
-        numbers = [self.lines[k].number for k in range(i, i + size)]
-        article = Article(seq=len(self.articles) + 1)
-        roles = _heading_roles(texts)
-        for text, number, role in zip(texts, numbers, roles, strict=True):
-            setattr(article, role, text)
-            article.lines.append((number, role))
+    def _open(self, article: Article) -> Article:
+        self.current, self.in_header, self.closed, self.page_top = article, True, False, False
+        return article
+
+    def _start_article(self, block: list[LineInfo]) -> None:
+        article = self._open(Article(seq=len(self.articles) + 1))
         self.articles.append(article)
-        self.current, self.in_header, self.closed = article, True, False
+        for f, role in zip(block, heading_roles(block, self.layout.slotted), strict=True):
+            setattr(article, role, f.text)
+            article.lines.append((f.line.number, role))
 
     def _start_headless_article(self) -> Article:
-        article = Article(seq=len(self.articles) + 1)
+        article = self._open(Article(seq=len(self.articles) + 1))
         self.articles.append(article)
-        self.current, self.in_header, self.closed = article, True, False
         return article
 
     def _place(self, i: int) -> None:
         """Put line i into the open article (or the residue) according to what it is."""
-        f, line = self.features[i], self.lines[i]
+        f = self.info[i]
+        if f.kind == Kind.FURNITURE:
+            self.residue.append(f.line)
+            self.page_top = True
+            return
         article = self.current
-        if article is None or (f.furniture and not article.paragraphs and not self.in_header):
-            self.residue.append(line)
+        if article is None or (self.page_top and (f.section or self.heading[i])):
+            self.residue.append(f.line)
             return
-        if f.end_bracket:
-            self._place_end_bracket(article, f.text, line.number)
-            return
-        if f.credit:
-            article.credits.append(Credit(f.credit, f.text))
-            article.lines.append((line.number, "credit"))
-            self.closed = self.closed or f.credit in _CLOSING_CREDITS
-            return
-        if f.byline and (self.in_header or article.byline is None):
+        self.page_top = False
+        if f.kind == Kind.END_BRACKET:
+            self._place_end_bracket(article, f)
+        elif f.kind == Kind.CREDIT:
+            self._place_credit(article, f)
+        elif f.kind == Kind.BYLINE and (self.in_header or article.byline is None):
             article.byline = f.text if article.byline is None else f"{article.byline}\n{f.text}"
-            article.lines.append((line.number, "byline"))
-            return
-        if f.dateline and (article.paragraphs or article.dateline):
-            article = self._start_headless_article()
-        if f.dateline and article.dateline is None:
-            self._place_dateline(article, f.text, line.number)
-            return
-        self.in_header = False
-        if self.closed:
-            self.residue.append(line)
-            return
-        if self.heading[i] and not self._continues_paragraph() and article.paragraphs:
+            article.lines.append((f.line.number, "byline"))
+        elif f.kind == Kind.DATELINE:
+            if article.paragraphs or article.dateline:
+                article = self._start_headless_article()
+            self._place_dateline(article, f)
+        else:
+            self._place_text(article, f)
+
+    def _place_text(self, article: Article, f: LineInfo) -> None:
+        self.in_header = self.closed = False
+        if article.paragraphs and f.subhead_like and not self._continues_paragraph():
             article.subheads.append(f.text)
             article.paragraphs.append(f.text)
-            article.lines.append((line.number, "subhead"))
+            article.lines.append((f.line.number, "subhead"))
             return
         article.paragraphs.append(f.text)
-        article.lines.append((line.number, "paragraph"))
+        article.lines.append((f.line.number, "paragraph"))
 
-    def _place_dateline(self, article: Article, text: str, number: int) -> None:
-        match = DATELINE_START.match(text)
+    def _place_credit(self, article: Article, f: LineInfo) -> None:
+        assert f.credit is not None
+        if f.credit == "jump" and JUMP_IN.match(f.text) and self.jumped is not None:
+            # `（上接第一版）`: the text that follows continues the article that jumped.
+            article, self.jumped = self._open(self.jumped), None
+            self.in_header = False
+        article.credits.append(Credit(f.credit, f.text))
+        article.lines.append((f.line.number, "credit"))
+        if f.credit == "jump" and JUMP_OUT.match(f.text):
+            self.jumped, self.closed = article, True
+        elif f.credit in _CLOSING_CREDITS:
+            self.closed = True
+
+    def _place_dateline(self, article: Article, f: LineInfo) -> None:
+        match = DATELINE_START.match(f.text)
         assert match is not None
         article.dateline = match.group(0).strip("【】")
-        rest = text[match.end() :]
+        rest = f.text[match.end() :]
         bracket = BRACKET_BYLINE.match(rest)
         if bracket:
             inner = bracket.group("byline")
             article.byline = inner if article.byline is None else f"{article.byline}\n{inner}"
             rest = rest[bracket.end() :]
-        rest = _clean(rest)
+        rest = rest.strip(_TRIM)
         if rest:
             article.paragraphs.append(rest)
-        article.lines.append((number, "dateline"))
-        self.in_header = False
+        article.lines.append((f.line.number, "dateline"))
+        self.in_header = self.closed = False
 
-    def _place_end_bracket(self, article: Article, text: str, number: int) -> None:
-        match = END_BRACKET.match(text)
+    def _place_end_bracket(self, article: Article, f: LineInfo) -> None:
+        match = END_BRACKET.match(f.text)
         assert match is not None
         inner = match.group("inner")
         if DATELINE_START.match(inner) and article.dateline is None:
             article.dateline = inner
-            article.lines.append((number, "dateline"))
+            article.lines.append((f.line.number, "dateline"))
         elif not DATELINE_START.match(inner) and article.byline is None:
             article.byline = inner
-            article.lines.append((number, "byline"))
+            article.lines.append((f.line.number, "byline"))
         else:
-            article.credits.append(Credit("end_note", text))
-            article.lines.append((number, "credit"))
+            article.credits.append(Credit("end_note", f.text))
+            article.lines.append((f.line.number, "credit"))
         self.closed = True
 
 
-def _heading_roles(texts: list[str]) -> list[str]:
-    """Name the lines of a heading block: kicker 引题, headline 主题, subtitle 副题."""
-    if len(texts) == 1:
+def heading_roles(block: list[LineInfo], slotted: bool) -> list[str]:
+    """Name the lines of a heading block: kicker 引题, headline 主题, subtitle 副题.
+
+    Two lines are kicker + headline, unless the second starts with `——`, or the layout keeps
+    empty slots and the empty one is the kicker's (a blank line before the block).
+    """
+    if len(block) == 1:
         return ["headline"]
-    if len(texts) == 2:
-        if texts[1].startswith("——"):
+    if len(block) == 2:
+        first, second = block
+        if second.text.startswith("——") or (slotted and first.gap_before and not second.gap_after):
             return ["headline", "subtitle"]
         return ["kicker", "headline"]
     return ["kicker", "headline", "subtitle"]
@@ -266,4 +219,4 @@ def split_issue(text: str) -> tuple[list[Article], list[Line]]:
     return articles, residue
 
 
-__all__ = ["SENTENCE_END", "classify_credit", "parse_byline", "split_issue", "split_lines"]
+__all__ = ["heading_roles", "split_issue", "split_lines"]
