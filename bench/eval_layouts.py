@@ -139,7 +139,11 @@ def match_articles(parsed: list[dict[str, Any]], expected: list[dict[str, Any]])
 
 def score_fixture(name: str) -> Score:
     """Compare one fixture's parse with its expected parse."""
-    expected, doc = load_expected(name), parse_fixture(name)
+    return score_parse(name, load_expected(name), parse_fixture(name))
+
+
+def score_parse(name: str, expected: dict[str, Any], doc: dict[str, Any]) -> Score:
+    """Compare a `parse --json` document with an expected parse."""
     parsed = doc["articles"]
     pairs = match_articles(parsed, expected["articles"])
     score = Score(expected=len(expected["articles"]), parsed=len(parsed), matched=len(pairs))
