@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
+
+# Keep the tests' Prefect state out of ~/.prefect: set before anything imports prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsprint-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 from datetime import date
 from pathlib import Path
 
