@@ -10,7 +10,7 @@ tests/fixtures/layouts/ and compares it with the hand-written `.expected.json` b
   each issue's residue. It is right when the parsed value equals the expected one; every field
   of an expected article that no parsed article matches counts as wrong.
 
-Run: .venv/bin/python -m bench.eval_layouts [--all] [--verbose]
+Run: .venv/bin/python -m bench.eval_layouts [--all | --held-out] [--verbose]
 """
 
 from __future__ import annotations
@@ -35,6 +35,17 @@ SAMPLE_LIKE = frozenset(
         "qingdao-daily-2025-12-31",
         "qingdao-daily-2026-01-06",
         "yantai-daily-2025-12-29",
+    }
+)
+# Fixtures written after the splitter was tuned on the others, and scored once before any change
+# to it: the honest estimate of how it does on a layout it has not seen.
+HELD_OUT = frozenset(
+    {
+        "henan-daily-2025-03-10",
+        "guangming-daily-2025-03-03",
+        "dazhong-daily-2025-01-01",
+        "renmin-ribao-1984-03-05",
+        "wenhui-daily-2025-04-08",
     }
 )
 ARTICLE_FIELDS = (
@@ -207,7 +218,7 @@ def print_table(scores: dict[str, Score], total: Score) -> None:
                 str(total.fields[key]),
                 f"{total.right[key] / total.fields[key]:.3f}",
             )
-    console = Console()
+    console = Console(width=120)
     console.print(table)
     console.print(per_field)
 
@@ -215,10 +226,18 @@ def print_table(scores: dict[str, Score], total: Score) -> None:
 def main() -> None:
     """Print the F1 and field-accuracy table for the fixtures unlike the sample (or all)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--all", action="store_true", help="include the sample-like fixtures")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--all", action="store_true", help="include the sample-like fixtures")
+    choice.add_argument("--held-out", action="store_true", help="only the fixtures written after tuning")
     parser.add_argument("--verbose", action="store_true", help="list every wrong field")
     args = parser.parse_args()
-    scores, total = evaluate(fixture_names() if args.all else unlike_sample())
+    if args.all:
+        names = fixture_names()
+    elif args.held_out:
+        names = sorted(HELD_OUT)
+    else:
+        names = unlike_sample()
+    scores, total = evaluate(names)
     print_table(scores, total)
     if args.verbose:
         for miss in total.misses:

@@ -32,6 +32,7 @@ MAX_SUBTITLE_CHARS = 80
 MAX_FURNITURE_CHARS = 40
 MAX_PHOTO_CREDIT_CHARS = 40
 _TRIM = " \t\u3000\xa0\ufeff"
+SENTENCE_MARKS = "。！？!?；;"
 _INDENT = ("\u3000", "  ", "\t", "\xa0\xa0")
 
 
@@ -58,6 +59,7 @@ class LineInfo:
     gap_before: bool  # a blank line (or the start of the text) comes before it
     gap_after: bool
     title_like: bool  # short and not ending like a sentence: could be a heading or a subhead
+    long_title: bool  # a title too long to be one on its shape alone, unless a byline follows
     column_tag: bool  # ends with a column tag such as （今日谈）
     section: bool  # a section name such as 要闻, seen under page headers
 
@@ -124,13 +126,21 @@ def is_title_like(text: str) -> bool:
     return bool(CJK_CHAR.search(text))
 
 
+def is_long_title(text: str) -> bool:
+    """Tell whether a line could be a long title: no sentence inside it, not finished like one."""
+    if len(text) > MAX_SUBTITLE_CHARS or text[-1] in UNFINISHED or END_BRACKET.match(text):
+        return False
+    return bool(CJK_CHAR.search(text)) and not any(c in SENTENCE_MARKS for c in text)
+
+
 def read_lines(lines: list[Line]) -> tuple[list[LineInfo], Layout]:
     """Return every line's features and the issue's layout."""
     infos = []
     for k, line in enumerate(lines):
         text = trim(line.text)
         kind, credit = classify(text)
-        previous = lines[k - 1].number if k else 0
+        # The start and the end of the text count as blank lines (a dump's first slot may be empty).
+        previous = lines[k - 1].number if k else line.number - 2
         following = lines[k + 1].number if k + 1 < len(lines) else line.number + 2
         infos.append(
             LineInfo(
@@ -142,6 +152,7 @@ def read_lines(lines: list[Line]) -> tuple[list[LineInfo], Layout]:
                 gap_before=line.number - previous > 1,
                 gap_after=following - line.number > 1,
                 title_like=kind == Kind.TEXT and is_title_like(text),
+                long_title=kind == Kind.TEXT and is_long_title(text),
                 column_tag=bool(COLUMN_TAG.search(text)),
                 section=bool(SECTION_NAME.match(text)),
             )

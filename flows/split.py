@@ -39,7 +39,7 @@ class _Splitter:
 
     def __init__(self, lines: list[Line]) -> None:
         self.info, self.layout = read_lines(lines)
-        self.heading = [self._can_head(f) for f in self.info]
+        self.heading = [self._can_head(k) for k in range(len(self.info))]
         self.articles: list[Article] = []
         self.residue: list[Line] = []
         self.current: Article | None = None
@@ -48,9 +48,16 @@ class _Splitter:
         self.page_top = True  # after a page header: section names and lone titles are residue
         self.jumped: Article | None = None  # the article whose text goes on on a later page
 
-    def _can_head(self, f: LineInfo) -> bool:
-        """Tell whether a line may be part of a heading block (indented lines are body text)."""
-        return f.title_like and not (self.layout.indented_body and f.indented)
+    def _can_head(self, k: int) -> bool:
+        """Tell whether line k may be part of a heading block (indented lines are body text).
+
+        A line too long for a title on its shape alone is one when a byline or dateline follows.
+        """
+        f = self.info[k]
+        if self.layout.indented_body and f.indented:
+            return False
+        after = self.info[k + 1].kind if k + 1 < len(self.info) else None
+        return f.title_like or (f.long_title and after in (Kind.BYLINE, Kind.DATELINE))
 
     def run(self) -> tuple[list[Article], list[Line]]:
         i = 0
@@ -122,6 +129,8 @@ class _Splitter:
             self.page_top = True
             return
         article = self.current
+        if article is None and f.kind in (Kind.BYLINE, Kind.DATELINE):
+            article = self._start_headless_article()  # an article with no heading
         if article is None or (self.page_top and (f.section or self.heading[i])):
             self.residue.append(f.line)
             return

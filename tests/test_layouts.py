@@ -18,6 +18,7 @@ import pytest
 from bench.eval_layouts import (
     ARTICLE_FIELDS,
     FIXTURES,
+    HELD_OUT,
     comparable,
     evaluate,
     fixture_names,
@@ -95,6 +96,8 @@ def test_quality_bar_on_layouts_unlike_the_sample() -> None:
     assert len(scores) >= 8 and total.expected >= 30
     assert total.f1 >= 0.95, total.misses
     assert total.accuracy >= 0.90, total.misses
+    _, held_out = evaluate(sorted(HELD_OUT))
+    assert held_out.f1 >= 0.95 and held_out.accuracy >= 0.90, held_out.misses
 
 
 def test_the_measure_sees_a_wrong_parse() -> None:

@@ -8,11 +8,13 @@ the real lines of the sample issue and the layout fixtures.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_layouts import FIXTURES
+from flows.ingest import decode_bytes
 from flows.lossless import placement_errors
 from flows.models import Issue, ParsedIssue
 from flows.parse import parse_issue
@@ -92,11 +94,16 @@ PIECES = [
 ]
 
 
+def _decoded(path: Path) -> str:
+    """Return a fixture's text, whatever its encoding (some are GB18030 or UTF-16)."""
+    return decode_bytes(path.read_bytes())[0].lstrip("\ufeff")
+
+
 def _real_lines() -> list[str]:
     """Return the non-blank lines of the sample issue and of every layout fixture."""
     lines: list[str] = []
     for path in [SAMPLE_ISSUE, *sorted(FIXTURES.glob("*.txt"))]:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _decoded(path)
         lines += [line for line in text.splitlines() if line.strip()]
     return lines
 
@@ -111,7 +118,7 @@ real_mixture = st.builds(
     st.sampled_from(["\n", "\n\n", "\r\n", "\n\n\n"]),
 )
 real_permutation = st.sampled_from(sorted(FIXTURES.glob("*.txt"))).flatmap(
-    lambda path: st.permutations(path.read_bytes().decode("utf-8-sig").splitlines()).map("\n".join)
+    lambda path: st.permutations(_decoded(path).splitlines()).map("\n".join)
 )
 any_text = st.one_of(arbitrary_text, piece_text, real_mixture, real_permutation)
 
