@@ -24,6 +24,7 @@ from flows.patterns import (
     END_BRACKET,
     PAGE_FURNITURE,
     SECTION_NAME,
+    SENTENCE_MARKS,
     UNFINISHED,
 )
 
@@ -32,7 +33,6 @@ MAX_SUBTITLE_CHARS = 80
 MAX_FURNITURE_CHARS = 40
 MAX_PHOTO_CREDIT_CHARS = 40
 _TRIM = " \t\u3000\xa0\ufeff"
-SENTENCE_MARKS = "。！？!?；;"
 _INDENT = ("\u3000", "  ", "\t", "\xa0\xa0")
 
 

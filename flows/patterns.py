@@ -13,14 +13,14 @@ CN_NUM = r"〇零一二三四五六七八九十廿卅两"
 SPACE = r" \t\xa0\u3000"
 CJK_CHAR = re.compile(rf"[{CJK}]")
 
-# Characters that end a sentence (so a line ending with one is not a heading or a cut-off).
-SENTENCE_END = "。！？!?…；;”’」』）)】》"
 # Characters a paragraph cut by a page break will not end with.
 TERMINAL = "。！？!?…”’」』"
 # A heading never ends with these: a line that does is text.
 UNFINISHED = "。；;：:，,、"
 # Punctuation inside a sentence: an in-body subhead carries none.
 CLAUSE_MARKS = "。，,；;：:！!？?"
+# Marks that end a sentence inside a line: a long title carries none.
+SENTENCE_MARKS = "。！？!?；;"
 
 # Roles in bylines, longest first so `特约记者` wins over `记者`.
 ROLE_WORDS = {
@@ -44,7 +44,7 @@ ROLE_WORDS = {
 ROLE_RE = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
 
 _DATE = (
-    rf"(?:(?P<year>[{DIGIT}]{{4}})年)?"
+    rf"(?:(?P<year>[{DIGIT}〇零一二三四五六七八九]{{4}})年)?"
     rf"(?:(?P<month>[{DIGIT}{CN_NUM}]{{1,3}})月)?"
     rf"(?:(?P<day>[{DIGIT}{CN_NUM}]{{1,3}})日)?"
 )
@@ -67,7 +67,6 @@ COLUMN_TAG = re.compile(rf"[^（(][（(][{CJK}]{{2,8}}[）)]$")
 
 # A byline line: □青岛日报/观海新闻记者 薛华飞, 本报记者 钱一彬, 何鼎鼎 本报评论员, 通讯员 李青健.
 BYLINE_MARK = re.compile(r"^[□◎]")
-BYLINE_ROLE = re.compile(rf"(?:{ROLE_RE})")
 # A bare name padded to width, standing as a byline above an op-ed: 向\xa0勇, 刘　平.
 PADDED_NAME = re.compile(rf"^[{CJK}](?:[{SPACE}]+[{CJK}]){{1,2}}$")
 

@@ -60,6 +60,7 @@ class _Splitter:
         return f.title_like or (f.long_title and after in (Kind.BYLINE, Kind.DATELINE))
 
     def run(self) -> tuple[list[Article], list[Line]]:
+        """Place every line; return the articles and the residue."""
         i = 0
         while i < len(self.info):
             size = self._heading_block_at(i)

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from flows.models import ParsedIssue
+from flows.models import Credit, ParsedIssue
 from flows.normalise import (
     cn_number,
+    find_repeated_paragraphs,
     join_broken_paragraphs,
     normalise_text,
     parse_contributors,
@@ -72,6 +73,14 @@ def test_sample_breaks(sample_parsed: ParsedIssue) -> None:
         ),
         ("实习生 刘晓雪", [("刘晓雪", "intern")]),
         ("本报评论员", []),
+        ("□记者 仪博文 报道", [("仪博文", "reporter")]),
+        ("◎记者 朱文彬", [("朱文彬", "reporter")]),
+        ("本报记者\xa0王\xa0伟\xa0程\xa0晨", [("王伟", "reporter"), ("程晨", "reporter")]),
+        ("吴\xa0储\xa0本报评论员", [("吴储", "commentator")]),
+        ("□记者 孙曼 实习生 张悦", [("孙曼", "reporter"), ("张悦", "intern")]),
+        ("记者孙珺 通讯员褚家威", [("孙珺", "reporter"), ("褚家威", "correspondent")]),
+        ("本报驻埃及记者\xa0曲翔宇", [("曲翔宇", "reporter")]),
+        ("向\xa0勇", [("向勇", "author")]),
     ],
 )
 def test_contributors(byline: str, expected: list[tuple[str, str]]) -> None:
@@ -87,6 +96,11 @@ def test_contributors(byline: str, expected: list[tuple[str, str]]) -> None:
         ("本报1984年12月30日讯", date(1984, 12, 31), date(1984, 12, 30)),
         ("【新华社重庆十四日电】", date(1950, 3, 15), date(1950, 3, 14)),
         ("本报讯", date(2025, 12, 30), None),
+        ("本报一九八四年十二月三十日讯", date(1985, 1, 1), date(1984, 12, 30)),
+        ("本报１９８４年１２月３０日讯", date(1985, 1, 1), date(1984, 12, 30)),
+        ("【新华社北京三十一日电】", date(1985, 1, 1), date(1984, 12, 31)),
+        ("新华社重庆十四日电", date(1985, 1, 15), date(1985, 1, 14)),
+        ("本报加德满都1月31日电", date(2025, 2, 1), date(2025, 1, 31)),
     ],
 )
 def test_dateline_dates(dateline: str, issue_date: date, expected: date | None) -> None:
@@ -98,3 +112,39 @@ def test_dateline_dates(dateline: str, issue_date: date, expected: date | None) 
 )
 def test_cn_number(text: str, value: int) -> None:
     assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("role", "text", "expected"),
+    [
+        ("photo", "黄晓海摄（新华社发）", [("黄晓海", "photographer")]),
+        ("photo", "本报记者 贺 勇摄", [("贺勇", "photographer")]),
+        ("photo", "□记者 唐克 摄", [("唐克", "photographer")]),
+        ("editor", "本版责编：李\xa0拯\xa0曹树林", [("李拯", "editor"), ("曹树林", "editor")]),
+        ("editor", "责任编辑：鲁\xa0哲", [("鲁哲", "editor")]),
+        ("layout", "版式设计：蔡华伟", []),
+        ("caption", "图为2月4日，游客在哈尔滨冰雪大世界游玩。", []),
+    ],
+)
+def test_credits_name_photographers_and_editors(
+    role: str, text: str, expected: list[tuple[str, str]]
+) -> None:
+    contributors = parse_contributors("本报记者 张航", [Credit(role, text)])
+    assert [(c.name, c.role) for c in contributors] == [("张航", "reporter"), *expected]
+
+
+def test_a_repeated_paragraph_is_kept_twice_and_flagged(sample_parsed: ParsedIssue) -> None:
+    article = sample_parsed.articles[4]
+    repeated = [f for f in article.findings if f.check == "repeated_paragraph"]
+    assert [(f.seq, f.severity) for f in repeated] == [(5, "warning")]
+    copies = [p for p in article.paragraphs if p.startswith("“会议提出要‘推动科创大走廊建设迅速起势’")]
+    assert len(copies) == 2
+    others = [f for a in sample_parsed.articles if a.seq != 5 for f in a.findings]
+    assert not any(f.check == "repeated_paragraph" for f in others)
+
+
+def test_short_repeated_lines_are_not_flagged() -> None:
+    assert find_repeated_paragraphs(["相关链接", "正文第一段。", "相关链接"]) == []
+    assert [f.check for f in find_repeated_paragraphs(["甲" * 20 + "。", "乙。", "甲" * 20 + "。"])] == [
+        "repeated_paragraph"
+    ]

@@ -1,4 +1,4 @@
-"""The exact split of the real sample issue, and the lossless invariant."""
+"""The exact split of the real sample issue, the lossless invariant, and layout evidence."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from datetime import date
 
 import pytest
 
+from bench.eval_layouts import FIXTURES
+from flows.ingest import read_issue
+from flows.layout import Layout, read_lines
 from flows.lossless import placement_errors
 from flows.models import ParsedIssue
-from flows.split import split_issue
+from flows.split import split_issue, split_lines
 
 HEADINGS = [
     (None, "曾赞荣任刚会见宋迎东殷敬伟一行", None),
@@ -116,3 +119,148 @@ def test_byline_inside_dateline_and_at_the_end() -> None:
     assert articles[0].dateline == "据新华社金边1月30日电"
     assert articles[0].paragraphs[0].startswith("柬埔寨首相洪玛奈")
     assert placement_errors(text, articles, residue) == []
+
+
+BODY = "这是一段足够长的正文内容，用来让排版判断有足够的证据支持，而不会被误当作标题来处理。"
+
+
+def _split(lines: list[str]) -> tuple[list, list[str]]:
+    text = "\n".join(lines)
+    articles, residue = split_issue(text)
+    assert placement_errors(text, articles, residue) == []
+    return articles, [line.text for line in residue]
+
+
+def test_page_headers_section_names_and_title_only_pages_are_residue() -> None:
+    articles, residue = _split(
+        [
+            "青岛日报 2026年1月6日 星期二 第1版",
+            "要闻",
+            "青岛港集装箱吞吐量创新高",
+            "□青岛日报/观海新闻记者 张晋",
+            "本报1月5日讯 " + BODY,
+            "青岛日报 2026年1月6日 星期二 第2版",
+            "综合",
+            "崂山区举办冬季海上搜救应急演练",
+            "青岛日报 2026年1月6日 星期二 第3版",
+        ]
+    )
+    assert [a.headline for a in articles] == ["青岛港集装箱吞吐量创新高"]
+    assert residue == [
+        "青岛日报 2026年1月6日 星期二 第1版",
+        "要闻",
+        "青岛日报 2026年1月6日 星期二 第2版",
+        "综合",
+        "崂山区举办冬季海上搜救应急演练",
+        "青岛日报 2026年1月6日 星期二 第3版",
+    ]
+
+
+def test_a_jumped_article_takes_back_its_continuation() -> None:
+    articles, residue = _split(
+        [
+            "工厂里的开工第一课",
+            "本报记者 王伟",
+            "本报苏州2月9日电 " + BODY,
+            "（下转第二版）",
+            "我国科学家在量子计算领域取得新进展",
+            "新华社合肥2月9日电 " + BODY,
+            "人民日报 2025年2月10日 星期一",
+            "（上接第一版）",
+            "续篇：" + BODY,
+        ]
+    )
+    first, second = articles
+    assert [c.text for c in first.credits] == ["（下转第二版）", "（上接第一版）"]
+    assert first.paragraphs[-1].startswith("续篇") and len(second.paragraphs) == 1
+    assert residue == ["人民日报 2025年2月10日 星期一"]
+
+
+def test_indented_short_lines_in_an_indented_body_are_subheads() -> None:
+    indent = "\u3000\u3000"
+    articles, _ = _split(
+        ["春运返程平稳有序", "本报记者 刘毅", indent + BODY, indent + "铁路民航加开夜间列车", indent + BODY]
+    )
+    assert len(articles) == 1 and articles[0].subheads == ["铁路民航加开夜间列车"]
+
+
+def test_empty_heading_slots_say_which_line_is_missing() -> None:
+    indent = "\u3000\u3000"
+    articles, _ = _split(
+        [
+            "示范区建设跑出加速度",
+            "本报记者 王珏",
+            indent + BODY,
+            "",
+            "长三角一体化示范区建设跑出加速度",
+            "五年推进跨域项目一百余个",
+            "本报记者 王珏",
+            indent + "本报讯\u3000\u3000" + BODY,
+            "春季招聘月",
+            "本市将举办线下招聘会超过200场",
+            "",
+            indent + "本报讯（记者孙珺 通讯员褚家威）" + BODY,
+            "",
+            "春风拂新绿 植树正当时",
+            "",
+            indent + BODY,
+        ]
+    )
+    headings = [(a.kicker, a.headline, a.subtitle) for a in articles]
+    assert headings[1:] == [
+        (None, "长三角一体化示范区建设跑出加速度", "五年推进跨域项目一百余个"),
+        ("春季招聘月", "本市将举办线下招聘会超过200场", None),
+        (None, "春风拂新绿 植树正当时", None),
+    ]
+
+
+def test_a_column_tag_starts_an_article_with_no_byline() -> None:
+    articles, _ = _split(
+        ["重庆钢铁公司技术改造见成效", "【新华社重庆十四日电】" + BODY, "要重视知识分子的作用（短评）", BODY]
+    )
+    assert [a.headline for a in articles] == ["重庆钢铁公司技术改造见成效", "要重视知识分子的作用（短评）"]
+
+
+def test_a_bare_padded_name_is_a_byline() -> None:
+    articles, _ = _split(
+        ["让文化遗产在新时代焕发新光彩", "向\xa0勇", BODY, "（作者为北京大学文化资源研究中心主任）"]
+    )
+    (article,) = articles
+    assert (article.headline, article.byline) == ("让文化遗产在新时代焕发新光彩", "向\xa0勇")
+    assert [c.role for c in article.credits] == ["author_note"]
+
+
+def test_a_long_title_is_a_title_when_a_byline_follows() -> None:
+    title = "这是一条长度超过四十个字符的很长很长很长的新闻标题用来测试标题长度上限的处理情况"
+    articles, residue = _split([title, "本报记者 张三", "本报讯 " + BODY])
+    assert [a.headline for a in articles] == [title] and residue == []
+
+
+def test_datelines_with_no_heading_still_start_articles() -> None:
+    articles, residue = _split(["本报讯 " + BODY, BODY, "新华社北京2月28日电 " + BODY])
+    assert [a.dateline for a in articles] == ["本报讯", "新华社北京2月28日电"] and residue == []
+
+
+@pytest.mark.parametrize(
+    "sentence", ["本报电子版今日上线，读者可在手机上阅读。", "合作社电商平台销售额同比增长三成。"]
+)
+def test_a_sentence_that_starts_like_a_dateline_is_text(sentence: str) -> None:
+    articles, _ = _split(["标题一则新闻", "本报讯 " + BODY, sentence])
+    assert articles[0].dateline == "本报讯" and articles[0].paragraphs[-1] == sentence
+
+
+@pytest.mark.parametrize(
+    ("fixture", "indented_body", "spaced", "slotted"),
+    [
+        ("city-daily-2025-12-31", False, True, False),
+        ("peoples-daily-2025-02-04", True, False, False),
+        ("peoples-daily-2025-02-01", True, True, False),
+        ("jiefang-daily-2025-03-07", True, False, True),
+        ("wenhui-daily-2025-04-08", False, False, True),
+        ("xinhua-digest-2025-02-04", False, False, False),
+    ],
+)
+def test_layout_is_read_from_the_text(fixture: str, indented_body: bool, spaced: bool, slotted: bool) -> None:
+    path = FIXTURES / f"{fixture}.txt"
+    _, layout = read_lines(split_lines(read_issue(path.name, path.read_bytes()).text))
+    assert layout == Layout(indented_body=indented_body, spaced=spaced, slotted=slotted)
