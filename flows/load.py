@@ -136,6 +136,8 @@ def load_issue(
         _insert(con, "rejected_articles", _article_rows(validated.rejected, bundle, now))
         _insert(con, "article_reporters", bundle.reporters)
         _insert(con, "article_terms", bundle.terms)
+        _insert(con, "article_keywords", bundle.keywords)
+        _insert(con, "article_entities", bundle.entities)
         _insert(con, "quality_findings", findings_frame(bundle, now))
         con.execute("commit")
     except BaseException:

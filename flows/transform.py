@@ -7,14 +7,14 @@ This is the unit of work a backfill worker process runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import polars as pl
 
 from flows.models import Finding, Issue, ParsedIssue
 from flows.parse import parse_issue
-from flows.tokenise import segment_articles
+from flows.tokenise import ENTITY_SCHEMA, KEYWORD_SCHEMA, analyse_articles
 from flows.validate import Validated, article_id, validate_articles
 
 
@@ -28,6 +28,8 @@ class IssueBundle:
     terms: pl.DataFrame
     reporters: pl.DataFrame
     known_bodies: dict[str, str]
+    keywords: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KEYWORD_SCHEMA))
+    entities: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTITY_SCHEMA))
 
     @property
     def issue(self) -> Issue:
@@ -69,14 +71,16 @@ def transform_issue(issue: Issue, today: date, known_bodies: Mapping[str, str] |
     """Parse, segment and validate one issue."""
     parsed = parse_issue(issue, today)
     validated = validate_articles(parsed, known_bodies or {})
-    segmented, terms = segment_articles(validated.articles)
+    text = analyse_articles(validated.articles)
     return IssueBundle(
         parsed=parsed,
         validated=validated,
-        segmented=segmented,
-        terms=terms,
+        segmented=text.tokens,
+        terms=text.terms,
         reporters=reporters_frame(parsed),
         known_bodies=dict(known_bodies or {}),
+        keywords=text.keywords,
+        entities=text.entities,
     )
 
 

@@ -1,18 +1,169 @@
-"""jieba segmentation with the newspaper user dictionary."""
+"""Segmentation with the newspaper user dictionary, keywords and named entities, on the sample."""
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
+
+import jieba
+import polars as pl
 import pytest
 
 from flows.settings import USER_DICT
-from flows.tokenise import segment
+from flows.tokenise import (
+    ENTITY_SCHEMA,
+    KEYWORD_SCHEMA,
+    analyse_articles,
+    entity_kind,
+    entity_stopwords,
+    extract_keywords,
+    parse_user_dictionary,
+    segment,
+    segmenter,
+)
+from flows.validate import validate_articles
+
+DICTIONARY = parse_user_dictionary(USER_DICT.read_text(encoding="utf-8"))
+NO_DICTIONARY = Path("/nonexistent/newspaper_dict.txt")
+
+
+@pytest.fixture(scope="module")
+def sample_articles(sample_parsed) -> pl.DataFrame:
+    return validate_articles(sample_parsed, {}).articles
+
+
+@pytest.fixture(scope="module")
+def sample_text(sample_articles):
+    return analyse_articles(sample_articles)
+
+
+@pytest.fixture(scope="module")
+def jieba_tokenizer() -> jieba.Tokenizer:
+    """jieba itself with the same dictionary: the reference rjieba must agree with."""
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    tokenizer.load_userdict(str(USER_DICT))
+    return tokenizer
+
+
+def article_id_of(articles: pl.DataFrame, headline_start: str) -> str:
+    return articles.filter(pl.col("headline").str.starts_with(headline_start))["article_id"].item()
 
 
 @pytest.mark.parametrize("term", ["观海新闻", "上合示范区", "新质生产力", "科创大走廊"])
 def test_dictionary_terms_are_one_token(term: str) -> None:
-    assert term in USER_DICT.read_text(encoding="utf-8")
+    assert term in {e.word for e in DICTIONARY}
     assert term in segment(f"推进{term}建设，加快发展")
+
+
+def test_every_dictionary_term_is_one_token_in_a_sentence() -> None:
+    split = [e.word for e in DICTIONARY if e.word not in segment(f"推进{e.word}建设，加快发展")]
+    assert split == []
+
+
+def test_without_the_dictionary_the_terms_are_split() -> None:
+    bare = segmenter(NO_DICTIONARY)
+    assert bare is not segmenter()
+    for term in ["上合示范区", "新质生产力", "曾赞荣", "哈工程青岛创新发展基地"]:
+        assert term not in bare.cut(f"推进{term}建设"), term
+        assert term in segmenter().cut(f"推进{term}建设"), term
+
+
+def test_the_segmenter_is_built_once_per_process() -> None:
+    assert segmenter() is segmenter()
+
+
+def test_dictionary_tags_win_over_the_base_dictionary() -> None:
+    assert ("齐鲁", "nr") in segmenter(NO_DICTIONARY).tag("来到齐鲁的乡村")  # jieba's own tag
+    assert ("齐鲁", "ns") in segmenter().tag("来到齐鲁的乡村")
+    assert ("长木谷", "nt") in segmenter().tag("长木谷项目落户青岛")
 
 
 def test_punctuation_and_spaces_are_dropped() -> None:
     assert segment("会议强调，要深入 贯彻。") == ["会议", "强调", "要", "深入", "贯彻"]
+
+
+def test_chinese_text_is_cut_exactly_as_jieba_cuts_it(sample_articles, jieba_tokenizer) -> None:
+    for body in sample_articles["body"]:
+        chinese = re.sub(r"[\x00-\x7f]+", "，", body)  # runs of ASCII are where the two differ
+        expected = [w for w in jieba_tokenizer.cut(chinese) if w.strip() and w != "，"]
+        assert segment(chinese) == [w for w in expected if re.search(r"\w", w)]
+
+
+def test_keywords_match_jieba_tfidf(sample_articles, jieba_tokenizer) -> None:
+    import jieba.analyse
+
+    tfidf = jieba.analyse.TFIDF()
+    tfidf.tokenizer = jieba_tokenizer
+    body = re.sub(r"[\x00-\x7f]+", "，", sample_articles["body"][4])  # numbers are skipped on purpose
+    expected = tfidf.extract_tags(body, topK=10, withWeight=True)
+    got = extract_keywords(segment(body))
+    assert [w for w, _ in got] == [w for w, _ in expected]
+    assert [round(x, 9) for _, x in got] == [round(x, 9) for _, x in expected]
+
+
+def test_keywords_of_the_changmugu_article(sample_articles, sample_text) -> None:
+    article = article_id_of(sample_articles, "填补骨科智能手术装备领域空白")
+    rows = sample_text.keywords.filter(pl.col("article_id") == article).sort("rank")
+    assert rows["rank"].to_list() == list(range(1, 11))
+    assert rows["keyword"].to_list()[:3] == ["手术机器人", "长木谷", "人工智能"]
+    weights = rows["weight"].to_list()
+    assert weights == sorted(weights, reverse=True) and weights[-1] > 0
+
+
+def test_no_keyword_is_a_bare_number(sample_text) -> None:
+    assert sample_text.keywords.height == 10 * sample_text.tokens.height
+    assert not sample_text.keywords.filter(pl.col("keyword").str.contains(r"^[\d.%]+$")).height
+
+
+def test_entities_say_who_and_where(sample_articles, sample_text) -> None:
+    meeting = article_id_of(sample_articles, "曾赞荣任刚会见")
+    rows = sample_text.entities.filter(pl.col("article_id") == meeting)
+    found = {(e, k): n for _, e, k, n in rows.iter_rows()}
+    assert {e for e, k in found if k == "person"} == {"曾赞荣", "任刚", "宋迎东", "殷敬伟", "宋明杰", "赵燕"}
+    assert found[("宋迎东", "person")] == 3
+    assert found[("哈尔滨工程大学", "organisation")] == 2
+    assert ("府新大厦", "place") in found
+    changmugu = article_id_of(sample_articles, "填补骨科智能手术装备领域空白")
+    rows = sample_text.entities.filter(pl.col("article_id") == changmugu)
+    found = {(e, k): n for _, e, k, n in rows.iter_rows()}
+    assert found[("长木谷", "organisation")] == 6
+    assert found[("青岛高新区", "place")] == 2
+
+
+def test_common_words_jieba_tags_as_names_are_not_entities(sample_text) -> None:
+    entities = set(sample_text.entities["entity"])
+    assert entities.isdisjoint(entity_stopwords())
+    assert all(len(e) >= 2 for e in entities)
+    assert set(sample_text.entities["kind"]) == {"person", "place", "organisation"}
+
+
+@pytest.mark.parametrize(
+    ("word", "flag", "kind"),
+    [
+        ("宋迎东", "nr", "person"),
+        ("欧阳明远", "nr", "person"),
+        ("严于律己", "nr", None),
+        ("弘扬", "nr", None),
+        ("城阳区", "ns", "place"),
+        ("青", "ns", None),
+        ("哈尔滨工程大学", "nt", "organisation"),
+        ("12388", "nt", None),
+        ("会见", "v", None),
+    ],
+)
+def test_entity_kind(word: str, flag: str, kind: str | None) -> None:
+    assert entity_kind(word, flag, entity_stopwords()) == kind
+
+
+def test_frames_line_up_with_the_tokens(sample_articles, sample_text) -> None:
+    assert sample_text.keywords.schema == pl.Schema(KEYWORD_SCHEMA)
+    assert sample_text.entities.schema == pl.Schema(ENTITY_SCHEMA)
+    assert sample_text.tokens["article_id"].to_list() == sample_articles["article_id"].to_list()
+    token_counts = {a: len(t.split(" ")) for a, t in sample_text.tokens.iter_rows()}
+    term_counts = sample_text.terms.group_by("article_id").agg(pl.col("count").sum())
+    assert dict(term_counts.iter_rows()) == token_counts
+    headline, body = sample_articles.row(0, named=True)["headline"], sample_articles["body"][0]
+    assert sample_text.tokens["tokens"][0] == " ".join(segment(f"{headline}\n{body}"))

@@ -1,0 +1,1 @@
+insert into article_entities by name select * from incoming

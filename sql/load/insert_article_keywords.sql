@@ -1,0 +1,1 @@
+insert into article_keywords by name select * from incoming
