@@ -69,8 +69,8 @@ def resolve_dateline_date(dateline: str | None, issue_date: date | None) -> date
     if year is None:
         assert issue_date is not None
         year = issue_date.year
-        # A 1 January issue carries 12月31日电 of the year before.
-        if date(year, month, 1) > date(issue_date.year, issue_date.month, 1):
+        # A dateline is never after its issue: a 1 January issue's 12月31日电 is of the year before.
+        if (month, day) > (issue_date.month, issue_date.day):
             year -= 1
     try:
         return date(year, month, day)

@@ -101,6 +101,8 @@ def test_contributors(byline: str, expected: list[tuple[str, str]]) -> None:
         ("【新华社北京三十一日电】", date(1985, 1, 1), date(1984, 12, 31)),
         ("新华社重庆十四日电", date(1985, 1, 15), date(1985, 1, 14)),
         ("本报加德满都1月31日电", date(2025, 2, 1), date(2025, 1, 31)),
+        ("本报3月5日讯", date(2025, 3, 1), date(2024, 3, 5)),
+        ("本报3月1日讯", date(2025, 3, 1), date(2025, 3, 1)),
     ],
 )
 def test_dateline_dates(dateline: str, issue_date: date, expected: date | None) -> None:
