@@ -128,3 +128,4 @@ def sql(
 
 if __name__ == "__main__":
     app()
+from flows import cli_analysis  # noqa: E402, F401  (registers commands)

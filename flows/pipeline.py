@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
-from flows import ingest, load
+from flows import ingest, load, search
 from flows.ingest import IngestError
 from flows.models import Issue
 from flows.report import IssueOutcome, RunStats, findings_table, summary_markdown
@@ -48,6 +48,12 @@ def transform(issue: Issue, today: date, known: dict[str, str]) -> IssueBundle:
 def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
     """Load one issue in one transaction (a retry is safe: the load is idempotent)."""
     return load.load_issue(con, bundle, run_id, datetime.now())
+
+
+@task(name="refresh-search-index", cache_policy=NO_CACHE, tags=["duckdb"])
+def refresh_search_index(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild the full-text index once per run, after the issues are loaded, if they changed it."""
+    return search.refresh_index(con)
 
 
 def _outcome(bundle: IssueBundle, status: str) -> IssueOutcome:
@@ -137,6 +143,7 @@ def daily_ingest(
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
     with load.open_warehouse(target, settings.lock_timeout_s) as con:
         ingest_files(paths, con, stats, issue_date, paper or settings.paper)
+        refresh_search_index(con)
         stats.ended_at = datetime.now()
         load.record_run(con, stats.row())
     publish_artifacts(stats, "daily-ingest")

@@ -1,0 +1,149 @@
+"""Chinese full-text search: DuckDB's fts extension ranks articles by BM25 over their segmentation.
+
+The extension is loaded from the file in the `duckdb-extension-fts` wheel (same version as
+DuckDB), never installed from the network. The index covers `articles.tokens`, the words the
+segmenter cut, and a query is cut by the same segmenter, so both sides split text alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from flows.load import sql
+from flows.tokenise import segment
+
+log = logging.getLogger(__name__)
+
+SNIPPET_CHARS = 60
+
+
+class SearchError(RuntimeError):
+    """Search cannot run; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked article."""
+
+    rank: int
+    score: float
+    headline: str | None
+    issue_date: date | None
+    paper: str | None
+    article_id: str
+    snippet: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "headline": self.headline,
+            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
+            "paper": self.paper,
+            "article_id": self.article_id,
+            "snippet": self.snippet,
+        }
+
+
+def fts_extension_file() -> Path:
+    """Find the fts extension built for this DuckDB in the duckdb-extension-fts wheel."""
+    try:
+        import duckdb_extension_fts
+    except ImportError as error:
+        raise SearchError("the duckdb-extension-fts package is not installed") from error
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions"
+    path = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    if not path.exists():
+        found = sorted(p.parent.name for p in root.glob("*/fts.duckdb_extension"))
+        raise SearchError(
+            f"duckdb-extension-fts has no build for DuckDB {duckdb.__version__} (it has {found}): "
+            "pin both packages to the same version"
+        )
+    return path
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the fts extension from its file, so nothing is fetched from the network."""
+    con.load_extension(str(fts_extension_file()))
+
+
+def index_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(sql("search/index_exists")).fetchone()
+    return bool(row and row[0])
+
+
+def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Tell whether the index holds exactly the articles in the warehouse now."""
+    if not index_exists(con):
+        return False
+    row = con.execute(sql("search/index_is_current")).fetchone()
+    return bool(row and row[0])
+
+
+def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild the BM25 index if articles changed since it was built; return whether it did.
+
+    DuckDB's fts index does not follow its table, and a build reads every article, so writers
+    call this once at the end of a run rather than after every issue.
+    """
+    load_fts(con)
+    if index_is_current(con):
+        return False
+    con.execute(sql("search/create_index"))
+    log.info("search index rebuilt")
+    return True
+
+
+def query_terms(query: str) -> list[str]:
+    """Cut the analyst's query with the segmenter that cut the articles."""
+    return list(dict.fromkeys(segment(query)))
+
+
+def make_snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
+    """Cut the body around the first query term it contains, on one line."""
+    text = re.sub(r"\s+", " ", body).strip()
+    positions = [i for i in (text.find(term) for term in terms) if i >= 0]
+    if not positions:
+        return text[:width] + ("…" if len(text) > width else "")
+    start = max(0, min(positions) - width // 3)
+    end = min(len(text), start + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def search_articles(
+    con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, any_word: bool = False
+) -> list[Hit]:
+    """Return the articles that best match the query, by BM25 over their segmentation.
+
+    By default an article must contain every word of the query, as search engines do; with
+    `any_word` one is enough (single characters such as 的 then match nearly everything).
+    """
+    terms = query_terms(query)
+    if not terms:
+        raise SearchError(f"nothing to search for in {query!r}")
+    load_fts(con)
+    if not index_exists(con):
+        raise SearchError("the warehouse has no search index yet: run `newsprint run` to build it")
+    if not index_is_current(con):
+        log.warning("the search index is older than the articles: the next `newsprint run` rebuilds it")
+    rows = con.execute(
+        sql("search/match_articles"), {"query": " ".join(terms), "limit": limit, "any_word": any_word}
+    ).fetchall()
+    return [
+        Hit(
+            rank=rank,
+            score=score,
+            headline=headline,
+            issue_date=issue_date,
+            paper=paper,
+            article_id=article_id,
+            snippet=make_snippet(body, terms),
+        )
+        for rank, score, headline, issue_date, paper, article_id, body in rows
+    ]

@@ -1,0 +1,8 @@
+-- article_entities with the issue date of its article, to partition by
+with final as (
+    select t.*, d.issue_date
+    from article_entities as t
+    left join article_dates as d using (article_id)
+)
+
+select * from final

@@ -1,0 +1,2 @@
+-- runs belong to no issue: exported whole
+select * from runs

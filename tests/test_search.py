@@ -1,0 +1,154 @@
+"""Chinese full-text search: BM25 in DuckDB over the segmented articles, offline."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows import load, search
+from flows.cli import app
+from flows.ingest import read_issue
+from flows.transform import IssueBundle, transform_issue
+from tests.conftest import TODAY
+from tests.longread import LONGREAD_HEADLINE, LONGREAD_ISSUE_NAME, longread_issue
+
+NOW = datetime(2026, 1, 15, 6, 0)
+CHANGMUGU = "填补骨科智能手术装备领域空白"
+OFFLINE = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def bundles(sample_issue, sample_parsed) -> list[IssueBundle]:
+    later = read_issue(LONGREAD_ISSUE_NAME, longread_issue(sample_parsed))
+    return [transform_issue(sample_issue, TODAY), transform_issue(later, TODAY)]
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, bundles) -> str:
+    """A warehouse with the sample and the reprint loaded, and its index built."""
+    path = str(tmp_path_factory.mktemp("search") / "warehouse.duckdb")
+    with load.open_warehouse(path) as con:
+        for bundle in bundles:
+            assert load.load_issue(con, bundle, "run-1", NOW)
+        assert search.refresh_index(con) is True
+    return path
+
+
+@pytest.fixture
+def offline(indexed: str):
+    """A read-only connection that may not install or autoload any extension."""
+    con = duckdb.connect(indexed, read_only=True, config=OFFLINE)
+    yield con
+    con.close()
+
+
+def test_the_fts_extension_loads_from_the_wheel_file_offline() -> None:
+    con = duckdb.connect(config=OFFLINE)
+    path = search.fts_extension_file()
+    assert path.name == "fts.duckdb_extension" and duckdb.__version__ in str(path)
+    search.load_fts(con)
+    loaded = con.execute(
+        "select loaded, installed from duckdb_extensions() where extension_name = 'fts'"
+    ).fetchone()
+    assert loaded == (True, False)  # loaded from the file, never installed
+
+
+def test_artificial_intelligence_ranks_the_changmugu_article_first(offline) -> None:
+    hits = search.search_articles(offline, "人工智能")
+    assert [h.rank for h in hits] == [1, 2]
+    assert hits[0].headline.startswith(CHANGMUGU)
+    assert hits[1].headline == LONGREAD_HEADLINE
+    assert hits[0].score > hits[1].score > 0
+    assert str(hits[1].issue_date) == "2026-01-06"
+    assert "人工智能" in hits[0].snippet
+
+
+def test_dictionary_terms_and_numbers_are_whole_search_words(offline) -> None:
+    hits = search.search_articles(offline, "科创大走廊")
+    assert [h.headline for h in hits] == [LONGREAD_HEADLINE]
+    phone = search.search_articles(offline, "0532-12388")
+    assert [h.headline for h in phone] == ["强化正风肃纪 弘扬新风正气"]
+
+
+def test_every_word_must_match_unless_any_is_asked(offline) -> None:
+    both = search.search_articles(offline, "公租房补贴")
+    assert [h.headline for h in both] == ["青岛累计安排社会帮扶领域资金15亿元"]
+    either = search.search_articles(offline, "公租房补贴", any_word=True)
+    assert len(either) > 1 and either[0].headline == both[0].headline
+
+
+def test_limit(offline) -> None:
+    assert len(search.search_articles(offline, "青岛", limit=1)) == 1
+
+
+def test_the_index_follows_new_loads(tmp_path: Path, bundles) -> None:
+    path = str(tmp_path / "warehouse.duckdb")
+    with load.open_warehouse(path) as con:
+        load.load_issue(con, bundles[0], "run-1", NOW)
+        assert search.refresh_index(con) is True
+        assert search.refresh_index(con) is False  # nothing changed: no rebuild
+        assert len(search.search_articles(con, "人工智能")) == 1
+        load.load_issue(con, bundles[1], "run-2", NOW)
+        assert search.index_is_current(con) is False
+        assert search.refresh_index(con) is True
+        assert len(search.search_articles(con, "人工智能")) == 2
+
+
+def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundles[0], "run-1", NOW)
+    result = runner.invoke(app, ["search", "人工智能", "--warehouse", warehouse])
+    assert result.exit_code == 1 and "newsprint run" in result.output
+
+
+def test_a_query_with_no_words(offline) -> None:
+    with pytest.raises(search.SearchError, match="nothing to search"):
+        search.search_articles(offline, "，。 ")
+
+
+def test_cli_json(indexed: str) -> None:
+    result = runner.invoke(app, ["search", "人工智能", "--warehouse", indexed, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert {"rank", "score", "headline", "issue_date", "snippet"} <= set(hits[0])
+    assert hits[0]["headline"].startswith(CHANGMUGU) and hits[0]["issue_date"] == "2025-12-30"
+    assert hits[0]["score"] > hits[1]["score"]
+
+
+def test_cli_table(indexed: str) -> None:
+    result = runner.invoke(app, ["search", "人工智能", "-w", indexed, "--limit", "1"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "填补骨科" in result.stdout and "2025-12-30" in result.stdout
+    assert "锚定新目标" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "terms", "snippet"),
+    [
+        ("甲乙丙丁人工智能戊己", ["人工智能"], "甲乙丙丁人工智能戊己"),
+        (
+            "一二三四五六七八九十" * 3 + "人工智能" + "末尾" * 20,
+            ["人工智能"],
+            "…五六七八九十人工智能末尾末尾末尾末尾末尾…",
+        ),
+        ("没有这个词\n第二段", ["人工智能"], "没有这个词 第二段"),
+    ],
+)
+def test_make_snippet(body: str, terms: list[str], snippet: str) -> None:
+    assert search.make_snippet(body, terms, width=20) == snippet
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_on_the_sample_builds_the_index(inbox: Path, warehouse: str) -> None:
+    from flows.pipeline import daily_ingest
+
+    daily_ingest(inbox=str(inbox), warehouse=warehouse)
+    result = runner.invoke(app, ["search", "人工智能", "-w", warehouse, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["headline"].startswith(CHANGMUGU)
