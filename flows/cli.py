@@ -44,15 +44,21 @@ def run(
     warehouse: WarehouseOption = None,
     issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
     paper: Annotated[str | None, typer.Option(help="Paper name (default: from the file name).")] = None,
+    checks: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="TOML file of check severities (over pyproject's)."),
+    ] = None,
 ) -> None:
     """Run the daily-ingest flow once over the inbox."""
     from flows.pipeline import daily_ingest
+    from flows.settings import read_check_severities
 
     state = daily_ingest(
         inbox=str(inbox) if inbox else None,
         warehouse=warehouse,
         issue_date=_date(issue_date),
         paper=paper,
+        checks=read_check_severities(checks) if checks else None,
         return_state=True,
     )
     result = state.result(raise_on_failure=False)
@@ -128,4 +134,4 @@ def sql(
 
 if __name__ == "__main__":
     app()
-from flows import cli_analysis  # noqa: E402, F401  (registers commands)
+from flows import cli_analysis, cli_quality  # noqa: E402, F401  (registers commands)

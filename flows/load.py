@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +18,9 @@ import duckdb
 import polars as pl
 
 from flows.settings import SQL_DIR
+from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
+from flows.validate import gate_frames, has_near_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,13 @@ def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str,
     return {body_hash: article for body_hash, article in rows}
 
 
+def known_minhashes(con: duckdb.DuckDBPyConnection, issue_date: date | None) -> pl.DataFrame:
+    """Return (article_id, minhash) of accepted articles near an issue's date, oldest first."""
+    params = {"kind": SIGNATURE_KIND, "issue_date": issue_date, "days": NEAR_DUPLICATE_DAYS}
+    frame = con.execute(sql("load/known_minhashes"), params).pl()
+    return frame.cast({"minhash": SIGNATURE_SCHEMA["minhash"]}) if frame.height else frame
+
+
 def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """Insert a Polars frame through Arrow with one set-based statement."""
     if frame.height == 0:
@@ -128,17 +137,22 @@ def load_issue(
             con.execute("rollback")
             return False
         known = known_bodies(con, bundle.incoming_body_hashes())
-        if any(h not in bundle.known_bodies for h in known):
-            bundle = bundle.revalidate({**bundle.known_bodies, **known})
+        similar = known_minhashes(con, bundle.issue.issue_date)
+        if any(h not in bundle.known_bodies for h in known) or has_near_duplicates(bundle.validated, similar):
+            bundle = bundle.revalidate({**bundle.known_bodies, **known}, similar)
         validated = bundle.validated
-        _insert(con, "issues", issue_frame(bundle, now, run_id))
+        frames = gate_frames(
+            issue_frame(bundle, now, run_id), bundle.reporters, findings_frame(bundle, now), bundle.severities
+        )
+        _insert(con, "issues", frames.issue)
         _insert(con, "articles", _article_rows(validated.accepted, bundle, now))
         _insert(con, "rejected_articles", _article_rows(validated.rejected, bundle, now))
-        _insert(con, "article_reporters", bundle.reporters)
+        _insert(con, "article_reporters", frames.reporters)
+        _insert(con, "article_minhashes", validated.signatures)
         _insert(con, "article_terms", bundle.terms)
         _insert(con, "article_keywords", bundle.keywords)
         _insert(con, "article_entities", bundle.entities)
-        _insert(con, "quality_findings", findings_frame(bundle, now))
+        _insert(con, "quality_findings", frames.findings)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -18,10 +18,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
-from flows import ingest, load, search
+from flows import ingest, load, quality, search
 from flows.ingest import IngestError
 from flows.models import Issue
-from flows.report import IssueOutcome, RunStats, findings_table, summary_markdown
+from flows.report import IssueOutcome, QualityReport, RunStats, findings_table, summary_markdown
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
 
@@ -39,9 +39,11 @@ def read_issue(path: Path, issue_date: date | None, paper: str | None) -> Issue:
 
 
 @task(name="transform-issue", cache_policy=NO_CACHE, tags=["cpu"])
-def transform(issue: Issue, today: date, known: dict[str, str]) -> IssueBundle:
+def transform(
+    issue: Issue, today: date, known: dict[str, str], severities: dict[str, str] | None = None
+) -> IssueBundle:
     """Split, normalise, validate and segment one issue."""
-    return transform_issue(issue, today, known)
+    return transform_issue(issue, today, known, severities)
 
 
 @task(name="load-issue", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, tags=["io", "duckdb"])
@@ -70,17 +72,23 @@ def _outcome(bundle: IssueBundle, status: str) -> IssueOutcome:
     )
 
 
-def publish_artifacts(stats: RunStats, prefix: str) -> None:
-    """Publish the run summary and the findings table under stable keys."""
+def publish_artifacts(stats: RunStats, prefix: str, report: QualityReport | None = None) -> None:
+    """Publish the run summary and the findings table under stable keys (`report`: from the warehouse)."""
     create_markdown_artifact(
-        key=f"{prefix}-summary", markdown=summary_markdown(stats), description="Run summary"
+        key=f"{prefix}-summary", markdown=summary_markdown(stats, report), description="Run summary"
     )
-    rows = findings_table(stats)
+    rows = findings_table(stats, report)
     create_table_artifact(
         key=f"{prefix}-findings",
-        table=rows or [{"file": "", "seq": None, "check": "none", "severity": "", "detail": ""}],
+        table=rows or [{"kind": "none", "file": "", "seq": None, "check": "", "severity": "", "detail": ""}],
         description="Rejected articles and quality findings",
     )
+
+
+def read_run_report(con: duckdb.DuckDBPyConnection, stats: RunStats) -> QualityReport:
+    """Read the quality of the issues this run loaded, as committed."""
+    loaded = [o.sha256 for o in stats.outcomes if o.status == "loaded" and o.sha256]
+    return quality.read_report(con, issues=loaded)
 
 
 def ingest_files(
@@ -89,6 +97,7 @@ def ingest_files(
     stats: RunStats,
     issue_date: date | None,
     paper: str | None,
+    severities: dict[str, str] | None = None,
 ) -> None:
     """Read, transform and load each file; a bad file is recorded and the rest go on."""
     logger = get_run_logger()
@@ -108,9 +117,12 @@ def ingest_files(
             )
             continue
         # Duplicates against the warehouse are checked inside the load's transaction.
-        bundle = transform(issue, today, {})
+        bundle = transform(issue, today, {}, severities)
         loaded = load_bundle(con, bundle, stats.run_id)
-        stats.outcomes.append(_outcome(bundle, "loaded" if loaded else "skipped"))
+        outcome = _outcome(bundle, "loaded" if loaded else "skipped")
+        if loaded:  # the load re-checks duplicates against the warehouse: count what it committed
+            outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
+        stats.outcomes.append(outcome)
 
 
 def _failed_row(path: Path, reason: str, run_id: str) -> dict[str, Any]:
@@ -131,9 +143,11 @@ def daily_ingest(
     warehouse: str | None = None,
     issue_date: date | None = None,
     paper: str | None = None,
+    checks: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Load every issue in the inbox that is not loaded yet."""
+    """Load every issue in the inbox that is not loaded yet (`checks`: check → severity overrides)."""
     settings = Settings()
+    severities = {**settings.checks, **(checks or {})}
     inbox_dir = Path(inbox) if inbox else settings.inbox
     target = warehouse or settings.warehouse
     run_id = flow_run.get_id() or str(uuid.uuid4())
@@ -142,11 +156,12 @@ def daily_ingest(
     paths = discover_files(inbox_dir)
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
     with load.open_warehouse(target, settings.lock_timeout_s) as con:
-        ingest_files(paths, con, stats, issue_date, paper or settings.paper)
+        ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities)
         refresh_search_index(con)
         stats.ended_at = datetime.now()
         load.record_run(con, stats.row())
-    publish_artifacts(stats, "daily-ingest")
+        report = read_run_report(con, stats)
+    publish_artifacts(stats, "daily-ingest", report)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":

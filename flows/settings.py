@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -16,6 +18,34 @@ SAMPLE_ISSUE = DATA_DIR / "samples" / "qingdao-daily-2025-12-30.txt"
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value) if value else default
+
+
+CHECK_SEVERITIES = ("error", "warning", "info")
+
+
+def read_check_severities(path: Path) -> dict[str, str]:
+    """Read `check = "severity"` from a TOML file: `[tool.newsprint.checks]`, `[checks]` or top level."""
+    with path.open("rb") as handle:
+        doc: dict[str, Any] = tomllib.load(handle)
+    table = doc.get("tool", {}).get("newsprint", {}).get("checks")
+    if table is None:
+        table = doc.get("checks", {k: v for k, v in doc.items() if not isinstance(v, dict)})
+    wrong = {k: v for k, v in table.items() if v not in CHECK_SEVERITIES}
+    if wrong:
+        raise ValueError(f"{path}: a check's severity is one of {', '.join(CHECK_SEVERITIES)}, not {wrong}")
+    return dict(table)
+
+
+def configured_check_severities() -> dict[str, str]:
+    """Merge pyproject's `[tool.newsprint.checks]` and the file named by NEWSPRINT_CHECKS (which wins)."""
+    severities: dict[str, str] = {}
+    pyproject = PROJECT_ROOT / "pyproject.toml"
+    if pyproject.exists():
+        severities |= read_check_severities(pyproject)
+    env_file = os.environ.get("NEWSPRINT_CHECKS")
+    if env_file:
+        severities |= read_check_severities(Path(env_file))
+    return severities
 
 
 @dataclass(frozen=True)
@@ -30,3 +60,11 @@ class Settings:
     lock_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))
     )
+    # severity per quality check (error rejects the article); defaults in flows/validate.py
+    checks: dict[str, str] = field(default_factory=configured_check_severities)
+
+    def with_checks_file(self, path: Path | None) -> Settings:
+        """Return these settings with a `--checks FILE` applied over the configured severities."""
+        if path is None:
+            return self
+        return replace(self, checks={**self.checks, **read_check_severities(path)})

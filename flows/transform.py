@@ -30,6 +30,7 @@ class IssueBundle:
     known_bodies: dict[str, str]
     keywords: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KEYWORD_SCHEMA))
     entities: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTITY_SCHEMA))
+    severities: dict[str, str] = field(default_factory=dict)  # check → severity, as configured
 
     @property
     def issue(self) -> Issue:
@@ -38,9 +39,11 @@ class IssueBundle:
     def incoming_body_hashes(self) -> list[str]:
         return self.validated.articles["body_hash"].to_list()
 
-    def revalidate(self, known_bodies: Mapping[str, str]) -> IssueBundle:
+    def revalidate(
+        self, known_bodies: Mapping[str, str], known_signatures: pl.DataFrame | None = None
+    ) -> IssueBundle:
         """Re-run validation against what the warehouse holds now (the writer's view)."""
-        validated = validate_articles(self.parsed, known_bodies)
+        validated = validate_articles(self.parsed, known_bodies, self.severities, known_signatures)
         return replace(self, validated=validated, known_bodies=dict(known_bodies))
 
 
@@ -67,10 +70,15 @@ def reporters_frame(parsed: ParsedIssue) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def transform_issue(issue: Issue, today: date, known_bodies: Mapping[str, str] | None = None) -> IssueBundle:
-    """Parse, segment and validate one issue."""
+def transform_issue(
+    issue: Issue,
+    today: date,
+    known_bodies: Mapping[str, str] | None = None,
+    severities: Mapping[str, str] | None = None,
+) -> IssueBundle:
+    """Parse, segment and validate one issue (`severities`: check → error | warning | info)."""
     parsed = parse_issue(issue, today)
-    validated = validate_articles(parsed, known_bodies or {})
+    validated = validate_articles(parsed, known_bodies or {}, severities)
     text = analyse_articles(validated.articles)
     return IssueBundle(
         parsed=parsed,
@@ -81,6 +89,7 @@ def transform_issue(issue: Issue, today: date, known_bodies: Mapping[str, str] |
         known_bodies=dict(known_bodies or {}),
         keywords=text.keywords,
         entities=text.entities,
+        severities=dict(severities or {}),
     )
 
 

@@ -1,95 +1,47 @@
-"""Validate an issue's articles with Pandera and sort them into accepted and rejected.
+"""Validate an issue's frames with Pandera and sort its articles into accepted and rejected.
 
-Every failed check becomes a quality finding; a check whose severity is `error` sends the
-article to `rejected_articles`. Nothing is dropped.
+Every failed check becomes a quality finding; an article with an `error` finding goes to
+`rejected_articles`, one with warnings is loaded with them. Nothing is dropped, and a
+failing frame never crashes the run: Pandera runs with `lazy=True` and its failure cases
+become findings rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from flows.models import Finding, ParsedIssue
-from schemas.articles import ArticleSchema
+from flows.similarity import SIGNATURE_SCHEMA, find_near_duplicates, fold_text, signature_frame
+from schemas import rules
+from schemas.articles import ARTICLE_CHECKS, PARSER_EVIDENCE, ArticleSchema
+from schemas.findings import FindingSchema
+from schemas.issues import IssueSchema
+from schemas.reporters import ReporterSchema
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SEVERITIES: dict[str, str] = {
+# The mission's defaults: byline, dateline and duplicate body reject an article; the rest warn.
+DEFAULT_SEVERITIES: dict[str, str] = dict.fromkeys(ARTICLE_CHECKS, "warning") | {
     "byline_present": "error",
     "dateline_present": "error",
     "body_not_duplicate": "error",
 }
-_SCHEMA_CHECK_NAMES = {
-    ("byline", "not_nullable"): "byline_present",
-    ("dateline", "not_nullable"): "dateline_present",
-}
-_IGNORED_IN_HASH = re.compile(r"[\s\u3000\xa0]+")
+# Severity of a failure of the issues / reporters / findings models, unless configured.
+FRAME_SEVERITY = "warning"
+# Columns the checks read that are not columns of `articles` / `rejected_articles`.
+CHECK_ONLY_COLUMNS = ("reporters", "parse_findings", "near_duplicate_similarity")
 
-
-@dataclass
-class Validated:
-    """The outcome of validating one issue's articles."""
-
-    articles: pl.DataFrame
-    accepted: pl.DataFrame
-    rejected: pl.DataFrame
-    findings: list[Finding]
-
-
-def body_hash(body: str) -> str:
-    """Hash a body so whitespace and punctuation width do not make it a different text."""
-    folded = _IGNORED_IN_HASH.sub("", unicodedata.normalize("NFKC", body))
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
-
-
-def article_id(issue_sha256: str, seq: int) -> str:
-    """Return a stable id: the same issue always gives its articles the same ids."""
-    return f"{issue_sha256[:16]}-{seq:03d}"
-
-
-def articles_frame(parsed: ParsedIssue, known_bodies: Mapping[str, str]) -> pl.DataFrame:
-    """Build the articles frame, marking bodies already seen (here or in the warehouse)."""
-    issue = parsed.issue
-    seen = dict(known_bodies)
-    rows = []
-    for article in parsed.articles:
-        digest = body_hash(article.body)
-        this_id = article_id(issue.sha256, article.seq)
-        duplicate_of = seen.get(digest) if article.body else None
-        seen.setdefault(digest, this_id)
-        rows.append(
-            {
-                "article_id": this_id,
-                "issue_sha256": issue.sha256,
-                "issue_date": issue.issue_date,
-                "paper": issue.paper,
-                "seq": article.seq,
-                "kicker": article.kicker,
-                "headline": article.headline,
-                "subtitle": article.subtitle,
-                "byline": article.byline,
-                "dateline": article.dateline,
-                "dateline_date": article.dateline_date,
-                "body": article.body,
-                "paragraphs": article.paragraphs,
-                "subheads": article.subheads,
-                "credits": [{"role": c.role, "text": c.text} for c in article.credits],
-                "body_chars": len(article.body),
-                "body_hash": digest,
-                "duplicate_of": duplicate_of,
-            }
-        )
-    return pl.DataFrame(rows, schema=_ARTICLE_SCHEMA)
-
-
-_ARTICLE_SCHEMA = {
+_PARSE_FINDING = pl.Struct({"check": pl.String, "detail": pl.String})
+# Every column of the articles frame and its type (stored rows are cast to these to be re-checked).
+ARTICLE_COLUMNS = {
     "article_id": pl.String,
     "issue_sha256": pl.String,
     "issue_date": pl.Date,
@@ -108,55 +60,278 @@ _ARTICLE_SCHEMA = {
     "body_chars": pl.Int64,
     "body_hash": pl.String,
     "duplicate_of": pl.String,
+    "near_duplicate_of": pl.String,
+    "near_duplicate_similarity": pl.Float64,
+    "reporters": pl.List(pl.String),
+    "parse_findings": pl.List(_PARSE_FINDING),
 }
 
 
-def _failures(frame: pl.DataFrame) -> list[tuple[int | None, str, str]]:
-    """Run the schema eagerly and lazily: return (row, check, detail) for every failure."""
+@dataclass
+class Validated:
+    """The outcome of validating one issue's articles."""
+
+    articles: pl.DataFrame
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame
+    findings: list[Finding]
+    signatures: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SIGNATURE_SCHEMA))
+
+
+@dataclass
+class LoadFrames:
+    """The issue, reporter and finding rows of one issue, checked and ready to insert."""
+
+    issue: pl.DataFrame
+    reporters: pl.DataFrame
+    findings: pl.DataFrame
+
+
+def body_hash(body: str) -> str:
+    """Hash a body so whitespace and punctuation width do not make it a different text."""
+    return hashlib.sha256(fold_text(body).encode("utf-8")).hexdigest()[:32]
+
+
+def article_id(issue_sha256: str, seq: int) -> str:
+    """Return a stable id: the same issue always gives its articles the same ids."""
+    return f"{issue_sha256[:16]}-{seq:03d}"
+
+
+def severity_levels(severities: Mapping[str, str] | None) -> dict[str, str]:
+    """Return the defaults overridden by the configured severities."""
+    return {**DEFAULT_SEVERITIES, **(severities or {})}
+
+
+def articles_frame(parsed: ParsedIssue) -> pl.DataFrame:
+    """Build the articles frame with what the checks read; duplicates are marked later."""
+    issue = parsed.issue
+    rows = []
+    for article in parsed.articles:
+        rows.append(
+            {
+                "article_id": article_id(issue.sha256, article.seq),
+                "issue_sha256": issue.sha256,
+                "issue_date": issue.issue_date,
+                "paper": issue.paper,
+                "seq": article.seq,
+                "kicker": article.kicker,
+                "headline": article.headline,
+                "subtitle": article.subtitle,
+                "byline": article.byline,
+                "dateline": article.dateline,
+                "dateline_date": article.dateline_date,
+                "body": article.body,
+                "paragraphs": article.paragraphs,
+                "subheads": article.subheads,
+                "credits": [{"role": c.role, "text": c.text} for c in article.credits],
+                "body_chars": len(article.body),
+                "body_hash": body_hash(article.body),
+                "duplicate_of": None,
+                "near_duplicate_of": None,
+                "near_duplicate_similarity": None,
+                "reporters": [c.name for c in article.contributors],
+                "parse_findings": [{"check": f.check, "detail": f.detail} for f in article.findings],
+            }
+        )
+    return pl.DataFrame(rows, schema=ARTICLE_COLUMNS)
+
+
+def mark_duplicates(
+    frame: pl.DataFrame,
+    signatures: pl.DataFrame,
+    known_bodies: Mapping[str, str],
+    known_signatures: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Fill duplicate_of (same body hash) and near_duplicate_of (similar MinHash), earliest first."""
+    seen = dict(known_bodies)
+    duplicate_of: list[str | None] = []
+    for this_id, digest, body in frame.select("article_id", "body_hash", "body").iter_rows():
+        duplicate_of.append(seen.get(digest) if body else None)
+        seen.setdefault(digest, this_id)
+    exact = {a for a, d in zip(frame["article_id"], duplicate_of, strict=True) if d is not None}
+    known = known_signatures if known_signatures is not None else pl.DataFrame(schema=SIGNATURE_SCHEMA)
+    near = find_near_duplicates(signatures, known, skip=exact)
+    ids = frame["article_id"].to_list()
+    return frame.with_columns(
+        pl.Series("duplicate_of", duplicate_of, dtype=pl.String),
+        pl.Series(
+            "near_duplicate_of", [n.article_id if (n := near.get(a)) else None for a in ids], pl.String
+        ),
+        pl.Series(
+            "near_duplicate_similarity",
+            [n.similarity if (n := near.get(a)) else None for a in ids],
+            pl.Float64,
+        ),
+    )
+
+
+def _schema_failures(
+    schema: type[pa.DataFrameModel], frame: pl.DataFrame
+) -> list[tuple[int | None, str, str | None, str]]:
+    """Run a model eagerly and lazily: return (row, check, column, failure case) per failure."""
     try:
-        ArticleSchema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        out = []
-        for case in cases.iter_rows(named=True):
-            column, check = case.get("column"), str(case.get("check"))
-            if column in (None, "ArticleSchema"):  # a dataframe check: the row failed the rule
-                name, detail = check, f"{check} failed"
-            else:
-                name = _SCHEMA_CHECK_NAMES.get((column, check), f"{column}:{check}")
-                detail = f"{column}={str(case.get('failure_case'))[:120]}"
-            out.append((case.get("index"), name, detail))
-        return out
+        return [
+            (case["index"], str(case["check"]), case["column"], str(case["failure_case"]))
+            for case in errors.failure_cases.iter_rows(named=True)
+        ]
     return []
+
+
+def _explain(check: str, row: dict[str, Any]) -> str:
+    """Say in words why an article failed a check, with what a reader needs to find it."""
+    low, high = rules.HEADLINE_CHARS
+    text = f"{row['headline'] or ''}\n{row['body']}"
+    explanations: dict[str, Callable[[], str]] = {
+        "byline_present": lambda: "no byline",
+        "dateline_present": lambda: "no dateline",
+        "headline_present": lambda: "no headline",
+        "body_not_duplicate": lambda: f"duplicate of {row['duplicate_of']}",
+        "body_not_near_duplicate": lambda: (
+            f"near duplicate of {row['near_duplicate_of']} "
+            f"(similarity {row['near_duplicate_similarity']:.2f})"
+        ),
+        "headline_length_sane": lambda: (
+            f"headline has {len(row['headline'] or '')} characters, not {low}–{high}"
+        ),
+        "reporter_names_plausible": lambda: (
+            "not a name: " + "、".join(rules.implausible_names(row["reporters"]))
+        ),
+        "dateline_date_recent": lambda: _dateline_detail(row),
+        "body_long_enough": lambda: f"body has {row['body_chars']} characters (< {rules.MIN_BODY_CHARS})",
+        "repeated_paragraph": lambda: _repeated_detail(row),
+        "text_lost_at_break": lambda: _parser_detail(row, "text_lost_at_break"),
+        "text_not_garbled": lambda: "; ".join(rules.garbled_fragments(text))[:200],
+        "traditional_share_low": lambda: "{} of {} Han characters are traditional-only".format(
+            *rules.traditional_share(text)
+        ),
+    }
+    explain = explanations.get(check)
+    return explain() if explain else f"{check} failed"
+
+
+def _dateline_detail(row: dict[str, Any]) -> str:
+    days = (row["issue_date"] - row["dateline_date"]).days
+    when = f"{days} days before" if days >= 0 else f"{-days} days after"
+    return f"dateline {row['dateline_date']} is {when} the issue date {row['issue_date']}"
+
+
+def _repeated_detail(row: dict[str, Any]) -> str:
+    repeated = rules.repeated_paragraphs(row["paragraphs"])
+    if not repeated:
+        return _parser_detail(row, "repeated_paragraph")
+    return "; ".join(f"printed twice: {p[:24]}…" for p in repeated)
+
+
+def _parser_detail(row: dict[str, Any], check: str) -> str:
+    return "; ".join(f["detail"] for f in row["parse_findings"] if f["check"] == check) or f"{check} failed"
+
+
+def check_articles(
+    frame: pl.DataFrame,
+    severities: Mapping[str, str] | None = None,
+    parser_findings: list[Finding] | None = None,
+) -> Validated:
+    """Run ArticleSchema over a marked frame; reject rows with an error, keep every finding.
+
+    `parser_findings` are the parser's own (issue and article) findings: those a schema check
+    re-states are dropped, the rest are kept with their configured severity.
+    """
+    levels = severity_levels(severities)
+    seq_of = dict(enumerate(frame["seq"].to_list()))
+    findings = [
+        Finding(check=f.check, severity=levels.get(f.check, f.severity), detail=f.detail, seq=f.seq)
+        for f in parser_findings or []
+        if f.check not in PARSER_EVIDENCE
+    ]
+    schema_findings = []
+    for row, check, column, case in _schema_failures(ArticleSchema, frame):
+        if column is None and row is not None:  # a dataframe check: the row broke the rule
+            name, detail = check, _explain(check, frame.row(row, named=True))
+        else:  # a column's type, nullability, range or uniqueness
+            name, detail = f"articles.{column or 'frame'}", f"{check}: {case[:120]}"
+        seq = seq_of.get(row) if row is not None else None
+        schema_findings.append(
+            Finding(check=name, severity=levels.get(name, "error"), detail=detail, seq=seq)
+        )
+    order = {name: i for i, name in enumerate(ARTICLE_CHECKS)}
+    schema_findings.sort(key=lambda f: (f.seq or 0, order.get(f.check, len(order)), f.check))
+    findings += schema_findings
+    failed: dict[int, list[str]] = {}
+    for f in findings:
+        if f.seq is not None and f.severity == "error" and f.check not in failed.get(f.seq, []):
+            failed.setdefault(f.seq, []).append(f.check)
+    frame = frame.with_columns(
+        pl.Series("failed_checks", [failed.get(s, []) for s in frame["seq"]], dtype=pl.List(pl.String))
+    )
+    rejected_mask = frame["failed_checks"].list.len() > 0
+    log.info("validated %d articles: %d rejected", frame.height, int(rejected_mask.sum()))
+    return Validated(
+        articles=frame.drop("failed_checks"),
+        accepted=frame.filter(~rejected_mask).drop("failed_checks", *CHECK_ONLY_COLUMNS),
+        rejected=frame.filter(rejected_mask).drop(*CHECK_ONLY_COLUMNS),
+        findings=findings,
+    )
 
 
 def validate_articles(
     parsed: ParsedIssue,
     known_bodies: Mapping[str, str] | None = None,
     severities: Mapping[str, str] | None = None,
+    known_signatures: pl.DataFrame | None = None,
 ) -> Validated:
-    """Check every article; reject those failing an error-severity check, keep the rest."""
-    levels = {**DEFAULT_SEVERITIES, **(severities or {})}
-    frame = articles_frame(parsed, known_bodies or {})
-    findings = list(parsed.findings)
-    failed_checks: dict[int, list[str]] = {}
-    for row, check, detail in _failures(frame):
-        severity = levels.get(check, "error")
-        seq = int(frame["seq"][row]) if row is not None else None
-        if check == "body_not_duplicate" and row is not None:
-            detail = f"duplicate of {frame['duplicate_of'][row]}"
-        findings.append(Finding(check=check, severity=severity, detail=detail, seq=seq))
-        if row is not None and severity == "error":
-            failed_checks.setdefault(row, []).append(check)
-    checks = pl.Series(
-        "failed_checks", [failed_checks.get(i, []) for i in range(frame.height)], dtype=pl.List(pl.String)
-    )
-    frame = frame.with_columns(checks)
-    rejected_mask = frame["failed_checks"].list.len() > 0
-    log.info("validated %d articles: %d rejected", frame.height, int(rejected_mask.sum()))
-    return Validated(
-        articles=frame,
-        accepted=frame.filter(~rejected_mask).drop("failed_checks"),
-        rejected=frame.filter(rejected_mask),
-        findings=findings,
-    )
+    """Check every article of an issue against itself and what the warehouse already holds."""
+    frame = articles_frame(parsed)
+    signatures = signature_frame(frame)
+    frame = mark_duplicates(frame, signatures, known_bodies or {}, known_signatures)
+    validated = check_articles(frame, severities, parsed.findings)
+    validated.signatures = signatures
+    return validated
+
+
+def has_near_duplicates(validated: Validated, known_signatures: pl.DataFrame) -> bool:
+    """Tell whether any article of the issue resembles one of the known signatures."""
+    return bool(find_near_duplicates(validated.signatures, known_signatures))
+
+
+def gate_frames(
+    issue: pl.DataFrame,
+    reporters: pl.DataFrame,
+    findings: pl.DataFrame,
+    severities: Mapping[str, str] | None = None,
+) -> LoadFrames:
+    """Validate the issue, reporter and finding rows before loading; failures become findings.
+
+    The rows themselves are loaded as they are (the raw text keeps what they were read
+    from); each failure adds a `quality_findings` row named `<table>.<column>` or for the
+    model's own check, and the issue's findings count includes them.
+    """
+    levels = severity_levels(severities)
+    sha = issue["sha256"][0]
+    found_at = findings["found_at"][0] if findings.height else issue["loaded_at"][0]
+    extra: list[dict[str, Any]] = []
+    for table, schema, frame in (
+        ("issues", IssueSchema, issue),
+        ("article_reporters", ReporterSchema, reporters),
+        ("quality_findings", FindingSchema, findings),
+    ):
+        for row, check, column, case in _schema_failures(schema, frame):
+            name = check if column is None else f"{table}.{column}"
+            article = frame["article_id"][row] if row is not None and "article_id" in frame.columns else None
+            extra.append(
+                {
+                    "issue_sha256": sha,
+                    "article_id": article,
+                    "seq": None,
+                    "check": name,
+                    "severity": levels.get(name, FRAME_SEVERITY),
+                    "detail": f"{table}: {check}" if column is None else f"{table}: {check}: {case[:120]}",
+                    "found_at": found_at,
+                }
+            )
+    if extra:
+        log.warning("%d frame finding(s) for issue %s", len(extra), sha[:16])
+        findings = pl.concat([findings, pl.DataFrame(extra, schema=findings.schema)])
+        issue = issue.with_columns(pl.lit(findings.height).cast(issue["findings"].dtype).alias("findings"))
+    return LoadFrames(issue=issue, reporters=reporters, findings=findings)

@@ -1,0 +1,121 @@
+"""Near-duplicate bodies: MinHash signatures over character shingles (datasketch).
+
+A body is folded (NFKC, whitespace removed, as for the exact body hash), cut into
+overlapping 5-character shingles and summarised by a 128-value MinHash; the share of equal
+values between two signatures estimates the Jaccard similarity of their shingle sets.
+Signatures are stored in `article_minhashes` with their `kind`, so a later issue is compared
+with the warehouse without re-reading old bodies, and a change of parameters is detected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from datasketch import MinHash
+
+log = logging.getLogger(__name__)
+
+SHINGLE_CHARS = 5
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"
+# Everything that makes two signatures comparable; stored beside each signature.
+SIGNATURE_KIND = f"char{SHINGLE_CHARS}-crc32-{SCHEME}-{NUM_PERM}-seed{SEED}"
+NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body is a near-duplicate
+NEAR_DUPLICATE_DAYS = 30  # how far from an issue's date the warehouse is searched
+
+_IGNORED = re.compile(r"[\s\u3000\xa0]+")
+SIGNATURE_SCHEMA = {
+    "article_id": pl.String,
+    "issue_sha256": pl.String,
+    "kind": pl.String,
+    "minhash": pl.List(pl.UInt32),
+}
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """The earlier article a body resembles most, and how much."""
+
+    article_id: str
+    similarity: float
+
+
+def fold_text(text: str) -> str:
+    """Fold a text so whitespace and punctuation width do not make it a different text."""
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", text))
+
+
+def shingles(text: str) -> set[bytes]:
+    """Return the overlapping character shingles of a folded text (the text itself if short)."""
+    folded = fold_text(text)
+    if len(folded) <= SHINGLE_CHARS:
+        return {folded.encode("utf-8")} if folded else set()
+    return {folded[i : i + SHINGLE_CHARS].encode("utf-8") for i in range(len(folded) - SHINGLE_CHARS + 1)}
+
+
+def signatures(bodies: Sequence[str]) -> list[np.ndarray | None]:
+    """Return one MinHash signature per body (None for an empty body), sharing permutations.
+
+    crc32 is enough as the input hash: datasketch's affine32 scheme pre-mixes it with the
+    MurmurHash3 finalizer before permuting, and it is several times faster than SHA-1.
+    """
+    sets = [shingles(body) for body in bodies]
+    minhashes = MinHash.bulk(sets, num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
+    return [m.hashvalues.copy() if s else None for m, s in zip(minhashes, sets, strict=True)]
+
+
+def signature_frame(articles: pl.DataFrame) -> pl.DataFrame:
+    """Return (article_id, issue_sha256, kind, minhash) for every article with a body."""
+    rows = [
+        {"article_id": a, "issue_sha256": sha, "kind": SIGNATURE_KIND, "minhash": sig.tolist()}
+        for a, sha, sig in zip(
+            articles["article_id"],
+            articles["issue_sha256"],
+            signatures(articles["body"].to_list()),
+            strict=True,
+        )
+        if sig is not None
+    ]
+    return pl.DataFrame(rows, schema=SIGNATURE_SCHEMA)
+
+
+def _matrix(frame: pl.DataFrame) -> np.ndarray:
+    if frame.height == 0:
+        return np.empty((0, NUM_PERM), dtype=np.uint32)
+    return np.asarray(frame["minhash"].to_list(), dtype=np.uint32)
+
+
+def find_near_duplicates(
+    incoming: pl.DataFrame,
+    known: pl.DataFrame,
+    skip: set[str] | frozenset[str] = frozenset(),
+    threshold: float = NEAR_DUPLICATE_JACCARD,
+) -> dict[str, NearDuplicate]:
+    """Link each incoming article to the most similar earlier one (warehouse, then issue order).
+
+    `incoming` and `known` hold (article_id, minhash); incoming rows are in issue order, so
+    an article is compared with the known ones and with those before it. Articles in `skip`
+    (exact duplicates, already linked) are neither linked nor linked to.
+    """
+    candidates_ids = list(known["article_id"]) if known.height else []
+    candidates = _matrix(known)
+    links: dict[str, NearDuplicate] = {}
+    for article_id, row in zip(incoming["article_id"], _matrix(incoming), strict=True):
+        if article_id not in skip and len(candidates_ids):
+            similarity = (candidates == row).mean(axis=1)
+            best = int(np.argmax(similarity))
+            if similarity[best] >= threshold:
+                links[article_id] = NearDuplicate(candidates_ids[best], round(float(similarity[best]), 3))
+        if article_id not in skip:
+            candidates_ids.append(article_id)
+            candidates = np.vstack([candidates, row])
+    log.debug("%d near-duplicate(s) among %d articles", len(links), incoming.height)
+    return links

@@ -1,0 +1,1 @@
+insert into article_minhashes by name select * from incoming

@@ -1,0 +1,1 @@
+delete from articles where article_id in (select article_id from incoming)
