@@ -45,7 +45,8 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document"),
     (b"\x7fELF", "an executable"),
 )
-_UTF16_OR_32 = ("utf_16", "utf_32")
+_CHINESE_ENCODINGS = ("gb18030", "big5hkscs", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_UTF16_WITHOUT_BOM = ("utf-16-le", "utf-16-be")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # What a wrong decode leaves behind: Latin-1 letters and symbols, and Windows-1252 extras.
 # NBSP, middle dot, degree, times and division signs occur in real Chinese text.
@@ -90,6 +91,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             break
     else:
         text, encoding = _decode_without_bom(data)
+    if not text.replace("\ufeff", "").strip():
+        raise IngestError(f"empty file (only blank characters, read as {encoding})")
     refuse_garbage(text, encoding)
     return text, encoding
 
@@ -119,15 +122,46 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _detect(data: bytes) -> str | None:
-    """Ask charset-normalizer; text with NUL bytes is only accepted as UTF-16 or UTF-32."""
+    """Pick the encoding: charset-normalizer's guess, unless Chinese text fits better.
+
+    On short texts the detector may take GB18030 for a Japanese encoding, or miss UTF-16
+    without a BOM; an inbox of Chinese papers makes the Chinese reading the better bet when
+    nearly all its characters are common ones (GB2312). NUL bytes only occur in UTF-16/32.
+    """
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or best.encoding is None:
+    guess = None
+    if best is not None and best.encoding is not None:
+        guess = codecs.lookup(_SUPERSETS.get(best.encoding, best.encoding)).name
+    if guess in _CHINESE_ENCODINGS:
+        return guess
+    for encoding in _UTF16_WITHOUT_BOM if b"\x00" in data else ("gb18030",):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if common_chinese_share(text) >= 0.9:
+            return encoding
+    if b"\x00" in data and not (guess or "").startswith(("utf-16", "utf-32")):
         return None
-    if b"\x00" in data and not best.encoding.startswith(_UTF16_OR_32):
-        return None
-    return codecs.lookup(_SUPERSETS.get(best.encoding, best.encoding)).name
+    return guess
+
+
+def common_chinese_share(text: str) -> float:
+    """Return the share of non-ASCII characters that are common Chinese ones (in GB2312)."""
+    wide = [ch for ch in text if ord(ch) > 127 and not ch.isspace()]
+    if len(wide) < 4:
+        return 0.0
+    return sum(_in_gb2312(ch) for ch in wide) / len(wide)
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _undetected_reason(data: bytes, utf8_error: UnicodeDecodeError) -> str:
