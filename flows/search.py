@@ -1,8 +1,9 @@
 """Chinese full-text search: DuckDB's fts extension ranks articles by BM25 over their segmentation.
 
 The extension is loaded from the file in the `duckdb-extension-fts` wheel (same version as
-DuckDB), never installed from the network. The index covers `articles.tokens`, the words the
-segmenter cut, and a query is cut by the same segmenter, so both sides split text alike.
+DuckDB), never installed from the network. The index covers `articles.search_tokens`, the
+words the segmenter cut plus the dictionary words inside long ones (jieba's search mode), and
+a query is cut by the same segmenter, so both sides split text alike.
 """
 
 from __future__ import annotations

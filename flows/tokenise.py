@@ -14,9 +14,9 @@ import importlib.util
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 
 import polars as pl
@@ -45,6 +45,7 @@ _USER_DICT_LINE = re.compile(r"^(.+?)(?: (\d+))?(?: ([a-z]+))?$")  # jieba's use
 
 KEYWORD_SCHEMA = {"article_id": pl.String, "rank": pl.Int32, "keyword": pl.String, "weight": pl.Float64}
 ENTITY_SCHEMA = {"article_id": pl.String, "entity": pl.String, "kind": pl.String, "count": pl.Int32}
+TOKENS_SCHEMA = {"article_id": pl.String, "tokens": pl.String, "search_tokens": pl.String}
 TERM_SCHEMA = {"article_id": pl.String, "term": pl.String, "count": pl.Int64}
 
 
@@ -63,23 +64,47 @@ class Segmenter:
 
     jieba: rjieba.Jieba
     user_tags: dict[str, str]
+    inner_words: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        inner = lru_cache(maxsize=200_000)(partial(dictionary_words_inside, self.jieba))
+        object.__setattr__(self, "inner_words", inner)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Cut a text into (word, part-of-speech) pairs, without whitespace and punctuation."""
-        pairs = ((word.strip(), flag) for word, flag in self.jieba.tag(text))
-        return [(w, self.user_tags.get(w, flag)) for w, flag in pairs if w and _WORDLIKE.search(w)]
+        tags = self.user_tags
+        return [(w, tags.get(w, flag)) for w, flag in self.jieba.tag(text) if w.isalnum() or is_word(w)]
 
     def cut(self, text: str) -> list[str]:
         """Cut a text into words, without whitespace and punctuation."""
-        words = (w.strip() for w in self.jieba.cut(text))
-        return [w for w in words if w and _WORDLIKE.search(w)]
+        return [w for w in self.jieba.cut(text) if w.isalnum() or is_word(w)]
+
+    def search_words(self, words: Iterable[str]) -> list[str]:
+        """Put the dictionary words inside each long word before it, as jieba's search mode does.
+
+        Indexing them lets a search for 机器人 find 手术机器人, without cutting the text again.
+        """
+        out: list[str] = []
+        for word in words:
+            if len(word) > 2:
+                out.extend(self.inner_words(word))
+            out.append(word)
+        return out
+
+
+def dictionary_words_inside(jieba: rjieba.Jieba, word: str) -> tuple[str, ...]:
+    """Return the 2- then 3-character dictionary words inside a word (jieba's cut_for_search)."""
+    grams = [word[i : i + 2] for i in range(len(word) - 1)]
+    if len(word) > 3:
+        grams += [word[i : i + 3] for i in range(len(word) - 2)]
+    return tuple(gram for gram in grams if jieba.has_word(gram))
 
 
 @dataclass(frozen=True)
 class ArticleText:
     """What segmentation adds to an issue's articles, one frame per table."""
 
-    tokens: pl.DataFrame  # article_id, tokens (space-joined)
+    tokens: pl.DataFrame  # article_id, tokens and search_tokens (space-joined)
     terms: pl.DataFrame  # article_id, term, count
     keywords: pl.DataFrame  # article_id, rank, keyword, weight
     entities: pl.DataFrame  # article_id, entity, kind, count
@@ -138,6 +163,11 @@ def keyword_model() -> tuple[dict[str, float], float]:
     return idf, sorted(idf.values())[len(idf) // 2]
 
 
+def is_word(token: str) -> bool:
+    """Tell words (Chinese, Latin, numbers, 0532-12388) from whitespace and punctuation tokens."""
+    return token.isalnum() or (not token.isspace() and _WORDLIKE.search(token) is not None)
+
+
 def segment(text: str, seg: Segmenter | None = None) -> list[str]:
     """Cut a text into words, dropping whitespace and punctuation tokens."""
     return (seg or segmenter()).cut(text)
@@ -148,14 +178,19 @@ def extract_keywords(tokens: Sequence[str], top_k: int = KEYWORDS_PER_ARTICLE) -
 
     Working from the tokens already cut avoids segmenting every article a second time.
     """
+    return rank_keywords(Counter(tokens), top_k)
+
+
+def rank_keywords(counts: Mapping[str, int], top_k: int = KEYWORDS_PER_ARTICLE) -> list[tuple[str, float]]:
+    """Weigh each counted word by jieba's TF-IDF; ties keep the order words first appeared in."""
     idf, median_idf = keyword_model()
-    freq: dict[str, float] = {}
-    for word in tokens:
-        if len(word) < 2 or word.lower() in JIEBA_STOP_WORDS or not _HAS_LETTER.search(word):
-            continue
-        freq[word] = freq.get(word, 0.0) + 1.0
+    freq = {
+        word: n
+        for word, n in counts.items()
+        if len(word) >= 2 and word.lower() not in JIEBA_STOP_WORDS and _HAS_LETTER.search(word)
+    }
     total = sum(freq.values())
-    weights = {word: count * idf.get(word, median_idf) / total for word, count in freq.items()}
+    weights = {word: n * idf.get(word, median_idf) / total for word, n in freq.items()}
     return sorted(weights.items(), key=lambda item: item[1], reverse=True)[:top_k]
 
 
@@ -173,10 +208,10 @@ def extract_entities(tagged: Iterable[tuple[str, str]]) -> list[tuple[str, str, 
     """Count the people, places and organisations among tagged words, most mentioned first."""
     stopwords = entity_stopwords()
     counts: Counter[tuple[str, str]] = Counter()
-    for word, flag in tagged:
+    for (word, flag), n in Counter(tagged).items():
         kind = entity_kind(word, flag, stopwords)
         if kind:
-            counts[(word, kind)] += 1
+            counts[(word, kind)] += n
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
     return [(word, kind, count) for (word, kind), count in ordered]
 
@@ -186,23 +221,26 @@ def analyse_articles(articles: pl.DataFrame) -> ArticleText:
     seg = segmenter()
     ids: list[str] = []
     joined: list[str] = []
+    searchable: list[str] = []
     terms: list[tuple[str, str, int]] = []
     keywords: list[tuple[str, int, str, float]] = []
     entities: list[tuple[str, str, str, int]] = []
     for article_id, headline, body in articles.select("article_id", "headline", "body").iter_rows():
         tagged = seg.tag(f"{headline or ''}\n{body}")
         tokens = [word for word, _ in tagged]
+        counts = Counter(tokens)
         ids.append(article_id)
         joined.append(" ".join(tokens))
-        terms.extend((article_id, term, n) for term, n in sorted(Counter(tokens).items()))
+        searchable.append(" ".join(seg.search_words(tokens)))
+        terms.extend((article_id, term, n) for term, n in sorted(counts.items()))
         keywords.extend(
             (article_id, rank, word, weight)
-            for rank, (word, weight) in enumerate(extract_keywords(tokens), start=1)
+            for rank, (word, weight) in enumerate(rank_keywords(counts), start=1)
         )
         entities.extend((article_id, *entity) for entity in extract_entities(tagged))
     return ArticleText(
         tokens=pl.DataFrame(
-            {"article_id": ids, "tokens": joined}, schema={"article_id": pl.String, "tokens": pl.String}
+            {"article_id": ids, "tokens": joined, "search_tokens": searchable}, schema=TOKENS_SCHEMA
         ),
         terms=pl.DataFrame(terms, schema=TERM_SCHEMA, orient="row"),
         keywords=pl.DataFrame(keywords, schema=KEYWORD_SCHEMA, orient="row"),
@@ -211,6 +249,6 @@ def analyse_articles(articles: pl.DataFrame) -> ArticleText:
 
 
 def segment_articles(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (article_id → space-joined tokens) and (article_id, term, count) frames."""
+    """Return (article_id → space-joined tokens and search tokens) and (article_id, term, count) frames."""
     text = analyse_articles(articles)
     return text.tokens, text.terms

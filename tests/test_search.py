@@ -69,9 +69,11 @@ def test_artificial_intelligence_ranks_the_changmugu_article_first(offline) -> N
     assert "人工智能" in hits[0].snippet
 
 
-def test_dictionary_terms_and_numbers_are_whole_search_words(offline) -> None:
+def test_dictionary_terms_their_inner_words_and_numbers_are_search_words(offline) -> None:
     hits = search.search_articles(offline, "科创大走廊")
     assert [h.headline for h in hits] == [LONGREAD_HEADLINE]
+    inside = search.search_articles(offline, "机器人")  # inside 手术机器人 in the first
+    assert [h.headline[:14] for h in inside] == [CHANGMUGU, LONGREAD_HEADLINE[:14]]
     phone = search.search_articles(offline, "0532-12388")
     assert [h.headline for h in phone] == ["强化正风肃纪 弘扬新风正气"]
 

@@ -162,8 +162,25 @@ def test_frames_line_up_with_the_tokens(sample_articles, sample_text) -> None:
     assert sample_text.keywords.schema == pl.Schema(KEYWORD_SCHEMA)
     assert sample_text.entities.schema == pl.Schema(ENTITY_SCHEMA)
     assert sample_text.tokens["article_id"].to_list() == sample_articles["article_id"].to_list()
-    token_counts = {a: len(t.split(" ")) for a, t in sample_text.tokens.iter_rows()}
+    token_counts = {
+        a: len(t.split(" ")) for a, t in sample_text.tokens.select("article_id", "tokens").iter_rows()
+    }
     term_counts = sample_text.terms.group_by("article_id").agg(pl.col("count").sum())
     assert dict(term_counts.iter_rows()) == token_counts
     headline, body = sample_articles.row(0, named=True)["headline"], sample_articles["body"][0]
     assert sample_text.tokens["tokens"][0] == " ".join(segment(f"{headline}\n{body}"))
+
+
+def test_search_words_are_jieba_search_mode(sample_articles) -> None:
+    seg = segmenter()
+    for body in sample_articles["body"]:
+        body = re.sub(r"[\x00-\x7f]+", "，", body)  # rjieba's search mode also splits ASCII runs
+        expected = [w for w in seg.jieba.cut_for_search(body) if w.strip() and re.search(r"\w", w)]
+        assert seg.search_words(seg.cut(body)) == expected
+    assert seg.search_words(["手术机器人"]) == ["手术", "机器", "机器人", "手术机器人"]
+
+
+def test_search_tokens_hold_every_token(sample_text) -> None:
+    for tokens, search_tokens in sample_text.tokens.select("tokens", "search_tokens").iter_rows():
+        assert set(tokens.split(" ")) <= set(search_tokens.split(" "))
+        assert len(search_tokens) > len(tokens)
