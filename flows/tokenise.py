@@ -181,16 +181,20 @@ def extract_keywords(tokens: Sequence[str], top_k: int = KEYWORDS_PER_ARTICLE) -
     return rank_keywords(Counter(tokens), top_k)
 
 
+@lru_cache(maxsize=200_000)
+def keyword_idf(word: str) -> float | None:
+    """Return a word's IDF, or None for what is never a keyword (short, stop word, number)."""
+    if len(word) < 2 or word.lower() in JIEBA_STOP_WORDS or not _HAS_LETTER.search(word):
+        return None
+    idf, median_idf = keyword_model()
+    return idf.get(word, median_idf)
+
+
 def rank_keywords(counts: Mapping[str, int], top_k: int = KEYWORDS_PER_ARTICLE) -> list[tuple[str, float]]:
     """Weigh each counted word by jieba's TF-IDF; ties keep the order words first appeared in."""
-    idf, median_idf = keyword_model()
-    freq = {
-        word: n
-        for word, n in counts.items()
-        if len(word) >= 2 and word.lower() not in JIEBA_STOP_WORDS and _HAS_LETTER.search(word)
-    }
-    total = sum(freq.values())
-    weights = {word: n * idf.get(word, median_idf) / total for word, n in freq.items()}
+    idfs = {word: (n, idf) for word, n in counts.items() if (idf := keyword_idf(word)) is not None}
+    total = sum(n for n, _ in idfs.values())
+    weights = {word: n * (idf / total) for word, (n, idf) in idfs.items()}  # jieba's order of operations
     return sorted(weights.items(), key=lambda item: item[1], reverse=True)[:top_k]
 
 
@@ -216,13 +220,25 @@ def extract_entities(tagged: Iterable[tuple[str, str]]) -> list[tuple[str, str, 
     return [(word, kind, count) for (word, kind), count in ordered]
 
 
+def count_terms(tokens: pl.DataFrame) -> pl.DataFrame:
+    """Count each article's words from its space-joined tokens, in one vectorised pass."""
+    return (
+        tokens.select("article_id", pl.col("tokens").str.split(" ").alias("term"))
+        .explode("term")
+        .filter(pl.col("term") != "")
+        .group_by("article_id", "term")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        .sort("article_id", "term")
+        .cast(TERM_SCHEMA)
+    )
+
+
 def analyse_articles(articles: pl.DataFrame) -> ArticleText:
     """Segment each article's headline and body once; derive terms, keywords and entities."""
     seg = segmenter()
     ids: list[str] = []
     joined: list[str] = []
     searchable: list[str] = []
-    terms: list[tuple[str, str, int]] = []
     keywords: list[tuple[str, int, str, float]] = []
     entities: list[tuple[str, str, str, int]] = []
     for article_id, headline, body in articles.select("article_id", "headline", "body").iter_rows():
@@ -232,17 +248,17 @@ def analyse_articles(articles: pl.DataFrame) -> ArticleText:
         ids.append(article_id)
         joined.append(" ".join(tokens))
         searchable.append(" ".join(seg.search_words(tokens)))
-        terms.extend((article_id, term, n) for term, n in sorted(counts.items()))
         keywords.extend(
             (article_id, rank, word, weight)
             for rank, (word, weight) in enumerate(rank_keywords(counts), start=1)
         )
         entities.extend((article_id, *entity) for entity in extract_entities(tagged))
+    tokens = pl.DataFrame(
+        {"article_id": ids, "tokens": joined, "search_tokens": searchable}, schema=TOKENS_SCHEMA
+    )
     return ArticleText(
-        tokens=pl.DataFrame(
-            {"article_id": ids, "tokens": joined, "search_tokens": searchable}, schema=TOKENS_SCHEMA
-        ),
-        terms=pl.DataFrame(terms, schema=TERM_SCHEMA, orient="row"),
+        tokens=tokens,
+        terms=count_terms(tokens),
         keywords=pl.DataFrame(keywords, schema=KEYWORD_SCHEMA, orient="row"),
         entities=pl.DataFrame(entities, schema=ENTITY_SCHEMA, orient="row"),
     )

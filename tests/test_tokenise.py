@@ -14,6 +14,7 @@ from flows.settings import USER_DICT
 from flows.tokenise import (
     ENTITY_SCHEMA,
     KEYWORD_SCHEMA,
+    TERM_SCHEMA,
     analyse_articles,
     entity_kind,
     entity_stopwords,
@@ -161,6 +162,7 @@ def test_entity_kind(word: str, flag: str, kind: str | None) -> None:
 def test_frames_line_up_with_the_tokens(sample_articles, sample_text) -> None:
     assert sample_text.keywords.schema == pl.Schema(KEYWORD_SCHEMA)
     assert sample_text.entities.schema == pl.Schema(ENTITY_SCHEMA)
+    assert sample_text.terms.schema == pl.Schema(TERM_SCHEMA)
     assert sample_text.tokens["article_id"].to_list() == sample_articles["article_id"].to_list()
     token_counts = {
         a: len(t.split(" ")) for a, t in sample_text.tokens.select("article_id", "tokens").iter_rows()
