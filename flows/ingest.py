@@ -10,7 +10,6 @@ import codecs
 import hashlib
 import logging
 import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +47,10 @@ _MAGIC = (
 _CHINESE_ENCODINGS = ("gb18030", "big5hkscs", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 _UTF16_WITHOUT_BOM = ("utf-16-le", "utf-16-be")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# At least _MIN_SUSPECT_CHARS (4) CJK characters anywhere in a line, found without listing them all.
+_SUSPECT_CJK = re.compile(r"(?:[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*" + _CJK.pattern + "){4}")
+# Unicode's control characters (category Cc) other than tab, line feed, VT, form feed and CR.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # What a wrong decode leaves behind: Latin-1 letters and symbols, and Windows-1252 extras.
 # NBSP, middle dot, degree, times and division signs occur in real Chinese text.
 _WRONG_DECODE_CHARS = re.compile(
@@ -208,7 +211,7 @@ def refuse_garbage(text: str, encoding: str) -> None:
             f"mojibake: {replaced} replacement characters (U+FFFD) show the text was decoded with the "
             "wrong encoding and saved again, losing characters; export it again from the original"
         )
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, len(text) // 200):
         raise IngestError(
             f"binary file ({controls} control characters after decoding as {encoding}), not text"
@@ -222,8 +225,7 @@ def find_mojibake(text: str) -> str | None:
     for line in text.split("\n"):
         line = line.strip()
         wrong = len(_WRONG_DECODE_CHARS.findall(line))
-        cjk = len(_CJK.findall(line))
-        if wrong < _MIN_SUSPECT_CHARS and cjk < _MIN_SUSPECT_CHARS:
+        if wrong < _MIN_SUSPECT_CHARS and not _SUSPECT_CJK.match(line):
             continue
         suspects += 1
         for read_as, really, story in _MOJIBAKE_ROUTES:
