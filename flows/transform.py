@@ -79,6 +79,16 @@ def transform_issue(
     """Parse, segment and validate one issue (`severities`: check → error | warning | info)."""
     parsed = parse_issue(issue, today)
     validated = validate_articles(parsed, known_bodies or {}, severities)
+    return bundle_issue(parsed, validated, known_bodies, severities)
+
+
+def bundle_issue(
+    parsed: ParsedIssue,
+    validated: Validated,
+    known_bodies: Mapping[str, str] | None = None,
+    severities: Mapping[str, str] | None = None,
+) -> IssueBundle:
+    """Segment a validated issue's articles and gather its frames (a backfill validates in batches)."""
     text = analyse_articles(validated.articles)
     return IssueBundle(
         parsed=parsed,

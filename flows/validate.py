@@ -8,9 +8,11 @@ become findings rows.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,9 +167,10 @@ def mark_duplicates(
     )
 
 
-def _schema_failures(
-    schema: type[pa.DataFrameModel], frame: pl.DataFrame
-) -> list[tuple[int | None, str, str | None, str]]:
+SchemaFailure = tuple[int | None, str, str | None, str]  # row, check, column, failure case
+
+
+def _schema_failures(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> list[SchemaFailure]:
     """Run a model eagerly and lazily: return (row, check, column, failure case) per failure."""
     try:
         schema.validate(frame, lazy=True)
@@ -232,11 +235,13 @@ def check_articles(
     frame: pl.DataFrame,
     severities: Mapping[str, str] | None = None,
     parser_findings: list[Finding] | None = None,
+    failures: list[SchemaFailure] | None = None,
 ) -> Validated:
     """Run ArticleSchema over a marked frame; reject rows with an error, keep every finding.
 
     `parser_findings` are the parser's own (issue and article) findings: those a schema check
-    re-states are dropped, the rest are kept with their configured severity.
+    re-states are dropped, the rest are kept with their configured severity. `failures`: the
+    frame's ArticleSchema failures when already found for a batch (`validate_issues`).
     """
     levels = severity_levels(severities)
     seq_of = dict(enumerate(frame["seq"].to_list()))
@@ -246,7 +251,9 @@ def check_articles(
         if f.check not in PARSER_EVIDENCE
     ]
     schema_findings = []
-    for row, check, column, case in _schema_failures(ArticleSchema, frame):
+    if failures is None:
+        failures = _schema_failures(ArticleSchema, frame)
+    for row, check, column, case in failures:
         if column is None and row is not None:  # a dataframe check: the row broke the rule
             name, detail = check, _explain(check, frame.row(row, named=True))
         else:  # a column's type, nullability, range or uniqueness
@@ -335,3 +342,60 @@ def gate_frames(
         findings = pl.concat([findings, pl.DataFrame(extra, schema=findings.schema)])
         issue = issue.with_columns(pl.lit(findings.height).cast(issue["findings"].dtype).alias("findings"))
     return LoadFrames(issue=issue, reporters=reporters, findings=findings)
+
+
+def validate_issues(
+    parsed_issues: Sequence[ParsedIssue], severities: Mapping[str, str] | None = None
+) -> list[Validated]:
+    """Validate a batch of issues with one ArticleSchema run, each issue against itself only.
+
+    Pandera's cost is mostly per call (a query per column and check), so one run over a
+    batch's rows costs little more than one issue's. The verdicts are validate_articles'
+    (with no known bodies): every check looks at one row, except article_id's uniqueness, so
+    a batch holding an article id twice, or failing a check on no particular row, is
+    validated issue by issue instead.
+    """
+    marked = []
+    for parsed in parsed_issues:
+        frame = articles_frame(parsed)
+        signatures = signature_frame(frame)
+        marked.append((mark_duplicates(frame, signatures, {}), signatures))
+    frames = [frame for frame, _ in marked]
+    batch = pl.concat(frames) if frames else pl.DataFrame(schema=ARTICLE_COLUMNS)
+    failures = _schema_failures(ArticleSchema, batch)
+    if batch["article_id"].n_unique() < batch.height or any(row is None for row, *_ in failures):
+        return [validate_articles(parsed, {}, severities) for parsed in parsed_issues]
+    starts = list(itertools.accumulate((frame.height for frame in frames), initial=0))
+    per_issue: list[list[SchemaFailure]] = [[] for _ in frames]
+    for row, check, column, case in failures:
+        issue = bisect.bisect_right(starts, row) - 1  # the last issue starting at or before the row
+        per_issue[issue].append((row - starts[issue], check, column, case))  # type: ignore[operator]
+    validated = []
+    for (frame, signatures), parsed, found in zip(marked, parsed_issues, per_issue, strict=True):
+        result = check_articles(frame, severities, parsed.findings, found)
+        result.signatures = signatures
+        validated.append(result)
+    return validated
+
+
+def gate_issues(
+    parts: Sequence[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, Mapping[str, str] | None]],
+) -> list[LoadFrames]:
+    """Gate a batch's (issue, reporters, findings, severities) with one run of each model.
+
+    Each model's checks look at one row or at uniqueness, so when the whole batch passes every
+    issue passes; otherwise each issue is gated alone, and gets exactly gate_frames' findings.
+    """
+    if not parts:
+        return []
+    models = (IssueSchema, ReporterSchema, FindingSchema)
+    try:
+        passed = all(
+            not _schema_failures(model, pl.concat([part[i] for part in parts], how="vertical_relaxed"))
+            for i, model in enumerate(models)
+        )
+    except pl.exceptions.PolarsError:  # frames that do not stack: gate them one by one
+        passed = False
+    if not passed:
+        return [gate_frames(*part) for part in parts]
+    return [LoadFrames(issue, reporters, findings) for issue, reporters, findings, _ in parts]
