@@ -1,0 +1,79 @@
+"""Validating a batch of issues at once gives each issue exactly its own verdicts."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.ingest import read_issue
+from flows.models import ParsedIssue
+from flows.parse import parse_issue
+from flows.synthetic import synthetic_issue
+from flows.transform import findings_frame, issue_frame, transform_issue
+from flows.validate import gate_frames, gate_issues, validate_articles, validate_issues
+from tests.conftest import TODAY
+
+LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
+NOW = datetime(2026, 1, 15, 6, 0)
+
+
+@pytest.fixture(scope="module")
+def issues(sample_issue) -> list[ParsedIssue]:
+    """The sample, every layout fixture (rejections and warnings of all kinds), synthetic issues."""
+    parsed = [parse_issue(sample_issue, TODAY)]
+    for path in sorted(LAYOUTS.glob("*.txt")):
+        parsed.append(parse_issue(read_issue(path.name, path.read_bytes()), TODAY))
+    for n in range(3):
+        text = synthetic_issue(date(2016, 1, 1 + n), random.Random(n))
+        parsed.append(parse_issue(read_issue(f"city-2016-01-0{n + 1}.txt", text.encode()), TODAY))
+    return parsed
+
+
+def assert_same(one, batch) -> None:
+    assert batch.findings == one.findings
+    for name in ("articles", "accepted", "rejected", "signatures"):
+        assert getattr(batch, name).equals(getattr(one, name)), name
+
+
+def test_a_batch_gets_each_issues_own_verdicts(issues: list[ParsedIssue]) -> None:
+    one_by_one = [validate_articles(parsed, {}) for parsed in issues]
+    assert sum(v.rejected.height for v in one_by_one) > 0  # the fixtures reject and warn
+    assert sum(len(v.findings) for v in one_by_one) > len(issues)
+    for one, batch in zip(one_by_one, validate_issues(issues), strict=True):
+        assert_same(one, batch)
+
+
+def test_severities_apply_in_a_batch(issues: list[ParsedIssue]) -> None:
+    severities = {"dateline_present": "warning", "headline_present": "error"}
+    for parsed, batch in zip(issues, validate_issues(issues, severities), strict=True):
+        assert_same(validate_articles(parsed, {}, severities), batch)
+
+
+def test_the_same_issue_twice_in_a_batch_is_validated_alone(issues: list[ParsedIssue]) -> None:
+    twice = [issues[0], issues[1], issues[0]]  # the same article ids twice: not unique in the batch
+    for parsed, batch in zip(twice, validate_issues(twice), strict=True):
+        assert_same(validate_articles(parsed, {}), batch)
+
+
+def test_an_empty_batch_and_an_issue_without_articles(issues: list[ParsedIssue]) -> None:
+    assert validate_issues([]) == []
+    [result] = validate_issues([replace(issues[0], articles=[], findings=[])])
+    assert result.articles.height == 0 and result.findings == []
+
+
+def test_a_gated_batch_equals_gating_issue_by_issue(issues: list[ParsedIssue]) -> None:
+    bundles = [transform_issue(parsed.issue, TODAY) for parsed in issues[:4]]
+    parts = [(issue_frame(b, NOW, "run"), b.reporters, findings_frame(b, NOW), None) for b in bundles]
+    broken = (parts[1][0].with_columns(pl.lit(None, pl.Date).alias("issue_date")), *parts[1][1:])
+    for batch in (parts, [parts[0], broken, parts[2]]):  # one passes, one falls back issue by issue
+        for part, gated in zip(batch, gate_issues(batch), strict=True):
+            alone = gate_frames(*part)
+            assert gated.issue.equals(alone.issue)
+            assert gated.reporters.equals(alone.reporters)
+            assert gated.findings.equals(alone.findings)
+    assert gate_issues([parts[0], broken])[1].findings.height > parts[1][2].height  # the gate's finding
