@@ -31,7 +31,8 @@ _TRIM = " \t\u3000\xa0\ufeff"
 def split_lines(text: str) -> list[Line]:
     """Return the non-blank lines of a text with their 1-based line numbers."""
     numbered = enumerate(text.splitlines(), start=1)
-    return [Line(number, raw.rstrip()) for number, raw in numbered if raw.strip(_TRIM)]
+    # Blank means nothing but whitespace (Python's, which includes \x1c-\x1f) and BOMs.
+    return [Line(number, raw.rstrip()) for number, raw in numbered if raw.replace("\ufeff", "").strip()]
 
 
 class _Splitter:
