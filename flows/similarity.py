@@ -1,4 +1,4 @@
-"""Near-duplicate bodies: MinHash signatures over character shingles (datasketch).
+"""Near-duplicate bodies: MinHash signatures over character shingles (datasketch's affine32 scheme).
 
 A body is folded (NFKC, whitespace removed, as for the exact body hash), cut into
 overlapping 5-character shingles and summarised by a 128-value MinHash; the share of equal
@@ -15,10 +15,10 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
-from datasketch import MinHash
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ SCHEME = "affine32"
 SIGNATURE_KIND = f"char{SHINGLE_CHARS}-crc32-{SCHEME}-{NUM_PERM}-seed{SEED}"
 NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body is a near-duplicate
 NEAR_DUPLICATE_DAYS = 30  # how far from an issue's date the warehouse is searched
+_BLOCK = 4096  # shingles permuted at once: 2 MB of uint32
 
 _IGNORED = re.compile(r"[\s\u3000\xa0]+")
 SIGNATURE_SCHEMA = {
@@ -66,10 +67,54 @@ def signatures(bodies: Sequence[str]) -> list[np.ndarray | None]:
 
     crc32 is enough as the input hash: datasketch's affine32 scheme pre-mixes it with the
     MurmurHash3 finalizer before permuting, and it is several times faster than SHA-1.
+    The values are datasketch's (`MinHash.bulk(..., scheme="affine32", hashfunc=zlib.crc32)`,
+    tests/test_signatures.py), computed here with numpy so that a worker process does not
+    import datasketch (and scipy with it: 55 MB a process).
     """
-    sets = [shingles(body) for body in bodies]
-    minhashes = MinHash.bulk(sets, num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
-    return [m.hashvalues.copy() if s else None for m, s in zip(minhashes, sets, strict=True)]
+    return [_signature(hashes) if hashes.size else None for hashes in map(_shingle_hashes, bodies)]
+
+
+def _signature(hashes: np.ndarray) -> np.ndarray:
+    """Pre-mix and permute the shingle hashes and keep each permutation's minimum (in blocks)."""
+    a, b = _permutations()
+    mixed = _fmix32(hashes)
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, mixed.size, _BLOCK):  # a block bounds memory on a very long body
+        np.minimum(signature, (mixed[start : start + _BLOCK, None] * a + b).min(axis=0), out=signature)
+    return signature
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """Return the crc32 of each distinct shingle's UTF-8 bytes (the hashes of `shingles`)."""
+    folded = fold_text(text)
+    if len(folded) <= SHINGLE_CHARS:
+        distinct = {folded} if folded else set()
+    else:
+        distinct = {folded[i : i + SHINGLE_CHARS] for i in range(len(folded) - SHINGLE_CHARS + 1)}
+    return np.fromiter(map(zlib.crc32, map(str.encode, distinct)), dtype=np.uint32, count=len(distinct))
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """Return datasketch's affine32 permutations for NUM_PERM and SEED: odd multipliers, offsets.
+
+    Drawn as datasketch draws them (MinHash._init_permutations), without importing datasketch,
+    which brings scipy and 55 MB into every worker process.
+    """
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """Apply the MurmurHash3 32-bit finalizer, as datasketch's affine32 scheme pre-mixes inputs."""
+    with np.errstate(over="ignore"):  # the multiplications wrap modulo 2^32 on purpose
+        values = values ^ (values >> np.uint32(16))
+        values = values * np.uint32(0x85EBCA6B)
+        values = values ^ (values >> np.uint32(13))
+        values = values * np.uint32(0xC2B2AE35)
+        return values ^ (values >> np.uint32(16))
 
 
 def signature_frame(articles: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,62 @@
+"""MinHash signatures are datasketch's affine32 MinHash exactly, computed without importing it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from flows.models import ParsedIssue
+from flows.similarity import NUM_PERM, SCHEME, SEED, shingles, signatures
+from flows.synthetic import sample_parts
+
+
+def datasketch_signatures(bodies: list[str]) -> list[np.ndarray | None]:
+    """The reference: one datasketch MinHash per body over its shingles, crc32 as the input hash."""
+    sets = [shingles(body) for body in bodies]
+    minhashes = MinHash.bulk(sets, num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
+    return [m.hashvalues if s else None for m, s in zip(minhashes, sets, strict=True)]
+
+
+HARD_BODIES = [
+    "",
+    " \u3000\n",  # folds to nothing: no signature
+    "短文",  # shorter than a shingle: the text itself
+    "１２３４５６ABC，Ｆｕｌｌ　width（全角）and ASCII, mixed:   spaces\xa0NBSP",
+    "同一句话。" * 2000,  # repeats: few distinct shingles
+    "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(20000)),  # many: more than one block
+    "𠀀𠀁𠀂𠀃𠀄𠀅 astral characters, 4 UTF-8 bytes each",
+]
+
+
+def test_signatures_equal_datasketch_on_the_sample(sample_parsed: ParsedIssue) -> None:
+    bodies = [article.body for article in sample_parsed.articles]
+    for ours, reference in zip(signatures(bodies), datasketch_signatures(bodies), strict=True):
+        assert ours is not None and reference is not None
+        assert ours.dtype == np.uint32 and ours.tolist() == reference.tolist()
+
+
+@pytest.mark.parametrize("body", HARD_BODIES, ids=range(len(HARD_BODIES)))
+def test_signatures_equal_datasketch_on_hard_bodies(body: str) -> None:
+    [ours], [reference] = signatures([body]), datasketch_signatures([body])
+    if reference is None:
+        assert ours is None
+    else:
+        assert ours is not None and ours.tolist() == reference.tolist()
+
+
+def test_signatures_equal_datasketch_on_the_sample_sentences() -> None:
+    sentences = sample_parts().sentences
+    bodies = ["".join(sentences[i : i + k]) for k in (1, 3, 8) for i in range(0, len(sentences), 5)]
+    ours, reference = signatures(bodies), datasketch_signatures(bodies)
+    assert [s.tolist() for s in ours] == [r.tolist() for r in reference]  # type: ignore[union-attr]
+
+
+def test_a_worker_does_not_import_datasketch() -> None:
+    code = "import sys, flows.transform; print('datasketch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
