@@ -36,7 +36,8 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 bench: $(STAMP)
-	$(BIN)/newsprint bench --issues 365
+	$(BIN)/python -m bench.segmenters --repeat 20
+	$(BIN)/python -m bench.eval_layouts
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal
