@@ -7,3 +7,6 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows")
 # A cold ephemeral Prefect API (first run, database migrations) can take longer than the
 # default on a small machine; waiting is better than failing the run.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+# A stage's warning outside a flow run (a test, `newsprint parse`) goes to the terminal only,
+# without Prefect warning that it could not send it to a run.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")

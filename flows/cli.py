@@ -125,7 +125,8 @@ def sql(
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("--format must be table, csv or json")
     try:
-        columns, rows = run_query(warehouse or Settings().warehouse, text)
+        settings = Settings()
+        columns, rows = run_query(warehouse or settings.warehouse, text, settings.query_timeout_s)
     except QueryError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -134,4 +135,4 @@ def sql(
 
 if __name__ == "__main__":
     app()
-from flows import cli_analysis, cli_quality  # noqa: E402, F401  (registers commands)
+from flows import cli_analysis, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

@@ -91,6 +91,11 @@ def is_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
     return bool(row and row[0])
 
 
+def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Return the raw-byte hashes of loaded files, so a resumed backfill skips them unread."""
+    return {row[0] for row in con.execute(sql("load/loaded_file_hashes")).fetchall()}
+
+
 def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, str]:
     """Return body hash → earliest article id, for the hashes already in the warehouse."""
     if not hashes:

@@ -5,54 +5,113 @@ The only module that imports Prefect. Work is batched per issue, never a task pe
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
+import multiprocessing
+import time
 import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import flow, get_run_logger, serve, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.deployments.runner import RunnerDeployment
+from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import flow_run
-from prefect.states import Failed
+from prefect.schedules import Cron
+from prefect.states import Failed, State
 
-from flows import ingest, load, quality, search
+from flows import backfill, ingest, load, quality, search
+from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
 from flows.models import Issue
 from flows.report import IssueOutcome, QualityReport, RunStats, findings_table, summary_markdown
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@task(name="discover-files", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, tags=["io"])
+
+def with_stage_logs(fn: F) -> F:
+    """Let the stage modules' INFO lines reach the run logs while a flow runs.
+
+    PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py) gives their loggers Prefect's handlers,
+    but they inherit the root logger's WARNING level. Outside a run they keep it: Prefect
+    would warn about every INFO line it cannot send to a run.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        stage_logger = logging.getLogger("flows")
+        previous = stage_logger.level
+        stage_logger.setLevel(logging.INFO)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            stage_logger.setLevel(previous)
+
+    return cast(F, run)
+
+
+def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Retry what the machine got wrong (IO), never a verdict on a file or a bug."""
+    return isinstance(state.result(raise_on_failure=False), OSError | duckdb.IOException)
+
+
+IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
+# Tasks carry no tags: a tagged task run first asks the API for the tags' concurrency slots, a
+# round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
+
+
+@task(name="discover-files", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_files(inbox: Path) -> list[Path]:
     """List the inbox."""
     return ingest.list_inbox(inbox)
 
 
-@task(name="read-issue", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, tags=["io"])
-def read_issue(path: Path, issue_date: date | None, paper: str | None) -> Issue:
-    """Read and decode one file (IngestError is a verdict on the file, not retried)."""
-    return ingest.read_issue(str(path), path.read_bytes(), issue_date=issue_date, paper=paper)
+@task(name="read-issue", **IO_RETRIES, cache_policy=NO_CACHE)
+def read_issue(path: Path, issue_date: date | None, paper: str | None, max_bytes: int) -> Issue | IngestError:
+    """Read and decode one file, refusing a huge one unread; a refusal is returned, not raised."""
+    try:
+        ingest.check_size(path.stat().st_size, max_bytes)
+        return ingest.read_issue(str(path), path.read_bytes(), issue_date=issue_date, paper=paper)
+    except IngestError as error:  # a verdict on the file: nothing to retry, no traceback to log
+        return error
 
 
-@task(name="transform-issue", cache_policy=NO_CACHE, tags=["cpu"])
+@task(name="transform-issue", cache_policy=NO_CACHE)
 def transform(
     issue: Issue, today: date, known: dict[str, str], severities: dict[str, str] | None = None
-) -> IssueBundle:
-    """Split, normalise, validate and segment one issue."""
-    return transform_issue(issue, today, known, severities)
+) -> IssueBundle | IngestError:
+    """Split, normalise, validate and segment one issue; a text with no article is refused."""
+    bundle = transform_issue(issue, today, known, severities)
+    try:
+        ingest.refuse_without_articles(bundle.parsed)
+    except IngestError as error:
+        return error
+    return bundle
 
 
-@task(name="load-issue", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE, tags=["io", "duckdb"])
+@task(name="load-issue", **IO_RETRIES, cache_policy=NO_CACHE)
 def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
     """Load one issue in one transaction (a retry is safe: the load is idempotent)."""
     return load.load_issue(con, bundle, run_id, datetime.now())
 
 
-@task(name="refresh-search-index", cache_policy=NO_CACHE, tags=["duckdb"])
+@task(name="refresh-search-index", cache_policy=NO_CACHE)
 def refresh_search_index(con: duckdb.DuckDBPyConnection) -> bool:
     """Rebuild the full-text index once per run, after the issues are loaded, if they changed it."""
     return search.refresh_index(con)
@@ -98,17 +157,18 @@ def ingest_files(
     issue_date: date | None,
     paper: str | None,
     severities: dict[str, str] | None = None,
+    max_bytes: int = 50_000_000,
 ) -> None:
-    """Read, transform and load each file; a bad file is recorded and the rest go on."""
+    """Read, transform and load each file; a bad file is recorded, left in place, and the rest go on."""
     logger = get_run_logger()
     today = date.today()
     for path in paths:
         try:
-            issue = read_issue(path, issue_date, paper)
-        except IngestError as error:
-            logger.warning("cannot read %s: %s", path, error)
-            stats.outcomes.append(IssueOutcome(str(path), "failed", reason=str(error)))
-            load.record_failed_files(con, [_failed_row(path, str(error), stats.run_id)])
+            issue = read_issue(path, issue_date, paper, max_bytes)
+        except OSError as error:  # still failing after the retries
+            issue = IngestError(f"cannot read: {error}")
+        if isinstance(issue, IngestError):
+            _record_failure(con, stats, path, str(issue))
             continue
         if load.is_loaded(con, issue.sha256):
             logger.info("already loaded: %s", path)
@@ -117,7 +177,14 @@ def ingest_files(
             )
             continue
         # Duplicates against the warehouse are checked inside the load's transaction.
-        bundle = transform(issue, today, {}, severities)
+        try:
+            bundle = transform(issue, today, {}, severities)
+        except Exception as error:  # a bug on one file must not keep the others out
+            logger.exception("could not process %s", path)
+            bundle = IngestError(f"could not be processed: {type(error).__name__}: {error}")
+        if isinstance(bundle, IngestError):
+            _record_failure(con, stats, path, str(bundle))
+            continue
         loaded = load_bundle(con, bundle, stats.run_id)
         outcome = _outcome(bundle, "loaded" if loaded else "skipped")
         if loaded:  # the load re-checks duplicates against the warehouse: count what it committed
@@ -125,12 +192,21 @@ def ingest_files(
         stats.outcomes.append(outcome)
 
 
-def _failed_row(path: Path, reason: str, run_id: str) -> dict[str, Any]:
-    data = path.read_bytes() if path.exists() else b""
+def _record_failure(con: duckdb.DuckDBPyConnection, stats: RunStats, path: Path, reason: str) -> None:
+    """Record a file that cannot be loaded in `failed_files` and the run's outcomes; leave it in place."""
+    get_run_logger().warning("cannot load %s: %s", path, reason)
+    stats.outcomes.append(IssueOutcome(str(path), "failed", reason=reason))
+    digest, size = ingest.file_digest(path) if path.exists() else (None, 0)
+    load.record_failed_files(con, [_failed_row(str(path), digest, size, reason, stats.run_id)])
+
+
+def _failed_row(
+    source_file: str, file_sha256: str | None, size: int, reason: str, run_id: str
+) -> dict[str, Any]:
     return {
-        "source_file": str(path),
-        "file_sha256": hashlib.sha256(data).hexdigest(),
-        "file_size": len(data),
+        "source_file": source_file,
+        "file_sha256": file_sha256,
+        "file_size": size,
         "reason": reason,
         "run_id": run_id,
         "failed_at": datetime.now(),
@@ -138,6 +214,7 @@ def _failed_row(path: Path, reason: str, run_id: str) -> dict[str, Any]:
 
 
 @flow(name="daily-ingest", log_prints=True)
+@with_stage_logs
 def daily_ingest(
     inbox: str | None = None,
     warehouse: str | None = None,
@@ -155,15 +232,208 @@ def daily_ingest(
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
-    with load.open_warehouse(target, settings.lock_timeout_s) as con:
-        ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities)
-        refresh_search_index(con)
-        stats.ended_at = datetime.now()
-        load.record_run(con, stats.row())
-        report = read_run_report(con, stats)
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    try:
+        with load.open_warehouse(target, settings.lock_timeout_s) as con:
+            ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities, max_bytes)
+            refresh_search_index(con)
+            stats.ended_at = datetime.now()
+            load.record_run(con, stats.row())
+            report = read_run_report(con, stats)
+    except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
+        logger.error("%s", error)
+        return Failed(message=str(error))  # type: ignore[return-value]
     publish_artifacts(stats, "daily-ingest", report)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
         return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
     return row
+
+
+# --- backfill: batches transformed in worker processes, one writer (this process) -------------
+
+
+@task(name="list-archive", **IO_RETRIES, cache_policy=NO_CACHE)
+def discover_archive(archive: Path, since: date | None, until: date | None) -> list[Path]:
+    """List the archive's files (recursively) dated within [since, until]."""
+    return backfill.select_files(ingest.list_archive(archive), since, until)
+
+
+@task(name="read-batch", cache_policy=NO_CACHE)
+def read_batch(paths: list[Path], loaded: set[str], max_bytes: int) -> list[FileJob | BatchItem]:
+    """Read a batch's files; a huge, unreadable or already loaded one is settled here, undecoded."""
+    items: list[FileJob | BatchItem] = []
+    for path in paths:
+        try:
+            ingest.check_size(path.stat().st_size, max_bytes)
+            data = path.read_bytes()
+        except IngestError as error:
+            digest, size = ingest.file_digest(path)
+            items.append(BatchItem(str(path), digest, size, reason=str(error)))
+            continue
+        except OSError as error:  # gone or forbidden: recorded, and tried again by the next run
+            items.append(BatchItem(str(path), None, 0, reason=f"cannot read: {error}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in loaded:
+            items.append(BatchItem(str(path), digest, len(data), already_loaded=True))
+        else:
+            items.append(FileJob(str(path), data))
+    return items
+
+
+@task(name="transform-batch", cache_policy=NO_CACHE)
+def transform_batch(
+    pool: Executor, items: list[FileJob | BatchItem], today: date, severities: dict[str, str]
+) -> list[BatchItem]:
+    """Decode, split, validate and segment one batch in a worker process."""
+    if not any(isinstance(item, FileJob) for item in items):
+        return [item for item in items if isinstance(item, BatchItem)]  # all settled when read
+    return pool.submit(backfill.transform_files, items, today, severities).result()
+
+
+@task(name="load-batch", **IO_RETRIES, cache_policy=NO_CACHE)
+def load_batch(
+    warehouse: str, items: list[BatchItem], run_id: str, lock_timeout_s: float
+) -> list[IssueOutcome]:
+    """Write one batch as the only writer: one transaction per issue, then the failed files.
+
+    The warehouse is opened per batch, so analysts and other runs get in between batches.
+    """
+    logger = get_run_logger()
+    outcomes: list[IssueOutcome] = []
+    failed: list[dict[str, Any]] = []
+    with load.open_warehouse(warehouse, lock_timeout_s) as con:
+        for item in items:
+            if item.bundle is not None:
+                outcomes.append(_load_outcome(con, item.bundle, run_id))
+            elif item.already_loaded:
+                outcomes.append(IssueOutcome(item.source_file, "skipped", reason="already loaded"))
+            else:
+                logger.warning("cannot load %s: %s", item.source_file, item.reason)
+                outcomes.append(IssueOutcome(item.source_file, "failed", reason=item.reason))
+                failed.append(
+                    _failed_row(item.source_file, item.file_sha256, item.file_size, item.reason or "", run_id)
+                )
+        load.record_failed_files(con, failed)
+    return outcomes
+
+
+def _load_outcome(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> IssueOutcome:
+    """Load one issue and say what the warehouse committed (the load re-checks duplicates)."""
+    if not load.load_issue(con, bundle, run_id, datetime.now()):
+        return IssueOutcome(
+            bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason="already loaded"
+        )
+    outcome = _outcome(bundle, "loaded")
+    outcome.accepted, outcome.rejected = quality.committed_counts(con, bundle.issue.sha256)
+    return outcome
+
+
+def load_archive(
+    paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
+) -> None:
+    """Keep two batches per worker in flight and write each one as soon as it is transformed."""
+    pending = deque(backfill.batches(paths, options.batch_size))
+    in_flight: list[PrefectFuture[list[BatchItem]]] = []
+    artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
+    backfill.log_progress(backfill.progress_of(stats.outcomes, len(paths)))
+    while pending or in_flight:
+        while pending and len(in_flight) < 2 * options.workers:
+            with backfill.timed(seconds, "read"):
+                items = read_batch(pending.popleft(), options.loaded, options.max_bytes)
+            in_flight.append(transform_batch.submit(pool, items, options.today, options.severities))
+        done = next(as_completed(in_flight))
+        in_flight.remove(done)
+        transformed = done.result()
+        with backfill.timed(seconds, "load"):
+            stats.outcomes += load_batch(options.warehouse, transformed, stats.run_id, options.lock_timeout_s)
+        for item in transformed:
+            backfill.add_seconds(seconds, item.seconds)
+        progress = backfill.progress_of(stats.outcomes, len(paths))
+        backfill.log_progress(progress)
+        update_progress_artifact(artifact_id, progress.percent)
+
+
+@flow(name="backfill", log_prints=True)
+@with_stage_logs
+def backfill_archive(
+    archive: str,
+    warehouse: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    batch_size: int | None = None,
+    workers: int | None = None,
+    checks: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Load an archive of issues in batches; re-running skips what is loaded, so it resumes."""
+    settings = Settings()
+    run_id = flow_run.get_id() or str(uuid.uuid4())
+    stats = RunStats(run_id=run_id, flow_name="backfill", started_at=datetime.now())
+    logger = get_run_logger()
+    seconds: dict[str, float] = dict.fromkeys(backfill.STAGES, 0.0)
+    started = time.perf_counter()
+    options = BackfillOptions(
+        warehouse=warehouse or settings.warehouse,
+        batch_size=batch_size or settings.batch_size,
+        workers=workers or settings.workers,
+        severities={**settings.checks, **(checks or {})},
+        max_bytes=int(settings.max_file_mb * 1_000_000),
+        lock_timeout_s=settings.lock_timeout_s,
+        today=date.today(),
+    )
+    paths = discover_archive(Path(archive), since, until)
+    # spawn, not fork: the threads of Polars and DuckDB do not survive a fork
+    context = multiprocessing.get_context("spawn")
+    try:
+        with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
+            options.loaded = load.loaded_file_hashes(con)
+        logger.info(
+            "%d file(s) in %s (%d file(s) already in %s); batches of %d, %d worker process(es)",
+            len(paths), archive, len(options.loaded), options.warehouse, options.batch_size, options.workers,
+        )  # fmt: skip
+        with ProcessPoolExecutor(max_workers=options.workers, mp_context=context) as pool:
+            load_archive(paths, pool, stats, seconds, options)
+        with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
+            with backfill.timed(seconds, "index"):
+                refresh_search_index(con)
+            stats.ended_at = datetime.now()
+            load.record_run(con, stats.row())
+            report = read_run_report(con, stats)
+    except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
+        logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
+        return Failed(message=str(error))  # type: ignore[return-value]
+    publish_artifacts(stats, "backfill", report)
+    seconds["wall"] = time.perf_counter() - started
+    row = {**stats.row(), "seconds": {stage: round(value, 3) for stage, value in seconds.items()}}
+    logger.info("backfill summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
+    if stats.status == "failed":
+        return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
+    return row
+
+
+# --- schedule ---------------------------------------------------------------------------------
+
+
+def deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> list[RunnerDeployment]:
+    """Return daily-ingest on its cron schedule, and backfill to start by hand from the UI."""
+    daily = daily_ingest.to_deployment(
+        name="daily",
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters=parameters,
+        tags=["newsprint", "daily"],
+        description=f"Load the inbox every day ({cron}, {timezone}).",
+    )
+    archive = backfill_archive.to_deployment(
+        name="archive",
+        parameters={k: v for k, v in parameters.items() if k == "warehouse"},
+        tags=["newsprint", "backfill"],
+        description="Load an archive folder of issues; give `archive` when you start a run.",
+    )
+    return [daily, archive]
+
+
+def serve_deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> None:
+    """Serve the deployments from this process until it is stopped (runs go to PREFECT_API_URL)."""
+    serve(*deployments(cron, timezone, parameters))

@@ -60,6 +60,17 @@ class Settings:
     lock_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))
     )
+    # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
+    max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
+    query_timeout_s: float = field(
+        default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
+    )
+    batch_size: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_BATCH_SIZE", "64")))
+    workers: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_WORKERS", "2")))
+    schedule_cron: str = field(default_factory=lambda: os.environ.get("NEWSPRINT_CRON", "0 6 * * *"))
+    schedule_timezone: str = field(
+        default_factory=lambda: os.environ.get("NEWSPRINT_TIMEZONE", "Asia/Shanghai")
+    )
     # severity per quality check (error rejects the article); defaults in flows/validate.py
     checks: dict[str, str] = field(default_factory=configured_check_severities)
 

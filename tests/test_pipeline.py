@@ -1,8 +1,13 @@
-"""The daily-ingest flow end to end under Prefect's test harness."""
+"""The daily-ingest and backfill flows end to end under Prefect's test harness."""
 
 from __future__ import annotations
 
+import codecs
+import json
+import time
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import duckdb
 import pytest
@@ -38,3 +43,233 @@ def test_an_unreadable_file_fails_the_run_but_the_rest_loads(inbox: Path, wareho
     with duckdb.connect(warehouse, read_only=True) as con:
         assert con.execute("select count(*) from issues").fetchone() == (1,)
         assert con.execute("select reason from failed_files").fetchall() == [("empty file",)]
+
+
+def test_the_same_issue_in_other_encodings_loads_nothing_new(
+    inbox: Path, warehouse: str, sample_bytes: bytes
+) -> None:
+    from flows.pipeline import daily_ingest
+
+    daily_ingest(inbox=str(inbox), warehouse=warehouse)
+    before = table_counts(warehouse)
+    text = sample_bytes.decode("utf-8")
+    crlf = text.replace("\n", "\r\n")
+    (inbox / "qingdao-daily-2025-12-30.gb18030.txt").write_bytes(crlf.encode("gb18030"))
+    (inbox / "qingdao-daily-2025-12-30.utf16le.txt").write_bytes(
+        codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    )
+    (inbox / "qingdao-daily-2025-12-30.utf16be.txt").write_bytes(
+        codecs.BOM_UTF16_BE + crlf.encode("utf-16-be")
+    )
+    (inbox / "qingdao-daily-2025-12-30.bom.txt").write_bytes(codecs.BOM_UTF8 + sample_bytes)
+    second = daily_ingest(inbox=str(inbox), warehouse=warehouse)
+    assert (second["files_seen"], second["files_loaded"], second["files_skipped"]) == (5, 0, 5)
+    assert table_counts(warehouse) == before
+
+
+def test_a_flaky_read_is_retried(inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.pipeline import daily_ingest
+
+    real_read = Path.read_bytes
+    calls: list[Path] = []
+
+    def flaky(path: Path) -> bytes:
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error (simulated)")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", flaky)
+    result = daily_ingest(inbox=str(inbox), warehouse=warehouse)
+    assert result["files_loaded"] == 1 and len(calls) == 2
+
+
+def test_io_tasks_retry_and_every_task_has_a_verb_name() -> None:
+    from flows import pipeline
+
+    io_tasks = [pipeline.discover_files, pipeline.read_issue, pipeline.load_bundle, pipeline.load_batch]
+    assert all(t.retries == 2 and t.retry_condition_fn is pipeline.retry_on_io_error for t in io_tasks)
+    tasks = [
+        *io_tasks,
+        pipeline.transform,
+        pipeline.read_batch,
+        pipeline.transform_batch,
+        pipeline.discover_archive,
+    ]
+    assert sorted(t.name for t in tasks) == [
+        "discover-files",
+        "list-archive",
+        "load-batch",
+        "load-issue",
+        "read-batch",
+        "read-issue",
+        "transform-batch",
+        "transform-issue",
+    ]
+
+
+def test_only_io_errors_are_retried() -> None:
+    from prefect.states import Failed
+
+    from flows.ingest import IngestError
+    from flows.pipeline import retry_on_io_error
+
+    assert retry_on_io_error(None, None, Failed(data=OSError(5, "Input/output error")))
+    assert retry_on_io_error(None, None, Failed(data=duckdb.IOException("disk full")))
+    assert not retry_on_io_error(None, None, Failed(data=IngestError("empty file")))
+    assert not retry_on_io_error(None, None, Failed(data=ValueError("a bug")))
+
+
+def table_counts(warehouse: str) -> dict[str, int]:
+    tables = [
+        "issues",
+        "articles",
+        "rejected_articles",
+        "article_reporters",
+        "article_terms",
+        "quality_findings",
+    ]
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+# --- backfill -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """Ten synthetic daily issues in year/month folders, and a photo dated after them."""
+    from flows.synthetic import build_archive
+
+    root = tmp_path / "archive"
+    for path in build_archive(tmp_path / "flat", 10):
+        target = root / path.name[14:18] / path.name[19:21] / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    (root / "2016" / "01" / "photo-2016-01-11.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    return root
+
+
+def _backfill(archive: Path, warehouse: str, *options: str) -> tuple[int, dict[str, Any]]:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    args = ["backfill", str(archive), "--warehouse", warehouse, "--batch-size", "3", "--workers", "2"]
+    result = CliRunner().invoke(app, [*args, *options])
+    return result.exit_code, json.loads(result.stdout[result.stdout.index("{") :])
+
+
+def _task_runs(flow_run_id: str, name: str) -> list[Any]:
+    """Read a flow run's task runs of one kind (they reach the API through events, with a lag)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        TaskRunFilter,
+        TaskRunFilterName,
+    )
+
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
+                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_=name)),
+            )
+            if (runs and all(r.state and r.state.is_final() for r in runs)) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.5)
+
+
+def test_backfill_loads_an_archive_in_batches_and_resumes(archive: Path, warehouse: str) -> None:
+    code, first = _backfill(archive, warehouse, "--until", "2016-01-04", "--no-progress")
+    assert code == 0
+    assert (first["files_seen"], first["files_loaded"], first["articles_accepted"]) == (4, 4, 28)
+    assert set(first["seconds"]) >= {"read", "decode", "load", "wall"}
+
+    # the rest, as after an interruption: what is loaded is skipped unread, the photo fails
+    code, second = _backfill(archive, warehouse)
+    assert code == 1
+    counts = [second[f"files_{k}"] for k in ("seen", "loaded", "skipped", "failed")]
+    assert counts == [11, 6, 4, 1]
+    with duckdb.connect(warehouse, read_only=True) as con:
+        assert con.execute("select count(*), count(distinct sha256) from issues").fetchone() == (10, 10)
+        assert con.execute("select count(*) from articles").fetchone() == (70,)
+        reasons = con.execute("select source_file, reason from failed_files").fetchall()
+        assert [(Path(f).name, r) for f, r in reasons] == [
+            ("photo-2016-01-11.png", "binary file (a PNG image), not text")
+        ]
+    batches = _task_runs(second["run_id"], "transform-batch%")
+    assert len(batches) == 4  # 11 files in batches of 3: a task per batch, never per article
+
+
+def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    code, result = _backfill(archive, warehouse, "--since", "2016-01-09")
+    assert code == 1 and (result["files_seen"], result["files_loaded"]) == (3, 2)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["backfill-progress", "backfill-summary"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(result["run_id"])]),
+            )
+        )
+    by_key = {a.key: a for a in artifacts}
+    assert by_key["backfill-progress"].type == "progress" and float(by_key["backfill-progress"].data) == 100.0
+    assert "photo-2016-01-11.png" in str(by_key["backfill-summary"].data)
+
+
+# --- schedule and deployments ------------------------------------------------------------
+
+
+def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
+    from flows.pipeline import deployments
+    from flows.settings import Settings
+
+    settings = Settings()
+    daily, archive = deployments(settings.schedule_cron, settings.schedule_timezone, {"inbox": "/srv/inbox"})
+    assert (daily.flow_name, daily.name, daily.parameters) == (
+        "daily-ingest",
+        "daily",
+        {"inbox": "/srv/inbox"},
+    )
+    [schedule] = daily.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Shanghai")
+    assert (archive.flow_name, archive.name, archive.schedules) == ("backfill", "archive", [])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["--cron", "61 6 * * *"], "Invalid cron string"),
+    ],
+)
+def test_serve_refuses_a_bad_schedule_before_serving(options: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["serve", *options])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_prefect_yaml_deploys_the_flows_of_this_project() -> None:
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    from flows.settings import PROJECT_ROOT, Settings
+
+    config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    found = {d["name"]: d for d in config["deployments"]}
+    assert set(found) == {"daily", "archive"}
+    names = {
+        name: load_flow_from_entrypoint(str(PROJECT_ROOT / d["entrypoint"])).name for name, d in found.items()
+    }
+    assert names == {"daily": "daily-ingest", "archive": "backfill"}
+    [schedule] = found["daily"]["schedules"]
+    settings = Settings()
+    assert (schedule["cron"], schedule["timezone"]) == (settings.schedule_cron, settings.schedule_timezone)

@@ -1,0 +1,210 @@
+"""Backfill helpers: choose archive files, cut them into batches, transform a batch in a worker.
+
+Pure apart from the clock that times each stage (for `newsprint bench`). The worker function
+`transform_files` runs in a separate process, so it takes and returns plain picklable data
+and never touches Prefect or the warehouse: the flow process is the one writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from flows.ingest import IngestError, date_from_filename, read_issue, refuse_without_articles
+from flows.models import ParsedIssue
+from flows.parse import parse_issue
+from flows.report import IssueOutcome
+from flows.transform import IssueBundle, bundle_issue
+from flows.validate import Validated, validate_articles, validate_issues
+
+log = logging.getLogger(__name__)
+progress_log = logging.getLogger("flows.backfill.progress")
+
+T = TypeVar("T")
+STAGES = ("read", "decode", "split", "validate", "segment", "load", "index")
+
+
+@dataclass
+class FileJob:
+    """One archive file's bytes, read by the flow process and sent to a worker."""
+
+    source_file: str
+    data: bytes
+
+
+@dataclass
+class BatchItem:
+    """What a worker made of one file: a bundle ready to load, or the reason it cannot be read."""
+
+    source_file: str
+    file_sha256: str | None
+    file_size: int
+    bundle: IssueBundle | None = None
+    reason: str | None = None
+    already_loaded: bool = False  # the same bytes are in the warehouse: settled without decoding
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BackfillOptions:
+    """How a backfill runs, settled once at its start."""
+
+    warehouse: str
+    batch_size: int
+    workers: int
+    severities: dict[str, str]
+    max_bytes: int
+    lock_timeout_s: float
+    today: date
+    loaded: set[str] = field(default_factory=set)  # raw-byte hashes of the files already loaded
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a backfill stands, logged after every batch (the CLI draws its bar from it)."""
+
+    done: int
+    total: int
+    loaded: int
+    skipped: int
+    failed: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 100.0
+
+
+def select_files(paths: Sequence[Path], since: date | None, until: date | None) -> list[Path]:
+    """Keep the files whose name dates them within [since, until]; undated ones only without limits."""
+    if since is None and until is None:
+        return list(paths)
+    chosen = []
+    for path in paths:
+        day = date_from_filename(path.name)
+        if day is None:
+            log.info("left out (no date in its name, and --since/--until given): %s", path)
+        elif (since is None or day >= since) and (until is None or day <= until):
+            chosen.append(path)
+    return chosen
+
+
+def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Cut a sequence into consecutive batches of at most `size` items."""
+    if size < 1:
+        raise ValueError(f"a batch holds at least one file, not {size}")
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def transform_files(
+    items: Sequence[FileJob | BatchItem], today: date, severities: Mapping[str, str] | None = None
+) -> list[BatchItem]:
+    """Decode and transform a batch; items settled when read pass through, in order.
+
+    The batch's issues are validated together (one Pandera run, its cost is mostly per call).
+    A bad file becomes a reason, never an exception, so one file cannot stop a batch.
+    """
+    out: list[BatchItem] = []
+    parsed: list[tuple[BatchItem, ParsedIssue]] = []
+    for job in items:
+        if isinstance(job, BatchItem):
+            out.append(job)
+            continue
+        item = BatchItem(job.source_file, hashlib.sha256(job.data).hexdigest(), len(job.data))
+        out.append(item)
+        issue = _settle(item, partial(parse_file, job, today, item.seconds))
+        if issue is not None:
+            parsed.append((item, issue))
+    started = time.perf_counter()
+    validated = _validate_batch(parsed, severities)
+    share = (time.perf_counter() - started) / max(len(parsed), 1)
+    for (item, issue), result in zip(parsed, validated, strict=True):
+        item.seconds["validate"] = share
+        if result is not None:
+            with timed(item.seconds, "segment"):
+                item.bundle = _settle(item, partial(bundle_issue, issue, result, {}, severities))
+    return out
+
+
+def transform_file(job: FileJob, today: date, severities: Mapping[str, str] | None = None) -> BatchItem:
+    """Decode and transform one file, timing each stage."""
+    return transform_files([job], today, severities)[0]
+
+
+def parse_file(job: FileJob, today: date, seconds: dict[str, float]) -> ParsedIssue:
+    """Decode, split and normalise one file; refuse one without articles."""
+    with timed(seconds, "decode"):
+        issue = read_issue(job.source_file, job.data)
+    with timed(seconds, "split"):
+        parsed = parse_issue(issue, today)
+    refuse_without_articles(parsed)
+    return parsed
+
+
+def _settle(item: BatchItem, work: Callable[[], T]) -> T | None:
+    """Run one file's work; a failure becomes the item's reason, never an exception."""
+    try:
+        return work()
+    except IngestError as error:
+        item.reason = str(error)
+    except Exception as error:  # a bug on one file must not stop a ten-year backfill
+        log.exception("could not process %s", item.source_file)
+        item.reason = f"could not be processed: {type(error).__name__}: {error}"
+    return None
+
+
+def _validate_batch(
+    parsed: list[tuple[BatchItem, ParsedIssue]], severities: Mapping[str, str] | None
+) -> list[Validated | None]:
+    """Validate the batch in one run; if that fails, issue by issue, so the bad file is named."""
+    if not parsed:
+        return []
+    try:
+        return list(validate_issues([issue for _, issue in parsed], severities))
+    except Exception:
+        log.warning("validating the batch at once failed: validating its %d issues one by one", len(parsed))
+    return [_settle(item, partial(validate_articles, issue, {}, severities)) for item, issue in parsed]
+
+
+def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:
+    """Add one item's stage timings to a run's totals."""
+    for stage, value in seconds.items():
+        total[stage] = total.get(stage, 0.0) + value
+
+
+def progress_of(outcomes: Sequence[IssueOutcome], total: int) -> Progress:
+    """Count the outcomes so far against the files to do."""
+    counts = Counter(o.status for o in outcomes)
+    return Progress(len(outcomes), total, counts["loaded"], counts["skipped"], counts["failed"])
+
+
+@contextmanager
+def timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the time spent in the block to `seconds[stage]`."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def log_progress(progress: Progress) -> None:
+    """Log where the backfill stands; `progress` rides along for a terminal progress bar."""
+    progress_log.info(
+        "%d of %d files done (%d loaded, %d skipped, %d failed)",
+        progress.done,
+        progress.total,
+        progress.loaded,
+        progress.skipped,
+        progress.failed,
+        extra={"progress": progress},
+    )

@@ -1,0 +1,140 @@
+"""Operations commands: `newsprint backfill` an archive, `newsprint serve` the daily schedule."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from flows.backfill import Progress as BackfillProgress
+from flows.backfill import progress_log
+from flows.cli import WarehouseOption, _date, app, console, err
+from flows.settings import Settings
+
+
+class ProgressBarHandler(logging.Handler):
+    """Move a rich progress bar on the backfill's progress log records."""
+
+    def __init__(self, bar: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.bar = bar
+        self.task_id = bar.add_task("backfill", total=None)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        progress = getattr(record, "progress", None)
+        if isinstance(progress, BackfillProgress):
+            self.bar.update(
+                self.task_id,
+                total=progress.total,
+                completed=progress.done,
+                description=f"{progress.loaded} loaded, {progress.skipped} skipped, {progress.failed} failed",
+            )
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[None]:
+    """Draw the backfill's progress in the terminal while the block runs."""
+    if not enabled:
+        yield
+        return
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    handler = ProgressBarHandler(bar)
+    progress_log.addHandler(handler)
+    try:
+        with bar:
+            yield
+    finally:
+        progress_log.removeHandler(handler)
+
+
+def print_outcome(state: Any) -> None:
+    """Print a flow run's summary row; exit 1 when it failed (a file could not be read, or busy)."""
+    result = state.result(raise_on_failure=False)
+    row = result if isinstance(result, dict) else getattr(state, "data", None)
+    if isinstance(row, dict):
+        console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
+    if state.is_failed():
+        err.print(f"[red]run failed:[/red] {state.message}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def backfill(
+    archive: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Archive folder (searched recursively).")
+    ],
+    since: Annotated[str | None, typer.Option(help="First issue date to load (from file names).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last issue date to load (from file names).")] = None,
+    warehouse: WarehouseOption = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Issues per batch (default 64, env NEWSPRINT_BATCH_SIZE).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default 2, env NEWSPRINT_WORKERS).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Draw a progress bar.")] = True,
+) -> None:
+    """Run the backfill flow over an archive: batches in parallel processes, one writer; resumable."""
+    from flows.pipeline import backfill_archive
+
+    with progress_bar(progress):
+        state = backfill_archive(
+            archive=str(archive),
+            warehouse=warehouse,
+            since=_date(since),
+            until=_date(until),
+            batch_size=batch_size,
+            workers=workers,
+            return_state=True,
+        )
+    print_outcome(state)
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str | None, typer.Option(help='Cron schedule (default "0 6 * * *", env NEWSPRINT_CRON).')
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone (default Asia/Shanghai, env NEWSPRINT_TIMEZONE).")
+    ] = None,
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder the scheduled runs read.")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Serve daily-ingest on a cron schedule (and backfill on demand) until stopped with Ctrl-C."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.pipeline import serve_deployments
+
+    settings = Settings()
+    cron = cron or settings.schedule_cron
+    timezone = timezone or settings.schedule_timezone
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise typer.BadParameter(f"unknown time zone {timezone!r} (e.g. Asia/Shanghai)") from error
+    if not PREFECT_API_URL.value():
+        err.print(
+            "[yellow]PREFECT_API_URL is not set: the schedule lives on a temporary server that stops "
+            "with this process. Start a server (`prefect server start`) and set PREFECT_API_URL first "
+            "(README, Monitoring).[/yellow]"
+        )
+    parameters = {"inbox": str(inbox) if inbox else None, "warehouse": warehouse}
+    try:
+        serve_deployments(cron, timezone, {k: v for k, v in parameters.items() if v is not None})
+    except ValueError as error:  # an invalid cron string
+        raise typer.BadParameter(str(error)) from error

@@ -1,0 +1,79 @@
+"""Backfill helpers without Prefect: choosing files, batching, the worker's transform."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.backfill import BatchItem, FileJob, batches, progress_of, select_files, transform_files
+from flows.report import IssueOutcome
+from flows.settings import SAMPLE_ISSUE
+from tests.conftest import TODAY
+
+NAMES = [
+    "2025/qingdao-daily-2025-12-29.txt",
+    "2025/qingdao-daily-2025-12-30.txt",
+    "2025/rmrb20251231.txt",
+    "2026/qingdao-daily-2026-01-01.txt",
+    "notes.txt",
+]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (None, None, NAMES),
+        (date(2025, 12, 30), None, NAMES[1:4]),
+        (None, date(2025, 12, 30), NAMES[:2]),
+        (date(2025, 12, 30), date(2025, 12, 31), NAMES[1:3]),
+        (date(2027, 1, 1), None, []),
+    ],
+)
+def test_select_files_by_the_date_in_their_name(
+    since: date | None, until: date | None, expected: list[str]
+) -> None:
+    chosen = select_files([Path(n) for n in NAMES], since, until)
+    assert [p.as_posix() for p in chosen] == expected
+
+
+def test_batches_cover_every_item_once_in_order() -> None:
+    assert list(batches(list(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(batches([], 3)) == []
+    with pytest.raises(ValueError, match="at least one"):
+        list(batches([1], 0))
+
+
+def test_a_worker_batch_turns_bad_files_into_reasons_and_keeps_the_order(sample_bytes: bytes) -> None:
+    settled = BatchItem("loaded-before.txt", "f" * 64, 10, already_loaded=True)
+    items = transform_files(
+        [
+            FileJob(SAMPLE_ISSUE.name, sample_bytes),
+            FileJob("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(40)),
+            settled,
+            FileJob("notes-2025-12-30.txt", "本目录存放报纸文本。\n请勿修改。\n".encode()),
+        ],
+        TODAY,
+    )
+    assert [i.source_file for i in items] == [
+        SAMPLE_ISSUE.name,
+        "photo.png",
+        "loaded-before.txt",
+        "notes-2025-12-30.txt",
+    ]
+    good, png, passed, notes = items
+    assert good.bundle is not None and good.reason is None
+    assert good.bundle.validated.articles.height == 7
+    assert "decode" in good.seconds and all(v >= 0 for v in good.seconds.values())  # for `newsprint bench`
+    assert png.bundle is None and png.reason == "binary file (a PNG image), not text"
+    assert passed is settled
+    assert notes.bundle is None and notes.reason.startswith("no articles found")
+
+
+def test_progress_counts_outcomes_against_the_total() -> None:
+    outcomes = [IssueOutcome("a", "loaded"), IssueOutcome("b", "skipped"), IssueOutcome("c", "failed")]
+    progress = progress_of(outcomes, 6)
+    assert (progress.done, progress.loaded, progress.skipped, progress.failed) == (3, 1, 1, 1)
+    assert progress.percent == 50.0
+    assert progress_of([], 0).percent == 100.0
