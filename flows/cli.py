@@ -22,7 +22,9 @@ err = Console(stderr=True, soft_wrap=True)
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
-        "--warehouse", "-w", help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE)."
+        "--warehouse",
+        "-w",
+        help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE) or ducklake:<catalog>.",
     ),
 ]
 

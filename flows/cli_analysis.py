@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 def _open_read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, or exit with a message saying why it cannot be."""
     from flows.load import connect
+    from flows.warehouse import warehouse_exists
 
     target = warehouse or Settings().warehouse
-    if not Path(target).exists():
+    if not warehouse_exists(target):
         err.print(f"[red]no warehouse at {target}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:

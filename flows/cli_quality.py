@@ -43,8 +43,9 @@ def _read(warehouse: str, issue_date: date | None) -> QualityReport:
 
     from flows.load import connect
     from flows.quality import read_report
+    from flows.warehouse import warehouse_exists
 
-    if not Path(warehouse).exists():
+    if not warehouse_exists(warehouse):
         err.print(f"[red]no warehouse at {warehouse}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:
@@ -103,13 +104,14 @@ def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -
     """Re-apply the current checks to every loaded and rejected article, in one transaction."""
     from flows.load import WarehouseBusy, open_warehouse
     from flows.revalidate import revalidate_warehouse
+    from flows.warehouse import warehouse_exists
 
     try:
         settings = Settings().with_checks_file(checks)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     target = warehouse or settings.warehouse
-    if not Path(target).exists():
+    if not warehouse_exists(target):
         err.print(f"[red]no warehouse at {target}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:

@@ -2,6 +2,8 @@
 
 A DuckDB file has one writing process at a time; `connect` waits a bounded time for the
 lock and then says clearly who holds it, so two runs at once never corrupt or double-load.
+The warehouse may also be a DuckLake (`flows/warehouse.py`), where loads from several
+processes are serialised per issue by a writer lock.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from flows.settings import SQL_DIR
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_frames, has_near_duplicates
+from flows.warehouse import (
+    WarehouseBusy,
+    open_connection,
+    parse_warehouse,
+    remember_schema,
+    schema_is_applied,
+    writer_lock,
+)
 
 log = logging.getLogger(__name__)
-
-
-class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse; the message says what to do."""
 
 
 @cache
@@ -49,14 +55,13 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, waiting up to `timeout_s` for another writer to finish."""
-    if not read_only:
-        Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another writer."""
+    target = parse_warehouse(warehouse)
     deadline = time.monotonic() + timeout_s
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(warehouse, read_only=read_only)
+            return open_connection(target, read_only=read_only)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
@@ -71,8 +76,12 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables and analyst views if they are missing (idempotent)."""
-    for path in [*ddl_files(), *view_files()]:
-        con.execute(path.read_text(encoding="utf-8"))
+    with writer_lock(con):  # two writers of one lake must not replace a view at the same moment
+        if schema_is_applied(con):  # a lake this process set up, unchanged since
+            return
+        for path in [*ddl_files(), *view_files()]:
+            con.execute(path.read_text(encoding="utf-8"))
+        remember_schema(con)
 
 
 @contextmanager
@@ -129,6 +138,14 @@ def _article_rows(frame: pl.DataFrame, bundle: IssueBundle, loaded_at: datetime)
 
 
 def load_issue(
+    con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
+) -> bool:
+    """Load one issue in one transaction, as the only writer of a shared lake meanwhile."""
+    with writer_lock(con):
+        return _load_issue_in_transaction(con, bundle, run_id, now)
+
+
+def _load_issue_in_transaction(
     con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
 ) -> bool:
     """Load one issue in one transaction; return False if it was already there.

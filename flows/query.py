@@ -6,12 +6,12 @@ a file on disk) are refused before they run, and the connection itself is read-o
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from flows.load import WarehouseBusy, connect
+from flows.warehouse import warehouse_exists
 
 # Statement types an analyst may run: reading, explaining, settings, table functions, extensions.
 READ_ONLY_STATEMENTS = frozenset(
@@ -47,7 +47,7 @@ def refuse_writes(query: str) -> None:
 def run_query(warehouse: str, query: str, timeout_s: float = 10.0) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run one SQL text read-only and return (columns, rows) of its last statement."""
     refuse_writes(query)
-    if not Path(warehouse).exists():
+    if not warehouse_exists(warehouse):
         raise QueryError(f"no warehouse at {warehouse}: run `newsprint run` first")
     try:
         con = connect(warehouse, read_only=True, timeout_s=timeout_s)

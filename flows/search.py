@@ -18,6 +18,7 @@ import duckdb
 
 from flows.load import sql
 from flows.tokenise import segment
+from flows.warehouse import is_lake
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     DuckDB's fts index does not follow its table, and a build reads every article, so writers
     call this once at the end of a run rather than after every issue.
     """
+    if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
+        from flows import lake_search
+
+        return lake_search.refresh_index(con)
     load_fts(con)
     if index_is_current(con):
         return False
@@ -128,6 +133,11 @@ def search_articles(
     terms = query_terms(query)
     if not terms:
         raise SearchError(f"nothing to search for in {query!r}")
+    if is_lake(con):  # search the lake's index file, which holds a copy of the searchable columns
+        from flows import lake_search
+
+        with lake_search.open_index(con) as index:
+            return search_articles(index, query, limit, any_word)
     load_fts(con)
     if not index_exists(con):
         raise SearchError("the warehouse has no search index yet: run `newsprint run` to build it")

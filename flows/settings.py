@@ -20,6 +20,16 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+def _env_warehouse() -> str:
+    """Read NEWSPRINT_WAREHOUSE; a DuckLake without ` DATA_PATH` takes NEWSPRINT_DATA_PATH's."""
+    warehouse = os.environ.get("NEWSPRINT_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb"))
+    data_path = os.environ.get("NEWSPRINT_DATA_PATH")
+    if data_path and warehouse.startswith("ducklake:") and " DATA_PATH " not in warehouse:
+        quoted = data_path.replace("'", "''")
+        warehouse += f" DATA_PATH '{quoted}'"
+    return warehouse
+
+
 CHECK_SEVERITIES = ("error", "warning", "info")
 
 
@@ -53,9 +63,8 @@ class Settings:
     """Where the pipeline reads and writes; read once at the entry point and passed down."""
 
     inbox: Path = field(default_factory=lambda: _env_path("NEWSPRINT_INBOX", DATA_DIR / "inbox"))
-    warehouse: str = field(
-        default_factory=lambda: os.environ.get("NEWSPRINT_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb"))
-    )
+    # a DuckDB file (default), or `ducklake:<catalog>` (issue 9, flows/warehouse.py)
+    warehouse: str = field(default_factory=lambda: _env_warehouse())
     paper: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_PAPER"))
     lock_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))

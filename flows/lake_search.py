@@ -1,0 +1,106 @@
+"""Full-text search on a DuckLake: the BM25 index lives in a local DuckDB file beside the lake.
+
+DuckDB's fts extension stores its index as tables and macros of the database it indexes, and
+a DuckLake cannot hold them (`PRAGMA create_fts_index` fails on a lake table). So the writer
+copies the searchable columns of `articles` into a DuckDB file, with a fingerprint of what it
+copied, and indexes them there; searches open that file read-only and run the same SQL as on
+a single-file warehouse. Readers of the lake never wait for it; readers of the index wait only
+while a rebuild holds the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from flows.load import sql
+from flows.search import SearchError, load_fts
+from flows.warehouse import OFFLINE, search_index_file
+
+log = logging.getLogger(__name__)
+
+READ_WAIT_S = 60.0  # a search waits this long for a rebuild to finish
+BUILD_WAIT_S = 1800.0  # a writer waits this long for another writer's rebuild
+SOURCE_SCHEMA = pa.schema(
+    [("articles", pa.int64()), ("ids", pa.uint64()), ("last_loaded_at", pa.timestamp("us"))]
+)
+
+
+def _open_index(path: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the index file, waiting while another process rebuilds it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=OFFLINE)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise SearchError(f"the search index {path} is being rebuilt; try again shortly") from error
+            time.sleep(0.2)
+
+
+def _source(index: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """Return the fingerprint the index was built from (None: it never was)."""
+    try:
+        return index.execute(sql("lake/search_source")).fetchone()
+    except duckdb.CatalogException:
+        return None
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    row = con.execute(sql("lake/articles_fingerprint")).fetchone()
+    assert row is not None  # an aggregate always returns one row
+    return tuple(row)
+
+
+def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild the lake's index file if the lake's articles changed since; return whether it did."""
+    path = search_index_file(con)
+    assert path is not None, "refresh_index on a lake connection only"
+    fingerprint = _fingerprint(con)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    index = _open_index(path, read_only=False, timeout_s=BUILD_WAIT_S)
+    try:
+        if _source(index) == fingerprint:
+            return False
+        source = pa.Table.from_pylist(
+            [dict(zip(SOURCE_SCHEMA.names, fingerprint, strict=True))], SOURCE_SCHEMA
+        )
+        index.execute("begin transaction")
+        index.register("incoming", con.execute(sql("lake/search_articles")).to_arrow_reader())
+        index.execute(sql("lake/replace_search_articles"))
+        index.register("incoming", source)
+        index.execute(sql("lake/replace_search_source"))
+        index.unregister("incoming")
+        index.execute("commit")
+        load_fts(index)
+        index.execute(sql("search/create_index"))
+    finally:
+        index.close()
+    log.info("search index %s rebuilt from %d article(s)", path, fingerprint[0])
+    return True
+
+
+@contextmanager
+def open_index(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the lake's index file read-only, warning when the lake has changed since it was built."""
+    path = search_index_file(con)
+    assert path is not None, "open_index on a lake connection only"
+    if not path.exists():
+        raise SearchError(
+            f"the lake has no search index at {path} yet: `newsprint run` (or a backfill) builds it "
+            "on the machine that runs it; set ` SEARCH_INDEX <file>` in the warehouse setting to share one"
+        )
+    index = _open_index(path, read_only=True, timeout_s=READ_WAIT_S)
+    try:
+        if _source(index) != _fingerprint(con):
+            log.warning("the search index is older than the lake's articles: the next run rebuilds it")
+        yield index
+    finally:
+        index.close()

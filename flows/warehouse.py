@@ -1,0 +1,291 @@
+"""Open the warehouse: one DuckDB file (the default) or a DuckLake (a catalog plus Parquet files).
+
+The setting (NEWSPRINT_WAREHOUSE, `--warehouse`) names the storage:
+
+    data/warehouse.duckdb                                   a DuckDB file: no server, the default
+    ducklake:/srv/lake/catalog.ducklake                     DuckLake, DuckDB-file catalog (one process)
+    ducklake:postgres:dbname=newsprint host=db user=etl     DuckLake, PostgreSQL catalog (many processes)
+
+A DuckLake setting may end with options: ` DATA_PATH <folder or URL>` (where the Parquet files
+go; only needed when the lake is created, since the catalog remembers it), ` METADATA_SCHEMA
+<name>` (the PostgreSQL schema of the catalog, so several lakes share one database) and
+` SEARCH_INDEX <file>` (the local DuckDB file holding the full-text index, see
+`flows/lake_search.py`). The same tables, views and SQL run on both: a lake connection is an
+in-memory DuckDB with the lake attached and made the default database.
+
+Extensions are loaded from the files in their PyPI wheels, never downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import DATA_DIR, SQL_DIR
+
+log = logging.getLogger(__name__)
+
+LAKE_PREFIX = "ducklake:"
+POSTGRES_PREFIX = "postgres:"
+LAKE_NAME = "lake"  # the attached lake's database name (its catalog is `__ducklake_metadata_lake`)
+OPTIONS = ("DATA_PATH", "METADATA_SCHEMA", "SEARCH_INDEX")
+_OPTION = re.compile(r"\s+(" + "|".join(OPTIONS) + r")\s+('(?:[^']|'')*'|\S+)")
+# Never reach for the network to install an extension: the wheels ship them.
+OFFLINE = {"autoinstall_known_extensions": False}
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse; the message says what to do."""
+
+
+class WarehouseSettingError(ValueError):
+    """The warehouse setting cannot be understood; the message shows the accepted forms."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """Where the warehouse lives, parsed from its setting."""
+
+    location: str  # the DuckDB file, or the lake's catalog: a file path or `postgres:<libpq conninfo>`
+    lake: bool = False
+    data_path: str = ""  # empty: the catalog's own (DuckLake's default `<catalog>.files/` for a new one)
+    metadata_schema: str = ""
+    search_index: str = ""
+
+    @property
+    def postgres(self) -> bool:
+        return self.lake and self.location.startswith(POSTGRES_PREFIX)
+
+    def exists(self) -> bool:
+        """Tell whether there is a warehouse to read (a PostgreSQL catalog is taken to exist)."""
+        return self.postgres or Path(self.location).exists()
+
+    def search_index_file(self, data_path: str) -> Path:
+        """Return the DuckDB file that holds a lake's full-text index: beside its catalog or data folder."""
+        if self.search_index:
+            return Path(self.search_index)
+        if not self.postgres:
+            return Path(self.location).with_suffix(".search.duckdb")
+        if data_path and "://" not in data_path:
+            return Path(data_path.rstrip("/") + ".search.duckdb")
+        digest = hashlib.sha256(f"{self.location} {self.metadata_schema}".encode()).hexdigest()[:12]
+        return DATA_DIR / f"search-index-{digest}.duckdb"
+
+    def writer_lock_key(self) -> int:
+        """Return the PostgreSQL advisory-lock key of this lake's writers (one per catalog schema)."""
+        digest = hashlib.sha256(f"newsprint-writer {self.metadata_schema or 'main'}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _unquote(value: str) -> str:
+    return value[1:-1].replace("''", "'") if value.startswith("'") else value
+
+
+def _absolute(path: str) -> str:
+    """Make a local path absolute (DuckLake stores it, and every worker must agree); keep URLs."""
+    return path if "://" in path else str(Path(path).expanduser().resolve())
+
+
+def parse_warehouse(setting: str) -> Warehouse:
+    """Parse the warehouse setting: a DuckDB file path, or `ducklake:<catalog>` with options."""
+    text = setting.strip()
+    if not text.startswith(LAKE_PREFIX):
+        return Warehouse(location=text)
+    options = {name: _unquote(value) for name, value in _OPTION.findall(text)}
+    catalog = _OPTION.sub("", text[len(LAKE_PREFIX) :]).strip()
+    if not catalog or re.match(r"^(sqlite|mysql|quack):", catalog):
+        raise WarehouseSettingError(
+            f"cannot use the warehouse setting {setting!r}: a DuckLake catalog is a file "
+            "(`ducklake:/srv/lake/catalog.ducklake`) or PostgreSQL "
+            "(`ducklake:postgres:dbname=newsprint host=… DATA_PATH /srv/lake/data`)"
+        )
+    if not catalog.startswith(POSTGRES_PREFIX):
+        catalog = _absolute(catalog)
+    data_path = options.get("DATA_PATH", "")
+    search_index = options.get("SEARCH_INDEX", "")
+    return Warehouse(
+        location=catalog,
+        lake=True,
+        data_path=_absolute(data_path) if data_path else "",
+        metadata_schema=options.get("METADATA_SCHEMA", ""),
+        search_index=_absolute(search_index) if search_index else "",
+    )
+
+
+def warehouse_exists(setting: str) -> bool:
+    """Tell whether the warehouse the setting names is there to be read."""
+    return parse_warehouse(setting).exists()
+
+
+@cache
+def lake_sql(name: str) -> str:
+    """Return the text of `sql/lake/<name>.sql`."""
+    return (SQL_DIR / "lake" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def extension_file(name: str) -> Path:
+    """Find the extension built for this DuckDB in the `duckdb-extension-<name>` wheel."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    if spec is None or not spec.submodule_search_locations:
+        package = name.replace("_", "-")
+        raise RuntimeError(f"the duckdb-extension-{package} package is not installed (see pyproject.toml)")
+    root = Path(next(iter(spec.submodule_search_locations))) / "extensions"
+    path = root / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.exists():
+        found = sorted(p.parent.name for p in root.glob(f"*/{name}.duckdb_extension"))
+        raise RuntimeError(
+            f"duckdb-extension-{name} has no build for DuckDB {duckdb.__version__} (it has {found}): "
+            "pin both packages to the same version"
+        )
+    return path
+
+
+def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse once; DuckDB's errors (a held lock among them) pass through."""
+    if not warehouse.lake:
+        if not read_only:
+            Path(warehouse.location).parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(warehouse.location, read_only=read_only)
+    con = duckdb.connect(":memory:", config=OFFLINE)
+    try:
+        attach_lake(con, warehouse, read_only)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def attach_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_only: bool) -> None:
+    """Load the extensions, attach the lake as `lake` and make it the default database."""
+    con.load_extension(str(extension_file("ducklake")))
+    if warehouse.postgres:
+        con.load_extension(str(extension_file("postgres_scanner")))  # needed before the ATTACH
+    elif not read_only:
+        Path(warehouse.location).parent.mkdir(parents=True, exist_ok=True)
+    if warehouse.data_path and "://" not in warehouse.data_path and not read_only:
+        Path(warehouse.data_path).mkdir(parents=True, exist_ok=True)
+    params = {"catalog": warehouse.location, "data_path": warehouse.data_path}
+    con.execute(lake_sql("create_secret"), {**params, "metadata_schema": warehouse.metadata_schema})
+    _attach(con, lake_sql("attach_read_only" if read_only else "attach"))
+    con.execute(lake_sql("use_lake"))
+    row = con.execute(lake_sql("data_path")).fetchone()
+    index = warehouse.search_index_file(row[0] if row else "")
+    con.execute(lake_sql("set_search_index"), {"path": str(index)})
+    if warehouse.postgres and not read_only:
+        con.execute(lake_sql("set_writer_lock"), {"key": warehouse.writer_lock_key()})
+    con.execute(lake_sql("set_lake_id"), {"lake_id": f"{warehouse.location} {warehouse.metadata_schema}"})
+
+
+def _attach(con: duckdb.DuckDBPyConnection, statement: str, attempts: int = 5) -> None:
+    """Attach the lake; when several processes create a new lake at once, attach the one that won.
+
+    DuckLake creates a missing catalog on ATTACH; two processes doing so at the same moment
+    race on PostgreSQL's catalog (`duplicate key … pg_namespace`), and the losers only have to
+    attach again.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            con.execute(statement)
+            return
+        except duckdb.Error as error:
+            if "Failed to initialize DuckLake" not in str(error) or attempt == attempts:
+                raise
+            log.info("another process created the lake at the same moment; attaching it")
+            time.sleep(0.2 * attempt)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Tell whether a connection's default database is a DuckLake."""
+    row = con.execute(lake_sql("default_is_lake")).fetchone()
+    return bool(row and row[0])
+
+
+def search_index_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Return the side file of a lake connection's full-text index (None: the index is in the file)."""
+    if not is_lake(con):
+        return None
+    row = con.execute(lake_sql("get_search_index")).fetchone()
+    return Path(row[0]) if row and row[0] else None
+
+
+# lake → the schema version this process left it at after applying sql/ddl and sql/views
+_schema_applied: dict[str, int] = {}
+
+
+def _schema_state(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+    if not is_lake(con):
+        return None
+    lake_id = con.execute(lake_sql("get_lake_id")).fetchone()
+    version = con.execute(lake_sql("schema_version")).fetchone()
+    return (lake_id[0], version[0]) if lake_id and version else None
+
+
+def schema_is_applied(con: duckdb.DuckDBPyConnection) -> bool:
+    """Tell whether this process applied the schema to this lake and no one has changed it since.
+
+    Replacing a view is a new snapshot in a lake; skipping an unchanged schema keeps a backfill,
+    which opens the warehouse once per batch, from adding several per batch.
+    """
+    state = _schema_state(con)
+    return state is not None and _schema_applied.get(state[0]) == state[1]
+
+
+def remember_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Note that the schema was just applied to this lake (a DuckDB file needs no note)."""
+    state = _schema_state(con)
+    if state is not None:
+        _schema_applied[state[0]] = state[1]
+
+
+@contextmanager
+def writer_lock(con: duckdb.DuckDBPyConnection, timeout_s: float = 600.0) -> Iterator[None]:
+    """Be the lake's only loader while the block runs (a PostgreSQL advisory lock); else do nothing.
+
+    DuckLake lets two writers append at once and both commit, so two flows could each load
+    the same issue, or the same article in two issues, each unseen by the other. Loads are
+    serialised on a transaction-scoped advisory lock held by a second connection from the
+    lock being granted until after the load's commit: the next writer's transaction starts
+    after that and sees what was committed. A DuckDB file or file catalog needs none: only
+    one process can open it for writing.
+    """
+    row = con.execute(lake_sql("get_writer_lock")).fetchone()
+    key = row[0] if row else None
+    if key is None:
+        yield
+        return
+    guard = con.cursor()  # its own transaction, on its own catalog connection
+    try:
+        guard.execute("begin transaction")
+        _take_writer_lock(guard, int(key), timeout_s)
+        yield
+    finally:
+        with suppress(duckdb.Error):
+            guard.execute("rollback")  # ends the guard's transaction, which releases the lock
+        guard.close()
+
+
+def _take_writer_lock(guard: duckdb.DuckDBPyConnection, key: int, timeout_s: float) -> None:
+    """Wait for the advisory lock inside the guard's transaction, or say that the lake is busy."""
+    started = time.monotonic()
+    params = {"catalog": f"__ducklake_metadata_{LAKE_NAME}", "key": key, "ms": int(timeout_s * 1000)}
+    try:
+        guard.execute(lake_sql("lock_writer"), params)
+    except duckdb.Error as error:
+        if "lock timeout" not in str(error):
+            raise
+        raise WarehouseBusy(
+            f"another flow has been loading into the lake for {timeout_s:.0f} s; try again later"
+        ) from error
+    waited = time.monotonic() - started
+    if waited > 1:
+        log.info("waited %.1f s for another writer of the lake", waited)

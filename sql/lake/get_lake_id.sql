@@ -1,0 +1,1 @@
+select getvariable('newsprint_lake_id') as lake_id

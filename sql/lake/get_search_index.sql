@@ -1,0 +1,1 @@
+select getvariable('newsprint_search_index') as path

@@ -1,0 +1,1 @@
+select getvariable('newsprint_writer_lock') as lock_key
