@@ -38,6 +38,7 @@ lock:
 bench: $(STAMP)
 	$(BIN)/python -m bench.segmenters --repeat 20
 	$(BIN)/python -m bench.eval_layouts
+	$(BIN)/newsprint bench --issues 365
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal

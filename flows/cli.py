@@ -137,4 +137,4 @@ def sql(
 
 if __name__ == "__main__":
     app()
-from flows import cli_analysis, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)
+from flows import cli_analysis, cli_bench, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

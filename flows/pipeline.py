@@ -34,7 +34,7 @@ from prefect.runtime import flow_run
 from prefect.schedules import Cron
 from prefect.states import Failed, State
 
-from flows import backfill, ingest, load, quality, search
+from flows import backfill, bulk_load, ingest, load, quality, search
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
 from flows.models import Issue
@@ -297,7 +297,7 @@ def transform_batch(
 def load_batch(
     warehouse: str, items: list[BatchItem], run_id: str, lock_timeout_s: float
 ) -> list[IssueOutcome]:
-    """Write one batch as the only writer: one transaction per issue, then the failed files.
+    """Write one batch as the only writer: its issues in one transaction, then the failed files.
 
     The warehouse is opened per batch, so analysts and other runs get in between batches.
     """
@@ -305,9 +305,10 @@ def load_batch(
     outcomes: list[IssueOutcome] = []
     failed: list[dict[str, Any]] = []
     with load.open_warehouse(warehouse, lock_timeout_s) as con:
+        loaded = iter(bulk_load.load_issues(con, [i.bundle for i in items if i.bundle is not None], run_id))
         for item in items:
             if item.bundle is not None:
-                outcomes.append(_load_outcome(con, item.bundle, run_id))
+                outcomes.append(_load_outcome(next(loaded)))
             elif item.already_loaded:
                 outcomes.append(IssueOutcome(item.source_file, "skipped", reason="already loaded"))
             else:
@@ -320,15 +321,14 @@ def load_batch(
     return outcomes
 
 
-def _load_outcome(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> IssueOutcome:
-    """Load one issue and say what the warehouse committed (the load re-checks duplicates)."""
-    if not load.load_issue(con, bundle, run_id, datetime.now()):
+def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
+    """Say what the warehouse committed for one issue of a batch (the load re-checks duplicates)."""
+    bundle = result.bundle
+    if not result.loaded:
         return IssueOutcome(
             bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason="already loaded"
         )
-    outcome = _outcome(bundle, "loaded")
-    outcome.accepted, outcome.rejected = quality.committed_counts(con, bundle.issue.sha256)
-    return outcome
+    return _outcome(bundle, "loaded")
 
 
 def load_archive(

@@ -23,6 +23,7 @@ from flows.warehouse import is_lake
 log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 60
+INDEX_MEMORY_LIMIT = "256MB"  # DuckDB's memory while it builds the index (it spills beyond)
 
 
 class SearchError(RuntimeError):
@@ -101,7 +102,13 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     load_fts(con)
     if index_is_current(con):
         return False
-    con.execute(sql("search/create_index"))
+    # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
+    # bounded, DuckDB spills to disk instead, in about the same time (README, Performance).
+    con.execute(sql("search/limit_memory"), {"limit": INDEX_MEMORY_LIMIT})
+    try:
+        con.execute(sql("search/create_index"))
+    finally:
+        con.execute(sql("search/reset_limits"))
     log.info("search index rebuilt")
     return True
 

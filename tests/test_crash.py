@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import load
+from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import PROJECT_ROOT
 from flows.transform import IssueBundle, transform_issue
@@ -36,13 +36,24 @@ SEED = 20251230
 NOT_PER_ISSUE = {"runs", "failed_files"}
 
 
-def load_bundles(warehouse: str, bundles_file: str, ready: multiprocessing.synchronize.Event) -> None:
-    """The loading subprocess: load every issue not yet loaded, one transaction each."""
+def load_bundles(
+    warehouse: str, bundles_file: str, batch_size: int, ready: multiprocessing.synchronize.Event
+) -> None:
+    """The loading subprocess: load every issue not yet loaded.
+
+    A batch of 1 is the daily flow's writer (`load.load_issue`, a transaction per issue); a
+    larger one the backfill's (`bulk_load.load_issues`, a transaction per batch).
+    """
     bundles = pickle.loads(Path(bundles_file).read_bytes())
     ready.set()
+    now = datetime(2026, 1, 15, 6, 0)
     with load.open_warehouse(warehouse) as con:
-        for bundle in bundles:
-            load.load_issue(con, bundle, "crash-test", datetime(2026, 1, 15, 6, 0))
+        if batch_size == 1:
+            for bundle in bundles:
+                load.load_issue(con, bundle, "crash-test", now)
+            return
+        for start in range(0, len(bundles), batch_size):
+            bulk_load.load_issues(con, bundles[start : start + batch_size], "crash-test", lambda: now)
 
 
 def per_issue_rows(warehouse: str, shas: list[str]) -> dict[str, dict[str, int]]:
@@ -87,10 +98,10 @@ def issues(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[IssueBu
 
 
 def _loader(
-    context: multiprocessing.context.ForkServerContext, warehouse: Path, pickled: Path
+    context: multiprocessing.context.ForkServerContext, warehouse: Path, pickled: Path, batch_size: int
 ) -> multiprocessing.process.BaseProcess:
     ready = context.Event()
-    process = context.Process(target=load_bundles, args=(str(warehouse), str(pickled), ready))
+    process = context.Process(target=load_bundles, args=(str(warehouse), str(pickled), batch_size, ready))
     process.start()
     assert ready.wait(60), "the loader never got ready"
     return process
@@ -103,8 +114,9 @@ def _fresh(warehouse: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("batch_size", [1, 2], ids=["daily-writer", "backfill-writer"])
 def test_killing_a_load_at_any_moment_loses_or_half_loads_nothing(
-    tmp_path: Path, issues: tuple[Path, list[IssueBundle], Path]
+    tmp_path: Path, issues: tuple[Path, list[IssueBundle], Path], batch_size: int
 ) -> None:
     archive, bundles, pickled = issues
     shas = [b.issue.sha256 for b in bundles]
@@ -113,7 +125,7 @@ def test_killing_a_load_at_any_moment_loses_or_half_loads_nothing(
 
     # an undisturbed load: what each issue looks like in full, and how long a load takes
     reference = tmp_path / "reference.duckdb"
-    process = _loader(context, reference, pickled)
+    process = _loader(context, reference, pickled, batch_size)
     started = time.perf_counter()
     process.join(300)
     window = time.perf_counter() - started  # from ready to done: the kills land in here
@@ -125,7 +137,7 @@ def test_killing_a_load_at_any_moment_loses_or_half_loads_nothing(
     warehouse = tmp_path / "warehouse.duckdb"
     landed, states = 0, []
     while landed < KILLS and len(states) < MAX_TRIES:
-        process = _loader(context, warehouse, pickled)
+        process = _loader(context, warehouse, pickled, batch_size)
         time.sleep(rng.uniform(0, window))
         running = process.is_alive()
         process.kill()  # SIGKILL: no cleanup, no rollback, no checkpoint

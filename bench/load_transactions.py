@@ -1,0 +1,90 @@
+"""What one DuckDB transaction per issue costs the backfill's writer, against one per batch.
+
+    .venv/bin/python -m bench.load_transactions [--issues 128] [--batch-size 64]
+
+Transforms a synthetic archive once, then loads it into fresh warehouses four ways, the
+warehouse opened once per batch as the backfill does: `load.load_issue` per issue (the daily
+flow's path: checks, frame gate and nine inserts in one transaction each); `bulk_load` with
+batches of one issue and of `--batch-size` issues; and both again without the Pandera gate,
+which leaves the cost of the statements and commits alone. Prints CPU and wall milliseconds
+per issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from flows import bulk_load, load
+from flows.ingest import read_issue
+from flows.parse import parse_issue
+from flows.synthetic import build_archive
+from flows.transform import IssueBundle, bundle_issue
+from flows.validate import LoadFrames, validate_issues
+
+Loader = Callable[[duckdb.DuckDBPyConnection, list[IssueBundle]], object]
+
+
+def per_issue(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
+    for bundle in bundles:
+        load.load_issue(con, bundle, "bench", datetime.now())
+
+
+def in_transactions_of(size: int) -> Loader:
+    def load_all(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
+        for start in range(0, len(bundles), size):
+            bulk_load.load_issues(con, bundles[start : start + size], "bench")
+
+    return load_all
+
+
+def timed(loader: Loader, bundles: list[IssueBundle], batch: int) -> tuple[float, float]:
+    """Load into a fresh warehouse opened once per batch; return CPU and wall ms per issue."""
+    warehouse = str(Path(tempfile.mkdtemp()) / "warehouse.duckdb")
+    with load.open_warehouse(warehouse):
+        pass  # the schema, before the clock
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(bundles), batch):
+        with load.open_warehouse(warehouse) as con:
+            loader(con, bundles[start : start + batch])
+    per = 1000 / len(bundles)
+    return (time.process_time() - cpu) * per, (time.perf_counter() - wall) * per
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+    paths = build_archive(Path(tempfile.mkdtemp()), args.issues)
+    parsed = [parse_issue(read_issue(str(p), p.read_bytes()), date.today()) for p in paths]
+    bundles = [bundle_issue(p, v) for p, v in zip(parsed, validate_issues(parsed), strict=True)]
+    runs = [
+        ("one transaction per issue (load.load_issue)", per_issue),
+        ("one transaction per issue (bulk_load, batches of 1)", in_transactions_of(1)),
+        (f"one transaction per batch of {args.batch_size} (bulk_load)", in_transactions_of(args.batch_size)),
+    ]
+    print(f"{args.issues} issues, warehouse opened per batch of {args.batch_size}\n")
+    print("| writer | gate | CPU ms per issue | wall ms per issue |")
+    print("|---|---|---:|---:|")
+    for name, loader in runs:
+        cpu, wall = timed(loader, bundles, args.batch_size)
+        print(f"| {name} | Pandera | {cpu:.1f} | {wall:.1f} |")
+    gate = bulk_load.gate_issues
+    bulk_load.gate_issues = lambda parts: [LoadFrames(i, r, f) for i, r, f, _ in parts]  # type: ignore[assignment]
+    try:
+        for name, loader in runs[1:]:
+            cpu, wall = timed(loader, bundles, args.batch_size)
+            print(f"| {name} | none | {cpu:.1f} | {wall:.1f} |")
+    finally:
+        bulk_load.gate_issues = gate
+
+
+if __name__ == "__main__":
+    main()

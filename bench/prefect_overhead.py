@@ -1,0 +1,150 @@
+"""What Prefect costs: its start-up, a task run, and the daily run of one issue beyond start-up.
+
+    .venv/bin/python -m bench.prefect_overhead [--tasks 200] [--repeat 3]
+
+1. Start-up: the first flow run of a process (a trivial flow), which starts Prefect's
+   temporary API server and its client when PREFECT_API_URL is not set.
+2. Per task: a flow calling a trivial task N times, against the same N plain calls.
+3. The daily run: `daily_ingest` on the sample issue into a fresh warehouse, the API already
+   running, against the same stage functions called without Prefect (read, transform, load
+   in one transaction, search index, run row, quality report).
+
+Prefect is imported here on purpose: this script measures it (flows/ imports it only in
+flows/pipeline.py). Wall-clock times; run it on a quiet machine and repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # as flows/__init__.py
+
+from prefect import flow, task
+
+from flows import ingest, load, quality, search
+from flows.report import IssueOutcome, RunStats
+from flows.settings import SAMPLE_ISSUE, Settings
+from flows.transform import transform_issue
+
+
+def add(a: int, b: int) -> int:
+    """The trivial work of one task."""
+    return a + b
+
+
+add_task = task(add, name="add")
+tagged_add_task = task(add, name="add-tagged", tags=["io", "cpu"])  # as the pipeline's tasks were
+
+
+@flow(name="bench-empty")
+def empty_flow() -> None:
+    """Do nothing: its first run times Prefect's start-up."""
+
+
+@flow(name="bench-tasks")
+def tasks_flow(count: int, tagged: bool = False) -> int:
+    """Call a trivial task `count` times (with tags: each run asks the API for tag concurrency slots)."""
+    run = tagged_add_task if tagged else add_task
+    total = 0
+    for n in range(count):
+        total = run(total, n)
+    return total
+
+
+def plain_calls(count: int) -> int:
+    """Call the same function `count` times without Prefect."""
+    total = 0
+    for n in range(count):
+        total = add(total, n)
+    return total
+
+
+def seconds(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def daily_without_prefect(inbox: Path, warehouse: str) -> None:
+    """Do what daily_ingest does for its inbox, calling the stage functions directly."""
+    settings = Settings()
+    stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
+    with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
+        for path in ingest.list_inbox(inbox):
+            issue = ingest.read_issue(str(path), path.read_bytes())
+            if load.is_loaded(con, issue.sha256):
+                continue
+            bundle = transform_issue(issue, date.today(), {}, settings.checks)
+            load.load_issue(con, bundle, stats.run_id, datetime.now())
+            accepted, rejected = quality.committed_counts(con, issue.sha256)
+            stats.outcomes.append(
+                IssueOutcome(str(path), "loaded", sha256=issue.sha256, accepted=accepted, rejected=rejected)
+            )
+        search.refresh_index(con)
+        stats.ended_at = datetime.now()
+        load.record_run(con, stats.row())
+        quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
+
+
+def fresh_inbox(root: Path) -> tuple[Path, str]:
+    """Make an inbox holding the sample and name a warehouse that does not exist yet."""
+    folder = Path(tempfile.mkdtemp(dir=root))
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    (inbox / SAMPLE_ISSUE.name).write_bytes(SAMPLE_ISSUE.read_bytes())
+    return inbox, str(folder / "warehouse.duckdb")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    from flows.pipeline import daily_ingest
+
+    root = Path(tempfile.mkdtemp(prefix="newsprint-prefect-bench-"))
+    startup = seconds(empty_flow)
+    warm_flow = statistics.median(seconds(empty_flow) for _ in range(args.repeat))
+    tasks_flow(5)  # warm the task engine
+    with_tasks = statistics.median(seconds(lambda: tasks_flow(args.tasks)) for _ in range(args.repeat))
+    tagged = statistics.median(seconds(lambda: tasks_flow(args.tasks, True)) for _ in range(args.repeat))
+    plain = statistics.median(seconds(lambda: plain_calls(args.tasks)) for _ in range(args.repeat))
+    daily_without_prefect(*fresh_inbox(root))  # warm: imports, the segmenter, the IDF table
+    inbox, warehouse = fresh_inbox(root)
+    daily_ingest(str(inbox), warehouse)
+    flow_runs, plain_runs = [], []
+    for _ in range(args.repeat):
+        inbox, warehouse = fresh_inbox(root)
+        flow_runs.append(seconds(partial(daily_ingest, str(inbox), warehouse)))
+        inbox, warehouse = fresh_inbox(root)
+        plain_runs.append(seconds(partial(daily_without_prefect, inbox, warehouse)))
+    daily, daily_plain = statistics.median(flow_runs), statistics.median(plain_runs)
+
+    print(f"Prefect overhead ({datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()[0]:.1f})\n")
+    print("| measurement | seconds |")
+    print("|---|---:|")
+    print(f"| Prefect start-up (first flow run of a process, temporary API server) | {startup:.2f} |")
+    print(f"| an empty flow run, API running | {warm_flow:.3f} |")
+    print(f"| {args.tasks} trivial task runs in a flow | {with_tasks:.2f} |")
+    print(f"| the same {args.tasks} plain calls | {plain:.4f} |")
+    print(f"| **one task run** ((flow − empty flow − plain) / {args.tasks}) | "
+          f"**{(with_tasks - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")  # fmt: skip
+    print(f"| {args.tasks} task runs with two tags | {tagged:.2f} |")
+    print(f"| **one task run with tags** | **{(tagged - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")
+    print(f"| **daily run of the sample beyond start-up** (`daily_ingest`, API running) | **{daily:.2f}** |")
+    print(f"| the same stages without Prefect | {daily_plain:.2f} |")
+    print(f"| Prefect's share of the daily run (flow − plain) | {daily - daily_plain:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Find where a backfill's time goes: CPU time per stage and per issue, in one process.
+
+    .venv/bin/python -m bench.profile_backfill [--issues 96] [--batch-size 64] [--per-issue] [--profile]
+
+Builds a synthetic archive and runs a backfill's stages on it, batch by batch, in this one
+process (no worker pool, no Prefect): decode, split and normalise, validate (one Pandera run
+per batch), segment (rjieba tag, then terms, keywords, entities), load (one transaction per
+batch), search index. It prints the CPU milliseconds per issue of each stage beside the bare
+cost (rjieba's `tag` on the same text). CPU time, unlike wall time, does not grow when other
+work shares the machine. `--per-issue` validates and loads issue by issue, as before batching
+(one Pandera run and one DuckDB transaction per issue). `--profile` adds cProfile's functions
+with the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from flows import backfill, bulk_load, load, search
+from flows.ingest import read_issue
+from flows.models import ParsedIssue
+from flows.parse import parse_issue
+from flows.settings import Settings
+from flows.synthetic import build_archive
+from flows.tokenise import keyword_model, segmenter
+from flows.transform import IssueBundle, bundle_issue
+from flows.validate import Validated, validate_articles, validate_issues
+
+T = TypeVar("T")
+
+
+class Stages:
+    """CPU seconds per stage, optionally under one cProfile."""
+
+    def __init__(self, profile: bool) -> None:
+        self.seconds: dict[str, float] = {}
+        self.profile = cProfile.Profile() if profile else None
+
+    def run(self, stage: str, work: Callable[[], T]) -> T:
+        """Run `work`, adding its CPU time to `stage`."""
+        if self.profile:
+            self.profile.enable()
+        started = time.process_time()
+        try:
+            return work()
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.process_time() - started
+            if self.profile:
+                self.profile.disable()
+
+    def top(self, count: int) -> str:
+        out = io.StringIO()
+        if self.profile:
+            pstats.Stats(self.profile, stream=out).sort_stats("cumulative").print_stats(count)
+        return out.getvalue()
+
+
+def validate_one_by_one(parsed: list[ParsedIssue], severities: Mapping[str, str]) -> list[Validated]:
+    """Validate as before batching: one Pandera run per issue."""
+    return [validate_articles(p, {}, severities) for p in parsed]
+
+
+def load_one_by_one(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle], run_id: str) -> None:
+    """Load as before batching: one transaction per issue."""
+    for bundle in bundles:
+        load.load_issue(con, bundle, run_id, datetime.now())
+
+
+def warm_up(paths: list[Path], warehouse: str, today: date) -> None:
+    """Run the stages once untimed: a worker pays for lazy imports and caches once per run."""
+    parsed = [parse_issue(read_issue(str(p), p.read_bytes()), today) for p in paths]
+    bundles = [bundle_issue(p, v) for p, v in zip(parsed, validate_issues(parsed), strict=True)]
+    with load.open_warehouse(warehouse) as con:
+        bulk_load.load_issues(con, bundles, "warm-up")
+        search.refresh_index(con)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=96)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--per-issue", action="store_true", help="validate and load issue by issue")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    severities = Settings().checks
+    folder = Path(tempfile.mkdtemp(prefix="newsprint-profile-"))
+    paths = build_archive(folder / "archive", args.issues)
+    warehouse = str(folder / "warehouse.duckdb")
+    seg = segmenter()
+    keyword_model()  # built once per worker process, before its first batch
+    today = date.today()
+    warm_up(paths[:2], str(folder / "warm-up.duckdb"), today)
+    stages = Stages(args.profile)
+    for batch in backfill.batches(paths, args.batch_size):
+        data = [(str(path), path.read_bytes()) for path in batch]
+        issues = stages.run("decode", lambda data=data: [read_issue(name, raw) for name, raw in data])
+        parsed = stages.run("split", lambda issues=issues: [parse_issue(i, today) for i in issues])
+        texts = [f"{a.headline or ''}\n{a.body}" for p in parsed for a in p.articles]
+        stages.run("bare: rjieba tag", lambda texts=texts: [seg.jieba.tag(t) for t in texts])
+        validate = validate_one_by_one if args.per_issue else validate_issues
+        validated = stages.run("validate", lambda parsed=parsed, v=validate: v(parsed, severities))
+        bundles = stages.run(
+            "segment",
+            lambda parsed=parsed, validated=validated: [
+                bundle_issue(p, v, {}, severities) for p, v in zip(parsed, validated, strict=True)
+            ],
+        )
+        loader = load_one_by_one if args.per_issue else bulk_load.load_issues
+        with load.open_warehouse(warehouse) as con:
+            stages.run("load", lambda con=con, b=bundles, f=loader: f(con, b, "profile"))
+    with load.open_warehouse(warehouse) as con:
+        stages.run("index", lambda: search.refresh_index(con))
+
+    size = sum(p.stat().st_size for p in paths)
+    mode = "issue by issue" if args.per_issue else f"batches of {args.batch_size}"
+    print(f"{args.issues} issues, {size / 1e6:.2f} MB, validated and loaded {mode}, one process, CPU time")
+    print(f"({datetime.now():%Y-%m-%d %H:%M})\n")
+    bare = stages.seconds["bare: rjieba tag"]
+    total = sum(v for k, v in stages.seconds.items() if not k.startswith("bare"))
+    print("| stage | CPU ms per issue | × bare |")
+    print("|---|---:|---:|")
+    for stage, value in stages.seconds.items():
+        print(f"| {stage} | {1000 * value / args.issues:.1f} | {value / bare:.2f} |")
+    print(f"| **pipeline, all stages** | **{1000 * total / args.issues:.1f}** | **{total / bare:.2f}** |")
+    if args.profile:
+        print("\n" + stages.top(args.top))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`newsprint bench` on a tiny archive: the report's keys, counts and consistency (no timings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
+
+KEYS = {"issues", "mb", "seconds", "segment_seconds", "ratio", "peak_rss_mb", "articles", "plain_seconds"}
+STAGES = {"read", "decode", "split", "validate", "segment", "load", "index"}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from prefect.settings import PREFECT_API_URL
+
+    keep = tmp_path_factory.mktemp("bench")
+    args = ["bench", "--issues", "3", "--json", "--workers", "1", "--batch-size", "2", "--keep", str(keep)]
+    with pytest.MonkeyPatch.context() as env:  # the measurements run in fresh processes: same API
+        env.setenv("PREFECT_API_URL", str(PREFECT_API_URL.value()))
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return {"keep": keep, **json.loads(result.stdout.strip().splitlines()[-1])}
+
+
+def test_the_report_has_the_promised_keys(report: dict) -> None:
+    assert set(report) >= KEYS
+    assert set(report["stages"]) >= STAGES and set(report["plain_stages"]) >= STAGES
+
+
+def test_every_issue_and_article_is_counted(report: dict) -> None:
+    assert report["issues"] == report["files_loaded"] == 3
+    assert report["articles"] == report["articles_accepted"] == 3 * 7  # the sample's seven, all distinct
+    assert report["articles_rejected"] == 0
+    archive = sorted((report["keep"] / "archive").iterdir())
+    assert len(archive) == 3
+    assert report["mb"] == round(sum(p.stat().st_size for p in archive) / 1e6, 3)
+
+
+def test_the_figures_are_consistent(report: dict) -> None:
+    assert report["seconds"] > 0 and report["segment_seconds"] > 0 and report["ratio"] > 0
+    bare = report["segment_seconds"]
+    assert report["ratio"] == pytest.approx(report["seconds"] / bare, rel=0.02)
+    assert report["plain_ratio"] == pytest.approx(report["plain_seconds"] / bare, rel=0.02)
+    bare_cpu = report["segment_cpu_seconds"]
+    assert report["cpu_ratio"] == pytest.approx(report["cpu_seconds"] / bare_cpu, rel=0.02)
+    assert report["peak_rss_mb"] > 0 and report["segment_peak_rss_mb"] > 0
+    assert (report["workers"], report["batch_size"]) == (1, 2)
+
+
+def test_the_two_backfills_fill_the_same_warehouse(report: dict) -> None:
+    import duckdb
+
+    counts = []
+    query = "select count(*), count(distinct issue_sha256) from articles"
+    for name in ("prefect.duckdb", "plain.duckdb"):
+        with duckdb.connect(str(report["keep"] / name), read_only=True) as con:
+            counts.append(con.execute(query).fetchone())
+    assert counts == [(21, 3), (21, 3)]
+
+
+def test_a_kept_folder_must_be_empty(tmp_path: Path) -> None:
+    (tmp_path / "something").write_text("x")
+    result = CliRunner().invoke(app, ["bench", "--issues", "1", "--keep", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "not empty" in result.output

@@ -1,0 +1,118 @@
+"""A backfill batch loaded in one transaction ends exactly as its issues loaded one by one."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from itertools import count
+
+import duckdb
+import pytest
+
+from flows import bulk_load, load
+from flows.ingest import read_issue
+from flows.synthetic import synthetic_issue
+from flows.transform import IssueBundle, transform_issue
+from tests.conftest import TODAY
+
+TABLES = {  # table → what to compare (load times and run ids differ between two loads)
+    "issues": "select * exclude (loaded_at, run_id) from issues order by sha256",
+    "articles": "select * exclude (loaded_at) from articles order by article_id",
+    "rejected_articles": "select * exclude (loaded_at) from rejected_articles order by article_id",
+    "article_reporters": "select * from article_reporters order by article_id, position",
+    "article_minhashes": "select * from article_minhashes order by article_id",
+    "article_terms": "select * from article_terms order by article_id, term",
+    "article_keywords": "select * from article_keywords order by article_id, rank",
+    "article_entities": "select * from article_entities order by article_id, entity, kind",
+    "quality_findings": "select * exclude (found_at) from quality_findings order by all",
+}
+
+
+def issue_text(day: date, seed: int) -> str:
+    return synthetic_issue(day, random.Random(seed))
+
+
+def bundle_of(name: str, text: str) -> IssueBundle:
+    """Transform one file's text as a backfill worker does: validated against itself only."""
+    return transform_issue(read_issue(name, text.encode("utf-8")), TODAY)
+
+
+@pytest.fixture(scope="module")
+def bundles() -> list[IssueBundle]:
+    """Six issues: three distinct; a reprint of the second (new datelines); a lightly edited
+    copy of the first; and the third again under another name (the same issue)."""
+    days = [date(2016, 1, 1) + timedelta(days=n) for n in range(6)]
+    first, second, third = (issue_text(day, n) for n, day in enumerate(days[:3]))
+    reprint = second.replace("本报1月1日讯", "本报1月3日讯")
+    edited = first.replace("本报12月31日讯", "本报1月4日讯").replace("。", "！", 1)
+    texts = [first, second, third, reprint, edited, third]
+    return [bundle_of(f"qingdao-daily-{day.isoformat()}.txt", t) for day, t in zip(days, texts, strict=True)]
+
+
+def ticking() -> datetime:
+    """A clock that moves a second per reading, like issues loaded one after another."""
+    return next(_TICKS)
+
+
+_TICKS = (datetime(2026, 1, 15, 6, 0) + timedelta(seconds=n) for n in count())
+
+
+def snapshot(warehouse: str) -> dict[str, list[tuple]]:
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return {table: con.execute(query).fetchall() for table, query in TABLES.items()}
+
+
+def load_one_by_one(warehouse: str, bundles: list[IssueBundle]) -> list[bool]:
+    with load.open_warehouse(warehouse) as con:
+        return [load.load_issue(con, bundle, "run", ticking()) for bundle in bundles]
+
+
+def load_in_batches(warehouse: str, bundles: list[IssueBundle], size: int) -> list[bool]:
+    loaded = []
+    with load.open_warehouse(warehouse) as con:
+        for start in range(0, len(bundles), size):
+            results = bulk_load.load_issues(con, bundles[start : start + size], "run", ticking)
+            loaded += [result.loaded for result in results]
+    return loaded
+
+
+@pytest.mark.parametrize("size", [6, 4, 1])
+def test_a_batch_ends_as_issues_loaded_one_by_one(tmp_path, bundles, size: int) -> None:
+    one_by_one = load_one_by_one(str(tmp_path / "one.duckdb"), bundles)
+    batched = load_in_batches(str(tmp_path / "batch.duckdb"), bundles, size)
+    assert one_by_one == batched == [True, True, True, True, True, False]
+    expected, got = snapshot(str(tmp_path / "one.duckdb")), snapshot(str(tmp_path / "batch.duckdb"))
+    for table in TABLES:
+        assert got[table] == expected[table], table
+
+
+def test_duplicates_within_a_batch_are_caught(tmp_path, bundles) -> None:
+    load_in_batches(str(tmp_path / "w.duckdb"), bundles, 6)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        checks = dict(con.execute('select "check", count(*) from quality_findings group by all').fetchall())
+        rejected = con.execute("select count(*) from rejected_articles").fetchone()[0]
+    reprint, edited = bundles[3].validated.articles.height, bundles[4].validated.articles.height
+    assert checks["body_not_duplicate"] == rejected == reprint + edited - 1
+    assert checks["body_not_near_duplicate"] == 1  # the edited article: accepted, with a warning
+
+
+def test_reloading_a_batch_changes_nothing(tmp_path, bundles) -> None:
+    warehouse = str(tmp_path / "w.duckdb")
+    load_in_batches(warehouse, bundles, 6)
+    before = snapshot(warehouse)
+    assert load_in_batches(warehouse, bundles, 6) == [False] * 6
+    assert snapshot(warehouse) == before
+
+
+def test_a_failing_batch_loads_nothing(tmp_path, bundles, monkeypatch) -> None:
+    warehouse = str(tmp_path / "w.duckdb")
+    insert = bulk_load._insert_batch
+
+    def broken(con, loaded, run_id):
+        insert(con, loaded, run_id)  # every row is in, then the commit never comes
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk_load, "_insert_batch", broken)
+    with pytest.raises(RuntimeError), load.open_warehouse(warehouse) as con:
+        bulk_load.load_issues(con, bundles, "run")
+    assert all(not rows for rows in snapshot(warehouse).values())
