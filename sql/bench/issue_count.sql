@@ -1,0 +1,2 @@
+-- how many issues a warehouse holds
+select count(*) from issues
