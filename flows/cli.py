@@ -63,6 +63,11 @@ def run(
         checks=read_check_severities(checks) if checks else None,
         return_state=True,
     )
+    print_outcome(state)
+
+
+def print_outcome(state: Any) -> None:
+    """Print a flow run's summary row; exit 1 when it failed (a file could not be read, or busy)."""
     result = state.result(raise_on_failure=False)
     row = result if isinstance(result, dict) else getattr(state, "data", None)
     if isinstance(row, dict):

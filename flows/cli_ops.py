@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -16,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.backfill import Progress as BackfillProgress
 from flows.backfill import progress_log
-from flows.cli import WarehouseOption, _date, app, console, err
+from flows.cli import WarehouseOption, _date, app, err, print_outcome
 from flows.settings import Settings
 
 
@@ -59,17 +58,6 @@ def progress_bar(enabled: bool) -> Iterator[None]:
             yield
     finally:
         progress_log.removeHandler(handler)
-
-
-def print_outcome(state: Any) -> None:
-    """Print a flow run's summary row; exit 1 when it failed (a file could not be read, or busy)."""
-    result = state.result(raise_on_failure=False)
-    row = result if isinstance(result, dict) else getattr(state, "data", None)
-    if isinstance(row, dict):
-        console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
-    if state.is_failed():
-        err.print(f"[red]run failed:[/red] {state.message}")
-        raise typer.Exit(1)
 
 
 @app.command()

@@ -12,6 +12,8 @@ from uuid import UUID
 import duckdb
 import pytest
 
+from tests.test_load import counts
+
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
@@ -121,16 +123,8 @@ def test_only_io_errors_are_retried() -> None:
 
 
 def table_counts(warehouse: str) -> dict[str, int]:
-    tables = [
-        "issues",
-        "articles",
-        "rejected_articles",
-        "article_reporters",
-        "article_terms",
-        "quality_findings",
-    ]
     with duckdb.connect(warehouse, read_only=True) as con:
-        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+        return counts(con)
 
 
 # --- backfill -------------------------------------------------------------------------------
