@@ -3,9 +3,8 @@
     .venv/bin/python -m bench.checkpoint_memory WAREHOUSE [--table articles issues ...]
 
 For each table: copy the warehouse, append one row to the table, and sample this process's
-resident set while `close()` checkpoints. A checkpoint rewrites the last, partly filled row
-group of a table it appended to (up to 122,880 rows), so for wide tables the cost grows with
-the warehouse until that row group fills (README, Performance). Run it on warehouses of
+resident set while `close()` checkpoints. The backfill's writer closes the warehouse after
+every batch, and its memory peaks there (README, Performance). Run it on warehouses of
 different sizes, e.g. the ones `newsprint bench --keep DIR` leaves.
 """
 
