@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from flows.checkpoint import checkpoint_if_due
 from flows.load import _article_rows, _insert, known_bodies, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
@@ -169,6 +170,7 @@ def load_issues(
         except BaseException:
             con.execute("rollback")
             raise
+    checkpoint_if_due(con)
     loaded = [r.bundle.validated for r in results if r.loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each
         "loaded %d of %d issues: %d articles accepted, %d rejected",

@@ -19,12 +19,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from flows.checkpoint import checkpoint_if_due
 from flows.settings import SQL_DIR
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_frames, has_near_duplicates
 from flows.warehouse import (
     WarehouseBusy,
+    close_connection,
     open_connection,
     parse_warehouse,
     remember_schema,
@@ -92,7 +94,7 @@ def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.D
         apply_ddl(con)
         yield con
     finally:
-        con.close()
+        close_connection(parse_warehouse(warehouse), con)
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
@@ -179,6 +181,7 @@ def _load_issue_in_transaction(
     except BaseException:
         con.execute("rollback")
         raise
+    checkpoint_if_due(con)
     log.info(
         "loaded %s: %d accepted, %d rejected",
         bundle.issue.source_file,

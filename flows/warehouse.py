@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows import checkpoint
 from flows.settings import DATA_DIR, SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,14 @@ def extension_file(name: str) -> Path:
 def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse once; DuckDB's errors (a held lock among them) pass through."""
     if not warehouse.lake:
+        database = Path(warehouse.location)
+        checkpoint.recover(database)  # a checkpoint a killed writer left half done
         if not read_only:
-            Path(warehouse.location).parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(warehouse.location, read_only=read_only)
+            database.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(warehouse.location, read_only=read_only)
+        if not read_only:
+            checkpoint.take_over(con, database)
+        return con
     con = duckdb.connect(":memory:", config=OFFLINE)
     try:
         attach_lake(con, warehouse, read_only)
@@ -163,6 +169,14 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
         con.close()
         raise
     return con
+
+
+def close_connection(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> None:
+    """Close a writer: a DuckDB file is checkpointed behind its journal first (flows/checkpoint.py)."""
+    if warehouse.lake:
+        con.close()
+    else:
+        checkpoint.release(con, Path(warehouse.location))
 
 
 def attach_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_only: bool) -> None:

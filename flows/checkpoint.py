@@ -1,0 +1,189 @@
+"""Checkpoint a DuckDB warehouse file so that a process killed at any moment leaves it readable.
+
+Why: DuckDB (1.5.5) writes table data copy-on-write, and its header is one page, but it
+rewrites its metadata blocks in place at every checkpoint (`strace` shows the 256 KB write at
+offset 12288 each time). Linux lets SIGKILL stop a large write between pages, so a process
+killed inside that write leaves a torn block that the still-current header points to, and the
+file no longer opens: "Corrupt database file: computed checksum ... in block at location
+12288". tests/test_crash.py met it in CI; tests/test_checkpoint.py reproduces it exactly.
+
+So a writer never lets DuckDB checkpoint on its own (no automatic checkpoint, none on
+shutdown) and checkpoints here, behind a rollback journal as SQLite keeps one: before the
+checkpoint the file's headers and the metadata blocks go to `<file>.journal` (written whole,
+then renamed into place); after it the journal is removed. Whoever opens the file next and
+finds a journal takes the file's lock and, if the checkpoint never wrote its header, writes the
+blocks back: the file is then exactly as before the checkpoint, and DuckDB replays its WAL on
+top of it. A checkpoint that did write its header is complete, and its journal is dropped.
+
+DuckDB locks the file with `fcntl`, and POSIX drops a process's `fcntl` locks when it closes
+any descriptor of the file. So the writer reads the blocks through one descriptor opened after
+DuckDB's and closed only after DuckDB has closed (`release`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import struct
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from flows.settings import SQL_DIR
+
+log = logging.getLogger(__name__)
+
+HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two alternating database headers
+CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own default threshold for a checkpoint
+JOURNAL_SUFFIX = ".journal"
+_MAGIC = b"NEWSPRINT-JOURNAL-1\n"
+_ENTRY = struct.Struct("<QQ")  # offset, length
+
+_descriptors: dict[str, int] = {}  # database file → the descriptor its writer reads blocks through
+
+
+class JournalError(RuntimeError):
+    """A journal is unreadable; the message says what to do."""
+
+
+@cache
+def _sql(name: str) -> str:
+    return (SQL_DIR / "checkpoint" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def journal_path(database: Path) -> Path:
+    return database.with_name(database.name + JOURNAL_SUFFIX)
+
+
+def wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def take_over(con: duckdb.DuckDBPyConnection, database: Path) -> None:
+    """Make a newly opened writer checkpoint only through `checkpoint`."""
+    con.execute(_sql("writer_settings"))
+    key = str(database.resolve())
+    if key not in _descriptors:
+        _descriptors[key] = os.open(key, os.O_RDONLY)
+
+
+def release(con: duckdb.DuckDBPyConnection, database: Path) -> None:
+    """Checkpoint what the writer committed, close it, and only then its block-reading descriptor."""
+    try:
+        checkpoint(con, database)
+    finally:
+        con.close()
+        descriptor = _descriptors.pop(str(database.resolve()), None)
+        if descriptor is not None:
+            os.close(descriptor)
+
+
+def checkpoint_if_due(con: duckdb.DuckDBPyConnection) -> None:
+    """Checkpoint a journalled writer once its WAL passes DuckDB's usual threshold.
+
+    Called after each commit, so a long backfill's WAL stays as small as DuckDB would keep it;
+    a DuckLake connection (its file is not journalled here) is left to DuckLake.
+    """
+    row = con.execute(_sql("database_file")).fetchone()
+    if not row or not row[0] or str(Path(row[0]).resolve()) not in _descriptors:
+        return
+    database = Path(row[0])
+    wal = wal_path(database)
+    if wal.exists() and wal.stat().st_size >= CHECKPOINT_WAL_BYTES:
+        checkpoint(con, database)
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
+    """Run DuckDB's checkpoint behind a journal of the blocks it overwrites in place."""
+    descriptor = _descriptors.get(str(database.resolve()))
+    if descriptor is None:
+        raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
+    if not wal_path(database).exists():
+        return  # nothing committed since the last checkpoint
+    blocks = con.execute(_sql("metadata_blocks")).fetchall()
+    extents = [(0, HEADERS_BYTES)] + [(HEADERS_BYTES + block * size, size) for block, size in blocks]
+    journal = journal_path(database)
+    _write_journal(journal, [(offset, os.pread(descriptor, length, offset)) for offset, length in extents])
+    con.execute(_sql("checkpoint"))
+    journal.unlink()
+    _sync_directory(journal.parent)
+
+
+def recover(database: Path) -> str | None:
+    """Finish or undo a checkpoint that a killed writer left behind; say which, or None if none.
+
+    Runs before DuckDB opens the file, under an exclusive lock on it; a file another process
+    has open is left alone (its writer is alive, and the journal is its own).
+    """
+    journal = journal_path(database)
+    if not journal.exists() or not database.exists() or str(database.resolve()) in _descriptors:
+        return None
+    with open(database, "r+b") as file:
+        try:
+            fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return None
+        if not journal.exists():  # another process recovered it meanwhile
+            return None
+        extents = _read_journal(journal)
+        headers = extents[0][1]
+        if os.pread(file.fileno(), len(headers), 0) != headers:
+            outcome = "the interrupted checkpoint had completed; its journal is dropped"
+        else:
+            for offset, data in extents[1:]:
+                os.pwrite(file.fileno(), data, offset)
+            os.fsync(file.fileno())
+            outcome = "the interrupted checkpoint was undone; DuckDB replays its WAL"
+        journal.unlink()
+        _sync_directory(journal.parent)
+    log.warning("%s: %s", database, outcome)
+    return outcome
+
+
+def _write_journal(journal: Path, extents: list[tuple[int, bytes]]) -> None:
+    """Write the journal beside its database and rename it into place: whole, or not there at all."""
+    digest = hashlib.sha256()
+    partial = journal.with_name(journal.name + ".partial")
+    with open(partial, "wb") as file:
+        file.write(_MAGIC)
+        for offset, data in extents:
+            entry = _ENTRY.pack(offset, len(data))
+            file.write(entry)
+            file.write(data)
+            digest.update(entry)
+            digest.update(data)
+        file.write(digest.digest())
+        file.flush()
+        os.fsync(file.fileno())
+    partial.replace(journal)
+    _sync_directory(journal.parent)
+
+
+def _read_journal(journal: Path) -> list[tuple[int, bytes]]:
+    """Read a journal's extents, headers first; refuse one whose checksum does not match."""
+    content = journal.read_bytes()
+    body, stored = content[len(_MAGIC) : -32], content[-32:]
+    if not content.startswith(_MAGIC) or hashlib.sha256(body).digest() != stored:
+        raise JournalError(
+            f"{journal} is damaged; it is only written before a checkpoint and renamed into place, "
+            "so something else changed it: keep it and the database aside, and restore from a backup"
+        )
+    extents, position = [], 0
+    while position < len(body):
+        offset, length = _ENTRY.unpack_from(body, position)
+        position += _ENTRY.size
+        extents.append((offset, body[position : position + length]))
+        position += length
+    return extents
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename or an unlink in `directory` durable, as a power cut would otherwise undo it."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,2 @@
+-- flows/checkpoint.py: write the WAL into the database file (behind the journal)
+checkpoint
