@@ -66,7 +66,11 @@ def take_over(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     """Make a newly opened writer checkpoint only through `checkpoint`."""
     con.execute(_sql("writer_settings"))
     key = str(database.resolve())
-    if key not in _descriptors:
+    stale = _descriptors.get(key)
+    if stale is not None and os.fstat(stale).st_ino != os.stat(key).st_ino:
+        os.close(stale)  # a file since replaced: closing it drops no lock on the new one
+        stale = None
+    if stale is None:
         _descriptors[key] = os.open(key, os.O_RDONLY)
 
 
@@ -120,6 +124,9 @@ def recover(database: Path) -> str | None:
     """
     journal = journal_path(database)
     if not journal.exists() or not database.exists() or str(database.resolve()) in _descriptors:
+        return None
+    if not os.access(database, os.W_OK):
+        log.warning("%s has a checkpoint journal, but this user cannot write the file to undo it", database)
         return None
     with open(database, "r+b") as file:
         try:
