@@ -27,12 +27,11 @@ import hashlib
 import logging
 import os
 import struct
-from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from flows.settings import SQL_DIR
+from flows.settings import sql
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +48,6 @@ class JournalError(RuntimeError):
     """A journal is unreadable; the message says what to do."""
 
 
-@cache
-def _sql(name: str) -> str:
-    return (SQL_DIR / "checkpoint" / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def journal_path(database: Path) -> Path:
     return database.with_name(database.name + JOURNAL_SUFFIX)
 
@@ -64,7 +58,7 @@ def wal_path(database: Path) -> Path:
 
 def take_over(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     """Make a newly opened writer checkpoint only through `checkpoint`."""
-    con.execute(_sql("writer_settings"))
+    con.execute(sql("checkpoint/writer_settings"))
     key = str(database.resolve())
     stale = _descriptors.get(key)
     if stale is not None and os.fstat(stale).st_ino != os.stat(key).st_ino:
@@ -91,7 +85,7 @@ def checkpoint_if_due(con: duckdb.DuckDBPyConnection) -> None:
     Called after each commit, so a long backfill's WAL stays as small as DuckDB would keep it;
     a DuckLake connection (its file is not journalled here) is left to DuckLake.
     """
-    row = con.execute(_sql("database_file")).fetchone()
+    row = con.execute(sql("checkpoint/database_file")).fetchone()
     if not row or not row[0] or str(Path(row[0]).resolve()) not in _descriptors:
         return
     database = Path(row[0])
@@ -107,11 +101,11 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
         raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
     if not wal_path(database).exists():
         return  # nothing committed since the last checkpoint
-    blocks = con.execute(_sql("metadata_blocks")).fetchall()
+    blocks = con.execute(sql("checkpoint/metadata_blocks")).fetchall()
     extents = [(0, HEADERS_BYTES)] + [(HEADERS_BYTES + block * size, size) for block, size in blocks]
     journal = journal_path(database)
     _write_journal(journal, [(offset, os.pread(descriptor, length, offset)) for offset, length in extents])
-    con.execute(_sql("checkpoint"))
+    con.execute(sql("checkpoint/checkpoint"))
     journal.unlink()
     _sync_directory(journal.parent)
 

@@ -13,14 +13,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
-from flows.settings import SQL_DIR
+from flows.settings import SQL_DIR, sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_frames, has_near_duplicates
@@ -35,12 +34,6 @@ from flows.warehouse import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@cache
-def sql(name: str) -> str:
-    """Return the text of `sql/<name>.sql`."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def ddl_files() -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,12 @@ DATA_DIR = PROJECT_ROOT / "data"
 SQL_DIR = PROJECT_ROOT / "sql"
 USER_DICT = DATA_DIR / "newspaper_dict.txt"
 SAMPLE_ISSUE = DATA_DIR / "samples" / "qingdao-daily-2025-12-30.txt"
+
+
+@cache
+def sql(name: str) -> str:
+    """Return the text of `sql/<name>.sql` (name may hold a folder: `lake/attach`)."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def _env_path(name: str, default: Path) -> Path:

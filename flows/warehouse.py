@@ -26,13 +26,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from flows import checkpoint
-from flows.settings import DATA_DIR, SQL_DIR
+from flows.settings import DATA_DIR, sql
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +127,9 @@ def warehouse_exists(setting: str) -> bool:
     return parse_warehouse(setting).exists()
 
 
-@cache
 def lake_sql(name: str) -> str:
     """Return the text of `sql/lake/<name>.sql`."""
-    return (SQL_DIR / "lake" / f"{name}.sql").read_text(encoding="utf-8")
+    return sql(f"lake/{name}")
 
 
 def extension_file(name: str) -> Path:

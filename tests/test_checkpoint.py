@@ -17,6 +17,7 @@ from flows import checkpoint, load
 from flows.ingest import read_issue
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
+from tests.test_crash import per_issue_rows
 
 NOW = datetime(2026, 1, 15, 6, 0)
 
@@ -83,7 +84,7 @@ def _torn(before: bytes, after: bytes, metadata: list[tuple[int, bytes]]) -> byt
 
 
 def test_a_kill_inside_the_metadata_write_is_undone_by_the_journal(
-    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path]
+    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path], bundles: list[IssueBundle]
 ) -> None:
     before, after, reference = interrupted
     journal = tmp_path / "journal"
@@ -107,21 +108,23 @@ def test_a_kill_inside_the_metadata_write_is_undone_by_the_journal(
         crashed,
         {"": torn, ".wal": before[".wal"], checkpoint.JOURNAL_SUFFIX: before[checkpoint.JOURNAL_SUFFIX]},
     )
-    expected = _issue_rows(reference)
-    assert len(expected) == 2 and all(articles > 0 for _, articles in expected)
-    assert _issue_rows(crashed) == expected
+    shas = [bundle.issue.sha256 for bundle in bundles]
+    expected = per_issue_rows(str(reference), shas)
+    assert all(rows["issues"] == 1 and rows["articles"] > 0 for rows in expected.values())
+    assert per_issue_rows(str(crashed), shas) == expected
     assert not Path(str(crashed) + checkpoint.JOURNAL_SUFFIX).exists()
 
 
 def test_a_journal_left_after_a_completed_checkpoint_is_dropped(
-    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path]
+    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path], bundles: list[IssueBundle]
 ) -> None:
     before, after, reference = interrupted
     done = tmp_path / "done" / "warehouse.duckdb"
     _write(done, {"": after, checkpoint.JOURNAL_SUFFIX: before[checkpoint.JOURNAL_SUFFIX]})
     assert "completed" in (checkpoint.recover(done) or "")
     assert done.read_bytes() == after
-    assert _issue_rows(done) == _issue_rows(reference)
+    shas = [bundle.issue.sha256 for bundle in bundles]
+    assert per_issue_rows(str(done), shas) == per_issue_rows(str(reference), shas)
 
 
 def test_a_damaged_journal_is_refused_with_what_to_do(
@@ -135,15 +138,3 @@ def test_a_damaged_journal_is_refused_with_what_to_do(
     with pytest.raises(checkpoint.JournalError, match="restore from a backup"):
         checkpoint.recover(damaged)
     assert damaged.read_bytes() == after  # nothing written on a journal it cannot trust
-
-
-def _issue_rows(database: Path) -> list[tuple[object, ...]]:
-    """Every issue's hash and its article count, read as the next run reads the warehouse."""
-    con = load.connect(str(database))
-    try:
-        return con.execute(
-            "select sha256, (select count(*) from articles a where a.issue_sha256 = i.sha256) "
-            "from issues i order by sha256"
-        ).fetchall()  # test-only query
-    finally:
-        checkpoint.release(con, database)
