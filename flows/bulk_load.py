@@ -23,13 +23,13 @@ import numpy as np
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
-from flows.load import _article_rows, _insert, known_bodies, sql
+from flows.load import _article_rows, _insert, known_bodies, registered, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
-    NUM_PERM,
     SIGNATURE_KIND,
     SIGNATURE_SCHEMA,
+    minhash_matrix,
 )
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_issues
@@ -130,7 +130,7 @@ class Seen:
 
 def _rows(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return a signature frame's minhashes as a matrix, and its issue dates if it has them."""
-    matrix = np.asarray(frame["minhash"].to_list(), dtype=np.uint32).reshape(frame.height, NUM_PERM)
+    matrix = minhash_matrix(frame)
     if "issue_date" not in frame.columns:
         return matrix, np.empty(0, dtype="datetime64[D]")
     return matrix, frame["issue_date"].to_numpy().astype("datetime64[D]")
@@ -140,7 +140,8 @@ def loaded_issues(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]
     """Return which of the issues (content hashes) the warehouse holds."""
     if not hashes:
         return set()
-    return {row[0] for row in con.execute(sql("load/loaded_issues"), {"hashes": hashes}).fetchall()}
+    with registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String})):
+        return {row[0] for row in con.execute(sql("load/loaded_issues")).fetchall()}
 
 
 def signatures_between(con: duckdb.DuckDBPyConnection, dates: Sequence[date | None]) -> pl.DataFrame:

@@ -119,23 +119,27 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 
 def signature_frame(articles: pl.DataFrame) -> pl.DataFrame:
     """Return (article_id, issue_sha256, kind, minhash) for every article with a body."""
-    rows = [
-        {"article_id": a, "issue_sha256": sha, "kind": SIGNATURE_KIND, "minhash": sig.tolist()}
-        for a, sha, sig in zip(
-            articles["article_id"],
-            articles["issue_sha256"],
-            signatures(articles["body"].to_list()),
-            strict=True,
-        )
-        if sig is not None
-    ]
-    return pl.DataFrame(rows, schema=SIGNATURE_SCHEMA)
+    computed = signatures(articles["body"].to_list())
+    keep = [row for row, signature in enumerate(computed) if signature is not None]
+    if not keep:
+        return pl.DataFrame(schema=SIGNATURE_SCHEMA)
+    matrix = np.vstack([computed[row] for row in keep])  # type: ignore[misc]
+    return pl.DataFrame(
+        {
+            "article_id": articles["article_id"].gather(keep),
+            "issue_sha256": articles["issue_sha256"].gather(keep),
+            "kind": [SIGNATURE_KIND] * len(keep),
+            "minhash": pl.Series(matrix).cast(SIGNATURE_SCHEMA["minhash"]),
+        },
+        schema=SIGNATURE_SCHEMA,
+    )
 
 
-def _matrix(frame: pl.DataFrame) -> np.ndarray:
+def minhash_matrix(frame: pl.DataFrame) -> np.ndarray:
+    """Return a frame's minhash lists as one uint32 row per signature, without Python lists."""
     if frame.height == 0:
         return np.empty((0, NUM_PERM), dtype=np.uint32)
-    return np.asarray(frame["minhash"].to_list(), dtype=np.uint32)
+    return frame["minhash"].cast(pl.List(pl.UInt32)).list.to_array(NUM_PERM).to_numpy()
 
 
 def find_near_duplicates(
@@ -151,9 +155,9 @@ def find_near_duplicates(
     (exact duplicates, already linked) are neither linked nor linked to.
     """
     candidates_ids = list(known["article_id"]) if known.height else []
-    candidates = _matrix(known)
+    candidates = minhash_matrix(known)
     links: dict[str, NearDuplicate] = {}
-    for article_id, row in zip(incoming["article_id"], _matrix(incoming), strict=True):
+    for article_id, row in zip(incoming["article_id"], minhash_matrix(incoming), strict=True):
         if article_id not in skip and len(candidates_ids):
             similarity = (candidates == row).mean(axis=1)
             best = int(np.argmax(similarity))

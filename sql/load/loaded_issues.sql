@@ -1,4 +1,4 @@
--- which of the given issues (content hashes) are loaded already
+-- which of the given issues (relation `wanted`: hash, their content hashes) are loaded already
 select sha256
 from issues
-where sha256 in (select unnest($hashes::varchar[]))
+where sha256 in (select hash from wanted)
