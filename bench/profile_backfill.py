@@ -34,7 +34,7 @@ from flows.parse import parse_issue
 from flows.settings import Settings
 from flows.synthetic import build_archive
 from flows.tokenise import keyword_model, segmenter
-from flows.transform import IssueBundle, bundle_issue
+from flows.transform import IssueBundle, bundle_issue, bundle_issues
 from flows.validate import Validated, validate_articles, validate_issues
 
 T = TypeVar("T")
@@ -113,9 +113,7 @@ def main() -> None:
         validated = stages.run("validate", lambda parsed=parsed, v=validate: v(parsed, severities))
         bundles = stages.run(
             "segment",
-            lambda parsed=parsed, validated=validated: [
-                bundle_issue(p, v, {}, severities) for p, v in zip(parsed, validated, strict=True)
-            ],
+            lambda parsed=parsed, validated=validated: bundle_issues(parsed, validated, {}, severities),
         )
         loader = load_one_by_one if args.per_issue else bulk_load.load_issues
         with load.open_warehouse(warehouse) as con:

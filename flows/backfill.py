@@ -23,7 +23,7 @@ from flows.ingest import IngestError, date_from_filename, read_issue, refuse_wit
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.report import IssueOutcome
-from flows.transform import IssueBundle, bundle_issue
+from flows.transform import IssueBundle, bundle_issue, bundle_issues
 from flows.validate import Validated, validate_articles, validate_issues
 
 log = logging.getLogger(__name__)
@@ -127,11 +127,15 @@ def transform_files(
     started = time.perf_counter()
     validated = _validate_batch(parsed, severities)
     share = (time.perf_counter() - started) / max(len(parsed), 1)
-    for (item, issue), result in zip(parsed, validated, strict=True):
+    for item, _ in parsed:
         item.seconds["validate"] = share
-        if result is not None:
-            with timed(item.seconds, "segment"):
-                item.bundle = _settle(item, partial(bundle_issue, issue, result, {}, severities))
+    valid = [(item, issue, result) for (item, issue), result in zip(parsed, validated, strict=True) if result]
+    started = time.perf_counter()
+    bundles = _segment_batch(valid, severities)
+    share = (time.perf_counter() - started) / max(len(valid), 1)
+    for (item, _, _), bundle in zip(valid, bundles, strict=True):
+        item.seconds["segment"] = share
+        item.bundle = bundle
     return out
 
 
@@ -173,6 +177,19 @@ def _validate_batch(
     except Exception:
         log.warning("validating the batch at once failed: validating its %d issues one by one", len(parsed))
     return [_settle(item, partial(validate_articles, issue, {}, severities)) for item, issue in parsed]
+
+
+def _segment_batch(
+    valid: list[tuple[BatchItem, ParsedIssue, Validated]], severities: Mapping[str, str] | None
+) -> list[IssueBundle | None]:
+    """Segment the batch in one pass; if that fails, issue by issue, so the bad file is named."""
+    if not valid:
+        return []
+    try:
+        return list(bundle_issues([p for _, p, _ in valid], [v for _, _, v in valid], {}, severities))
+    except Exception:
+        log.warning("segmenting the batch at once failed: segmenting its %d issues one by one", len(valid))
+    return [_settle(item, partial(bundle_issue, p, v, {}, severities)) for item, p, v in valid]
 
 
 def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:

@@ -6,7 +6,7 @@ This is the unit of work a backfill worker process runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -14,7 +14,7 @@ import polars as pl
 
 from flows.models import Finding, Issue, ParsedIssue
 from flows.parse import parse_issue
-from flows.tokenise import ENTITY_SCHEMA, KEYWORD_SCHEMA, analyse_articles
+from flows.tokenise import ENTITY_SCHEMA, KEYWORD_SCHEMA, analyse_batch
 from flows.validate import Validated, article_id, validate_articles
 
 
@@ -88,19 +88,32 @@ def bundle_issue(
     known_bodies: Mapping[str, str] | None = None,
     severities: Mapping[str, str] | None = None,
 ) -> IssueBundle:
-    """Segment a validated issue's articles and gather its frames (a backfill validates in batches)."""
-    text = analyse_articles(validated.articles)
-    return IssueBundle(
-        parsed=parsed,
-        validated=validated,
-        segmented=text.tokens,
-        terms=text.terms,
-        reporters=reporters_frame(parsed),
-        known_bodies=dict(known_bodies or {}),
-        keywords=text.keywords,
-        entities=text.entities,
-        severities=dict(severities or {}),
-    )
+    """Segment a validated issue's articles and gather its frames."""
+    return bundle_issues([parsed], [validated], known_bodies, severities)[0]
+
+
+def bundle_issues(
+    parsed: Sequence[ParsedIssue],
+    validated: Sequence[Validated],
+    known_bodies: Mapping[str, str] | None = None,
+    severities: Mapping[str, str] | None = None,
+) -> list[IssueBundle]:
+    """Segment a batch of validated issues together (a backfill's worker) and gather each one's frames."""
+    texts = analyse_batch([v.articles for v in validated])
+    return [
+        IssueBundle(
+            parsed=p,
+            validated=v,
+            segmented=text.tokens,
+            terms=text.terms,
+            reporters=reporters_frame(p),
+            known_bodies=dict(known_bodies or {}),
+            keywords=text.keywords,
+            entities=text.entities,
+            severities=dict(severities or {}),
+        )
+        for p, v, text in zip(parsed, validated, texts, strict=True)
+    ]
 
 
 def issue_frame(bundle: IssueBundle, loaded_at: datetime, run_id: str | None) -> pl.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 import jieba
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from flows.settings import USER_DICT
 from flows.tokenise import (
@@ -16,10 +17,13 @@ from flows.tokenise import (
     KEYWORD_SCHEMA,
     TERM_SCHEMA,
     analyse_articles,
+    analyse_batch,
     entity_kind,
     entity_stopwords,
+    extract_entities,
     extract_keywords,
     parse_user_dictionary,
+    rank_keywords,
     segment,
     segmenter,
 )
@@ -186,3 +190,54 @@ def test_search_tokens_hold_every_token(sample_text) -> None:
     for tokens, search_tokens in sample_text.tokens.select("tokens", "search_tokens").iter_rows():
         assert set(tokens.split(" ")) <= set(search_tokens.split(" "))
         assert len(search_tokens) > len(tokens)
+
+
+@pytest.fixture(scope="module")
+def batch_of_issues(sample_parsed) -> list[pl.DataFrame]:
+    """The sample, a synthetic issue drawn from it, and the sample again (two files, one content)."""
+    import random
+    from datetime import date
+
+    from flows.ingest import read_issue
+    from flows.parse import parse_issue
+    from flows.synthetic import synthetic_issue
+
+    text = synthetic_issue(date(2024, 3, 1), random.Random(7))
+    other = parse_issue(read_issue("qingdao-daily-2024-03-01.txt", text.encode("utf-8")), date(2026, 1, 1))
+    return [validate_articles(p, {}).articles for p in (sample_parsed, other, sample_parsed)]
+
+
+def test_a_batch_is_analysed_as_each_issue_alone(batch_of_issues) -> None:
+    batch = analyse_batch(batch_of_issues)
+    assert len(batch) == 3
+    for articles, together in zip(batch_of_issues, batch, strict=True):
+        alone = analyse_articles(articles)
+        for table in ("tokens", "terms", "keywords", "entities"):
+            assert_frame_equal(getattr(together, table), getattr(alone, table))
+    assert batch[0].terms.height > 1000 and batch[1].keywords.height == 10 * batch_of_issues[1].height
+
+
+def test_batch_keywords_and_entities_are_those_of_each_article_alone(batch_of_issues) -> None:
+    """The vectorised ranking and naming against the plain per-article functions."""
+    from collections import Counter
+
+    text = analyse_batch(batch_of_issues[:2])
+    for articles, result in zip(batch_of_issues[:2], text, strict=True):
+        for article_id, headline, body in articles.select("article_id", "headline", "body").iter_rows():
+            tagged = segmenter().tag(f"{headline or ''}\n{body}")
+            keywords = result.keywords.filter(pl.col("article_id") == article_id).sort("rank")
+            expected = rank_keywords(Counter(w for w, _ in tagged))
+            assert list(zip(keywords["keyword"], keywords["weight"], strict=True)) == expected
+            entities = result.entities.filter(pl.col("article_id") == article_id)
+            assert [tuple(r[1:]) for r in entities.iter_rows()] == extract_entities(tagged)
+            terms = result.terms.filter(pl.col("article_id") == article_id)
+            assert dict(zip(terms["term"], terms["count"], strict=True)) == Counter(w for w, _ in tagged)
+
+
+def test_an_empty_batch_and_an_issue_without_articles(sample_articles) -> None:
+    assert analyse_batch([]) == []
+    empty, full = analyse_batch([sample_articles.clear(), sample_articles])
+    heights = (empty.tokens.height, empty.terms.height, empty.keywords.height, empty.entities.height)
+    assert heights == (0, 0, 0, 0)
+    assert empty.keywords.schema == KEYWORD_SCHEMA and empty.terms.schema == TERM_SCHEMA
+    assert full.tokens.height == sample_articles.height
