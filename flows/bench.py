@@ -43,21 +43,29 @@ SAMPLE_EVERY_S = 0.1
 
 @dataclass
 class PeakRss:
-    """The largest resident set seen, in MB: this process and its worker processes."""
+    """The largest memory seen, in MB: this process and its worker processes.
+
+    Two measures. RSS summed over processes counts a library page the processes share once
+    per process (Python, Polars, DuckDB: about 60 MB each), so it overstates. PSS, the
+    kernel's proportional set size, charges a shared page to its processes in equal parts:
+    summed, it is what the process tree really holds.
+    """
 
     pipeline_mb: float = 0.0
     with_others_mb: float = 0.0  # including children that were running before (Prefect's server)
     main_mb: float = 0.0  # this process alone
     workers_mb: float = 0.0  # the processes it started, together
+    pipeline_pss_mb: float = 0.0
+    main_pss_mb: float = 0.0
+    workers_pss_mb: float = 0.0
 
 
 @contextmanager
 def peak_rss(others: frozenset[int] = frozenset(), interval_s: float = SAMPLE_EVERY_S) -> Iterator[PeakRss]:
-    """Sample the process tree's RSS in a thread while the block runs; keep the peak.
+    """Sample the process tree's RSS and PSS in a thread while the block runs; keep the peaks.
 
     Processes in `others` (a Prefect server) are counted apart, so the pipeline's figure is
-    this process plus its workers. The RSS of separate processes is summed, so library pages
-    they share count once per process: an overestimate.
+    this process plus its workers.
     """
     me = psutil.Process()
     peak = PeakRss()
@@ -65,22 +73,26 @@ def peak_rss(others: frozenset[int] = frozenset(), interval_s: float = SAMPLE_EV
 
     def sample() -> None:
         while True:
-            pipeline = rest = main = 0
+            pipeline = rest = main = pipeline_pss = main_pss = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    rss = proc.memory_info().rss
+                    memory = proc.memory_full_info()  # smaps_rollup: PSS too, about a millisecond
                 except psutil.Error:  # ended between listing and reading
                     continue
                 if proc is me:
-                    main = rss
+                    main, main_pss = memory.rss, memory.pss
                 if proc.pid in others:
-                    rest += rss
+                    rest += memory.rss
                 else:
-                    pipeline += rss
+                    pipeline += memory.rss
+                    pipeline_pss += memory.pss
             peak.pipeline_mb = max(peak.pipeline_mb, pipeline / 1e6)
             peak.main_mb = max(peak.main_mb, main / 1e6)
             peak.workers_mb = max(peak.workers_mb, (pipeline - main) / 1e6)
             peak.with_others_mb = max(peak.with_others_mb, (pipeline + rest) / 1e6)
+            peak.pipeline_pss_mb = max(peak.pipeline_pss_mb, pipeline_pss / 1e6)
+            peak.main_pss_mb = max(peak.main_pss_mb, main_pss / 1e6)
+            peak.workers_pss_mb = max(peak.workers_pss_mb, (pipeline_pss - main_pss) / 1e6)
             if stop.wait(interval_s):
                 return
 
@@ -348,9 +360,13 @@ class BenchResult:
     plain_stages: dict[str, float]
     peak_rss_mb: float  # the flow process and its workers
     peak_rss_main_mb: float  # the flow process alone (the writer)
+    peak_pss_mb: float  # the same, shared pages divided among the processes sharing them
+    peak_pss_main_mb: float
     peak_rss_with_prefect_server_mb: float
     plain_peak_rss_mb: float
+    plain_peak_pss_mb: float
     segment_peak_rss_mb: float  # the bare cost's worker processes
+    segment_peak_pss_mb: float
     files_loaded: int
     articles_accepted: int
     articles_rejected: int
@@ -412,9 +428,13 @@ def run_bench(issues: int, workers: int, batch_size: int, folder: Path, seed: in
         plain_stages=rounded(plain.stages),
         peak_rss_mb=round(flow.peak.pipeline_mb, 1),
         peak_rss_main_mb=round(flow.peak.main_mb, 1),
+        peak_pss_mb=round(flow.peak.pipeline_pss_mb, 1),
+        peak_pss_main_mb=round(flow.peak.main_pss_mb, 1),
         peak_rss_with_prefect_server_mb=round(flow.peak.with_others_mb, 1),
         plain_peak_rss_mb=round(plain.peak.pipeline_mb, 1),
+        plain_peak_pss_mb=round(plain.peak.pipeline_pss_mb, 1),
         segment_peak_rss_mb=round(bare.peak.workers_mb, 1),
+        segment_peak_pss_mb=round(bare.peak.workers_pss_mb, 1),
         files_loaded=flow.counts.get("files_loaded", 0),
         articles_accepted=flow.counts.get("articles_accepted", 0),
         articles_rejected=flow.counts.get("articles_rejected", 0),

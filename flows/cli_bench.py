@@ -26,25 +26,16 @@ def result_table(r: dict[str, Any]) -> Table:
         "CPU × bare",
         "MB/s",
         "articles/s",
-        "peak MB",
+        "peak RSS MB",
+        "peak PSS MB",
         title="newsprint bench",
     )
     rows = [
-        (
-            "bare (read, rjieba tag)",
-            r["segment_seconds"],
-            r["segment_cpu_seconds"],
-            r["segment_peak_rss_mb"],
-        ),
-        ("backfill (flow)", r["seconds"], r["cpu_seconds"], r["peak_rss_mb"]),
-        (
-            "backfill (no Prefect)",
-            r["plain_seconds"],
-            r["plain_cpu_seconds"],
-            r["plain_peak_rss_mb"],
-        ),
+        ("bare (read, rjieba tag)", r["segment_seconds"], r["segment_cpu_seconds"], "segment_peak"),
+        ("backfill (flow)", r["seconds"], r["cpu_seconds"], "peak"),
+        ("backfill (no Prefect)", r["plain_seconds"], r["plain_cpu_seconds"], "plain_peak"),
     ]
-    for name, wall, cpu, rss in rows:
+    for name, wall, cpu, peak in rows:
         table.add_row(
             name,
             f"{wall:.1f}",
@@ -53,7 +44,8 @@ def result_table(r: dict[str, Any]) -> Table:
             f"{cpu / r['segment_cpu_seconds']:.2f}",
             f"{r['mb'] / wall:.2f}",
             f"{r['articles'] / wall:.0f}",
-            f"{rss:.0f}",
+            f"{r[peak + '_rss_mb']:.0f}",
+            f"{r[peak + '_pss_mb']:.0f}",
         )
     return table
 

@@ -51,6 +51,10 @@ def test_the_figures_are_consistent(report: dict) -> None:
     bare_cpu = report["segment_cpu_seconds"]
     assert report["cpu_ratio"] == pytest.approx(report["cpu_seconds"] / bare_cpu, rel=0.02)
     assert report["peak_rss_mb"] > 0 and report["segment_peak_rss_mb"] > 0
+    # shared pages count once in PSS, once per process in RSS
+    assert 0 < report["peak_pss_mb"] < report["peak_rss_mb"]
+    assert 0 < report["peak_pss_main_mb"] <= report["peak_pss_mb"]
+    assert 0 < report["plain_peak_pss_mb"] < report["plain_peak_rss_mb"]
     assert (report["workers"], report["batch_size"]) == (1, 2)
 
 
