@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 progress_log = logging.getLogger("flows.backfill.progress")
 
 T = TypeVar("T")
+WORKER_NICENESS = 5  # a third of the writer's CPU share when both want a core
 STAGES = ("read", "decode", "split", "validate", "segment", "load", "index")
 
 
@@ -95,6 +99,17 @@ def select_files(paths: Sequence[Path], since: date | None, until: date | None) 
         elif (since is None or day >= since) and (until is None or day <= until):
             chosen.append(path)
     return chosen
+
+
+def start_workers(count: int) -> ProcessPoolExecutor:
+    """Start the worker processes that transform batches, below the writer's CPU priority.
+
+    Spawned, not forked: the threads of Polars and DuckDB do not survive a fork. Niced: the
+    one writer is the backfill's critical path, and the workers, with batches queued ahead,
+    lose nothing by yielding a core to it when it has work.
+    """
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
 
 
 def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:

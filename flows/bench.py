@@ -240,9 +240,8 @@ def backfill_without_prefect(
     seconds: dict[str, float] = {}
     counts: dict[str, int] = {}
     run_id = str(uuid.uuid4())
-    context = multiprocessing.get_context("spawn")
     with measured(others) as phase:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with backfill.start_workers(workers) as pool:
             pending = deque(backfill.batches(paths, batch_size))
             in_flight: set[Future[list[BatchItem]]] = set()
             while pending or in_flight:

@@ -163,6 +163,7 @@ def load_issues(
     """Load a batch of issues in one transaction; each issue is loaded whole, or skipped if there."""
     if not bundles:
         return []
+    con.execute(sql("load/batch_writer_settings"))
     with writer_lock(con):
         con.execute("begin transaction")
         try:
