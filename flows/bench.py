@@ -228,6 +228,7 @@ def load_items(warehouse: str, items: Sequence[BatchItem], run_id: str, timeout_
                 counts["files_loaded"] += 1
                 counts["articles_accepted"] += result.bundle.validated.accepted.height
                 counts["articles_rejected"] += result.bundle.validated.rejected.height
+        search.refresh_file_index(con)  # as pipeline.load_batch
     return counts
 
 
@@ -398,7 +399,8 @@ def run_bench(issues: int, workers: int, batch_size: int, folder: Path, seed: in
     if plain.counts.get("articles_accepted") != flow.counts.get("articles_accepted"):
         raise RuntimeError(f"the two backfills disagree: {flow.counts} vs {plain.counts}")
     write_segment_input(str(folder / "prefect.duckdb"), folder / "segment-input")
-    bare = in_fresh_process("bare", folder / "segment-input", folder / "unused", *settings)
+    cores = [str(os.cpu_count() or 1), str(batch_size)]  # the bare cost on every core, whatever --workers
+    bare = in_fresh_process("bare", folder / "segment-input", folder / "unused", *cores)
     startup = flow.stages.pop("prefect start-up")
     articles = flow.counts.get("articles_accepted", 0) + flow.counts.get("articles_rejected", 0)
     if bare.counts["articles"] != articles:

@@ -69,7 +69,7 @@ def bench(
     issues: Annotated[int, typer.Option(min=1, help="Daily issues in the synthetic archive.")] = 365,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default as backfill: NEWSPRINT_WORKERS, 2).")
+        int | None, typer.Option(min=1, help="Worker processes (as backfill: NEWSPRINT_WORKERS, cores - 1).")
     ] = None,
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Issues per batch (default as backfill: NEWSPRINT_BATCH_SIZE).")

@@ -72,7 +72,7 @@ def backfill(
         int | None, typer.Option(min=1, help="Issues per batch (default 64, env NEWSPRINT_BATCH_SIZE).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default 2, env NEWSPRINT_WORKERS).")
+        int | None, typer.Option(min=1, help="Worker processes (default cores - 1, env NEWSPRINT_WORKERS).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Draw a progress bar.")] = True,
 ) -> None:

@@ -318,6 +318,7 @@ def load_batch(
                     _failed_row(item.source_file, item.file_sha256, item.file_size, item.reason or "", run_id)
                 )
         load.record_failed_files(con, failed)
+        search.refresh_file_index(con)  # batch by batch: no archive-wide rebuild at the end
     return outcomes
 
 

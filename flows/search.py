@@ -90,18 +90,50 @@ def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
-    """Rebuild the BM25 index if articles changed since it was built; return whether it did.
+    """Bring the BM25 index up to date with the articles; return whether it changed.
 
-    DuckDB's fts index does not follow its table, and a build reads every article, so writers
-    call this once at the end of a run rather than after every issue.
+    New articles are appended to the index (`search/append_index.sql`), so a daily run costs
+    what its own articles cost, not the archive's; the index is rebuilt whole only when it is
+    missing or an article left (a revalidation moved it). A lake's index file is rebuilt.
     """
     if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
         from flows import lake_search
 
         return lake_search.refresh_index(con)
     load_fts(con)
-    if index_is_current(con):
-        return False
+    if index_exists(con):
+        row = con.execute(sql("search/index_changes")).fetchone()
+        missing, gone = row if row else (0, 0)
+        if not missing and not gone:
+            return False
+        if not gone:
+            _append_to_index(con)
+            log.info("search index: %d article(s) added", missing)
+            return True
+    _build_index(con)
+    log.info("search index rebuilt")
+    return True
+
+
+def refresh_file_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Append a backfill batch's articles to a DuckDB file's index (a lake's is rebuilt once, at the end)."""
+    if not is_lake(con):
+        refresh_index(con)
+
+
+def _append_to_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the articles the index lacks, in one transaction: never a half-appended index."""
+    con.execute("begin transaction")
+    try:
+        con.execute(sql("search/append_index"))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _build_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the index over every article, DuckDB's memory bounded while it does."""
     # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
     # bounded, DuckDB spills to disk instead, in about the same time (README, Performance).
     con.execute(sql("search/limit_memory"), {"limit": INDEX_MEMORY_LIMIT})
@@ -109,8 +141,6 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
         con.execute(sql("search/create_index"))
     finally:
         con.execute(sql("search/reset_limits"))
-    log.info("search index rebuilt")
-    return True
 
 
 def query_terms(query: str) -> list[str]:

@@ -65,6 +65,11 @@ def configured_check_severities() -> dict[str, str]:
     return severities
 
 
+def default_workers() -> str:
+    """One backfill worker per core but one: the writer, the backfill's critical path, needs a core."""
+    return str(max(1, (os.cpu_count() or 2) - 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the pipeline reads and writes; read once at the entry point and passed down."""
@@ -82,7 +87,7 @@ class Settings:
         default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
     )
     batch_size: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_BATCH_SIZE", "64")))
-    workers: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_WORKERS", "2")))
+    workers: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_WORKERS", default_workers())))
     schedule_cron: str = field(default_factory=lambda: os.environ.get("NEWSPRINT_CRON", "0 6 * * *"))
     schedule_timezone: str = field(
         default_factory=lambda: os.environ.get("NEWSPRINT_TIMEZONE", "Asia/Shanghai")

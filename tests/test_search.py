@@ -102,6 +102,54 @@ def test_the_index_follows_new_loads(tmp_path: Path, bundles) -> None:
         assert len(search.search_articles(con, "人工智能")) == 2
 
 
+INDEX_CONTENT = {
+    "stats": "select num_docs, avgdl from fts_main_articles.stats",
+    "dict": "select term, df from fts_main_articles.dict order by term",
+    "docs": "select name, len from fts_main_articles.docs order by name",
+    "postings": (
+        "select d.name, t.term, count(*) from fts_main_articles.terms as p "
+        "join fts_main_articles.docs as d using (docid) join fts_main_articles.dict as t using (termid) "
+        "group by all order by all"
+    ),
+}
+
+
+def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
+    """Appending the second issue gives the index a rebuild over both gives: BM25's inputs and scores."""
+    appended, rebuilt = str(tmp_path / "appended.duckdb"), str(tmp_path / "rebuilt.duckdb")
+    with load.open_warehouse(appended) as con:
+        load.load_issue(con, bundles[0], "run-1", NOW)
+        search.refresh_index(con)
+        load.load_issue(con, bundles[1], "run-2", NOW)
+        docs_before = con.execute("select count(*) from fts_main_articles.docs").fetchone()
+        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert docs_before < con.execute("select count(*) from fts_main_articles.docs").fetchone()
+    with load.open_warehouse(rebuilt) as con:
+        for bundle in bundles:
+            load.load_issue(con, bundle, "run-1", NOW)
+        search.refresh_index(con)
+    with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
+        for name, query in INDEX_CONTENT.items():
+            assert a.execute(query).fetchall() == b.execute(query).fetchall(), name
+        for words, any_word in [("人工智能", False), ("青岛", False), ("机器人 手术 海洋", True)]:
+            got = [(h.article_id, h.score) for h in search.search_articles(a, words, 50, any_word)]
+            want = [(h.article_id, h.score) for h in search.search_articles(b, words, 50, any_word)]
+            assert [i for i, _ in got] == [i for i, _ in want] and len(got) > 1
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
+
+
+def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
+    path = str(tmp_path / "warehouse.duckdb")
+    with load.open_warehouse(path) as con:
+        for bundle in bundles:
+            load.load_issue(con, bundle, "run-1", NOW)
+        search.refresh_index(con)
+        gone = search.search_articles(con, "人工智能")[0].article_id
+        con.execute("delete from articles where article_id = $id", {"id": gone})  # as a revalidation moves it
+        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert gone not in {h.article_id for h in search.search_articles(con, "人工智能")}
+
+
 def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:
     with load.open_warehouse(warehouse) as con:
         load.load_issue(con, bundles[0], "run-1", NOW)

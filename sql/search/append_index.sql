@@ -1,0 +1,64 @@
+-- Add the articles the BM25 index lacks, as `pragma create_fts_index` (search/create_index.sql)
+-- would have indexed them: the same tokenize macro, no stop words, no stemmer; then the inputs
+-- of a BM25 score follow: each term's document frequency, each document's length, the number of
+-- documents and their mean length. Scores equal a rebuild's (tests/test_search.py); ids differ.
+-- Run in one transaction (flows/search.py), so the index is never half appended.
+create or replace temp table fts_new_docs as
+select
+    (select coalesce(max(docid), -1) from fts_main_articles.docs)
+    + row_number() over (order by a.article_id) as docid,
+    a.article_id as name,
+    a.search_tokens
+from articles as a
+anti join fts_main_articles.docs as d on d.name = a.article_id;
+
+create or replace temp table fts_new_terms as
+with tokenized as (
+    select docid, unnest(fts_main_articles.tokenize(search_tokens)) as term
+    from fts_new_docs
+)
+
+select docid, term
+from tokenized
+where term is not null
+    and len(term) > 0
+    and term not in (select sw from fts_main_articles.stopwords);
+
+insert into fts_main_articles.dict (termid, term, df)
+with new_terms as (
+    select distinct term from fts_new_terms
+    anti join fts_main_articles.dict using (term)
+)
+
+select
+    (select coalesce(max(termid), -1) from fts_main_articles.dict) + row_number() over (order by term),
+    term,
+    0
+from new_terms;
+
+update fts_main_articles.dict as d
+set df = d.df + n.documents
+from (select term, count(distinct docid) as documents from fts_new_terms group by term) as n
+where d.term = n.term;
+
+insert into fts_main_articles.terms (docid, fieldid, termid)
+select t.docid, f.fieldid, d.termid
+from fts_new_terms as t
+inner join fts_main_articles.dict as d using (term)
+cross join (select fieldid from fts_main_articles.fields where field = 'search_tokens') as f;
+
+insert into fts_main_articles.docs (docid, name, len)
+select n.docid, n.name, count(t.term)
+from fts_new_docs as n
+left join fts_new_terms as t using (docid)
+group by n.docid, n.name;
+
+delete from fts_main_articles.stats;
+
+insert into fts_main_articles.stats (num_docs, avgdl)
+select count(docid), sum(len) / count(len)
+from fts_main_articles.docs;
+
+drop table fts_new_terms;
+
+drop table fts_new_docs;
