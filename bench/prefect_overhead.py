@@ -1,13 +1,15 @@
 """What Prefect costs: its start-up, a task run, and the daily run of one issue beyond start-up.
 
-    .venv/bin/python -m bench.prefect_overhead [--tasks 200] [--repeat 3]
+    .venv/bin/python -m bench.prefect_overhead [--tasks 200] [--repeat 3] [--archive-issues 3650]
 
 1. Start-up: the first flow run of a process (a trivial flow), which starts Prefect's
    temporary API server and its client when PREFECT_API_URL is not set.
 2. Per task: a flow calling a trivial task N times, against the same N plain calls.
 3. The daily run: `daily_ingest` on the sample issue into a fresh warehouse, the API already
    running, against the same stage functions called without Prefect (read, transform, load
-   in one transaction, search index, run row, quality report).
+   in one transaction, search index, run row, quality report). With `--archive-issues N`, the
+   warehouse already holds N synthetic daily issues (ten years: 3650), as a real one would:
+   each run gets a copy of it.
 
 Prefect is imported here on purpose: this script measures it (flows/ imports it only in
 flows/pipeline.py). Wall-clock times; run it on a quiet machine and repeat.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -96,19 +99,37 @@ def daily_without_prefect(inbox: Path, warehouse: str) -> None:
         quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
 
 
-def fresh_inbox(root: Path) -> tuple[Path, str]:
-    """Make an inbox holding the sample and name a warehouse that does not exist yet."""
+def fresh_inbox(root: Path, archive: Path | None = None) -> tuple[Path, str]:
+    """Make an inbox holding the sample, and a warehouse: none yet, or a copy of `archive`'s."""
     folder = Path(tempfile.mkdtemp(dir=root))
     inbox = folder / "inbox"
     inbox.mkdir()
     (inbox / SAMPLE_ISSUE.name).write_bytes(SAMPLE_ISSUE.read_bytes())
-    return inbox, str(folder / "warehouse.duckdb")
+    warehouse = folder / "warehouse.duckdb"
+    if archive is not None:
+        shutil.copyfile(archive, warehouse)
+    return inbox, str(warehouse)
+
+
+def archive_warehouse(root: Path, issues: int) -> Path | None:
+    """Backfill `issues` synthetic daily issues (without Prefect) into a warehouse to copy, if any."""
+    if issues <= 0:
+        return None
+    from flows.bench import backfill_without_prefect
+    from flows.synthetic import build_archive
+
+    build_archive(root / "archive", issues)
+    warehouse = root / "archive.duckdb"
+    settings = Settings()
+    backfill_without_prefect(root / "archive", str(warehouse), settings.workers, settings.batch_size)
+    return warehouse
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--archive-issues", type=int, default=0, help="issues already in the warehouse")
     args = parser.parse_args()
     from flows.pipeline import daily_ingest
 
@@ -119,14 +140,15 @@ def main() -> None:
     with_tasks = statistics.median(seconds(lambda: tasks_flow(args.tasks)) for _ in range(args.repeat))
     tagged = statistics.median(seconds(lambda: tasks_flow(args.tasks, True)) for _ in range(args.repeat))
     plain = statistics.median(seconds(lambda: plain_calls(args.tasks)) for _ in range(args.repeat))
-    daily_without_prefect(*fresh_inbox(root))  # warm: imports, the segmenter, the IDF table
-    inbox, warehouse = fresh_inbox(root)
+    archive = archive_warehouse(root, args.archive_issues)
+    daily_without_prefect(*fresh_inbox(root, archive))  # warm: imports, the segmenter, the IDF table
+    inbox, warehouse = fresh_inbox(root, archive)
     daily_ingest(str(inbox), warehouse)
     flow_runs, plain_runs = [], []
     for _ in range(args.repeat):
-        inbox, warehouse = fresh_inbox(root)
+        inbox, warehouse = fresh_inbox(root, archive)
         flow_runs.append(seconds(partial(daily_ingest, str(inbox), warehouse)))
-        inbox, warehouse = fresh_inbox(root)
+        inbox, warehouse = fresh_inbox(root, archive)
         plain_runs.append(seconds(partial(daily_without_prefect, inbox, warehouse)))
     daily, daily_plain = statistics.median(flow_runs), statistics.median(plain_runs)
 
@@ -141,6 +163,7 @@ def main() -> None:
           f"**{(with_tasks - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")  # fmt: skip
     print(f"| {args.tasks} task runs with two tags | {tagged:.2f} |")
     print(f"| **one task run with tags** | **{(tagged - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")
+    print(f"| warehouse before the run | {args.archive_issues} issues |")
     print(f"| **daily run of the sample beyond start-up** (`daily_ingest`, API running) | **{daily:.2f}** |")
     print(f"| the same stages without Prefect | {daily_plain:.2f} |")
     print(f"| Prefect's share of the daily run (flow − plain) | {daily - daily_plain:.2f} |")
