@@ -54,7 +54,8 @@ def interrupted(
     database = tmp_path / "warehouse.duckdb"
     with load.open_warehouse(str(database)) as con:
         load.load_issue(con, bundles[0], "test", NOW)
-    assert set(_files(database)) == {""}, "a writer leaves neither WAL nor journal when it closes"
+        checkpoint.checkpoint(con, database)
+    assert set(_files(database)) == {""}, "a checkpoint leaves neither WAL nor journal"
 
     snapshots: list[dict[str, bytes]] = []
     write_journal = checkpoint._write_journal
@@ -66,6 +67,7 @@ def interrupted(
     monkeypatch.setattr(checkpoint, "_write_journal", write_and_snapshot)
     with load.open_warehouse(str(database)) as con:
         load.load_issue(con, bundles[1], "test", NOW)
+        checkpoint.checkpoint(con, database)
     (before,) = snapshots
     assert set(before) == {"", ".wal", checkpoint.JOURNAL_SUFFIX}
     return before, database.read_bytes(), database
@@ -138,3 +140,25 @@ def test_a_damaged_journal_is_refused_with_what_to_do(
     with pytest.raises(checkpoint.JournalError, match="restore from a backup"):
         checkpoint.recover(damaged)
     assert damaged.read_bytes() == after  # nothing written on a journal it cannot trust
+
+
+def test_a_writer_closes_without_checkpointing_a_small_wal(
+    tmp_path: Path, bundles: list[IssueBundle]
+) -> None:
+    """A day's issue stays in the WAL (a checkpoint would rewrite whole row groups); readers see it."""
+    database = tmp_path / "warehouse.duckdb"
+    with load.open_warehouse(str(database)) as con:
+        load.load_issue(con, bundles[0], "test", NOW)
+    assert set(_files(database)) == {"", ".wal"}
+    assert 0 < (tmp_path / "warehouse.duckdb.wal").stat().st_size < checkpoint.CHECKPOINT_WAL_BYTES
+    reader = load.connect(str(database), read_only=True)
+    assert reader.execute("select count(*) from issues").fetchone() == (1,)  # replayed in memory
+    reader.close()
+    with load.open_warehouse(str(database)) as con:
+        load.load_issue(con, bundles[1], "test", NOW)
+        assert con.execute("select count(*) from issues").fetchone() == (2,)
+        checkpoint.checkpoint(con, database)
+    assert set(_files(database)) == {""}
+    accepted = sum(b.validated.accepted.height for b in bundles[:2])
+    with duckdb.connect(str(database), read_only=True) as reader:  # the file alone holds both issues
+        assert reader.execute("select count(*) from articles").fetchone() == (accepted,)

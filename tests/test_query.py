@@ -47,11 +47,12 @@ def _counts(warehouse: str) -> tuple[int, int]:
 )
 def test_writes_are_refused_before_they_run(loaded: str, tmp_path: Path, statement: str, kind: str) -> None:
     before = _counts(loaded)
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}  # the warehouse (and its WAL)
     query = statement.format(tmp=tmp_path)
     with pytest.raises(QueryError, match=f"read-only and statement [12] is {kind}"):
         run_query(loaded, query)
     assert _counts(loaded) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]  # no file written
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # no file written or changed
 
 
 def test_the_command_prints_the_refusal_without_a_traceback(loaded: str, tmp_path: Path) -> None:
