@@ -106,8 +106,10 @@ def fresh_inbox(root: Path, archive: Path | None = None) -> tuple[Path, str]:
     inbox.mkdir()
     (inbox / SAMPLE_ISSUE.name).write_bytes(SAMPLE_ISSUE.read_bytes())
     warehouse = folder / "warehouse.duckdb"
-    if archive is not None:
-        shutil.copyfile(archive, warehouse)
+    if archive is not None:  # the file and its WAL: a writer's close leaves a small one
+        for suffix in ("", ".wal"):
+            if Path(f"{archive}{suffix}").exists():
+                shutil.copyfile(f"{archive}{suffix}", f"{warehouse}{suffix}")
     return inbox, str(warehouse)
 
 
