@@ -213,6 +213,12 @@ def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:
         total[stage] = total.get(stage, 0.0) + value
 
 
+def add_batch_seconds(total: dict[str, float], items: Sequence[BatchItem]) -> None:
+    """Add a transformed batch's stage timings to a run's totals."""
+    for item in items:
+        add_seconds(total, item.seconds)
+
+
 def progress_of(outcomes: Sequence[IssueOutcome], total: int) -> Progress:
     """Count the outcomes so far against the files to do."""
     counts = Counter(o.status for o in outcomes)

@@ -256,8 +256,7 @@ def backfill_without_prefect(
                     with backfill.timed(seconds, "load"):
                         batch_counts = load_items(warehouse, transformed, run_id, settings.lock_timeout_s)
                     backfill.add_seconds(counts, batch_counts)  # type: ignore[arg-type]
-                    for item in transformed:
-                        backfill.add_seconds(seconds, item.seconds)
+                    backfill.add_batch_seconds(seconds, transformed)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
             search.refresh_index(con)
     phase.stages, phase.counts = seconds, {k: int(v) for k, v in counts.items()}

@@ -50,6 +50,7 @@ TABLES = (
 )
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)
 _BLOCK = 2048  # known signatures compared at once
+WRITER_MEMORY_LIMIT = "128MB"  # DuckDB's buffers in the backfill's writer (load/batch_writer_settings)
 _DATED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
     "minhash": SIGNATURE_SCHEMA["minhash"],
@@ -163,7 +164,7 @@ def load_issues(
     """Load a batch of issues in one transaction; each issue is loaded whole, or skipped if there."""
     if not bundles:
         return []
-    con.execute(sql("load/batch_writer_settings"))
+    con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
     with writer_lock(con):
         con.execute("begin transaction")
         try:

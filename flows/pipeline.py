@@ -6,6 +6,7 @@ The only module that imports Prefect. Work is batched per issue, never a task pe
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import logging
 import time
@@ -335,7 +336,24 @@ def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
 def load_archive(
     paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
 ) -> None:
-    """Keep two batches per worker in flight and write each one as soon as it is transformed."""
+    """Keep two batches per worker in flight and write each one as soon as it is transformed.
+
+    A written batch is freed at once. A Prefect future and its wrapped future hold each other
+    (a done callback), so the batch in their state waited for Python's next full collection,
+    about every dozen batches: +250 MB in the writer. Collecting after each batch frees it;
+    the objects alive before the first batch are frozen out of those collections, so each
+    scans only what the backfill made since (milliseconds, not 0.3 s for the whole heap).
+    """
+    gc.freeze()
+    try:
+        _write_batches(paths, pool, stats, seconds, options)
+    finally:
+        gc.unfreeze()
+
+
+def _write_batches(
+    paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
+) -> None:
     pending = deque(backfill.batches(paths, options.batch_size))
     in_flight: list[PrefectFuture[list[BatchItem]]] = []
     artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
@@ -352,9 +370,9 @@ def load_archive(
             # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process)
             batch = opaque(done)
             stats.outcomes += load_batch(options.warehouse, batch, stats.run_id, options.lock_timeout_s)
-        transformed = done.result()
-        for item in transformed:
-            backfill.add_seconds(seconds, item.seconds)
+        backfill.add_batch_seconds(seconds, done.result())
+        del done, batch
+        gc.collect()
         progress = backfill.progress_of(stats.outcomes, len(paths))
         backfill.log_progress(progress)
         update_progress_artifact(artifact_id, progress.percent)

@@ -136,11 +136,12 @@ def _build_index(con: duckdb.DuckDBPyConnection) -> None:
     """Build the index over every article, DuckDB's memory bounded while it does."""
     # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
     # bounded, DuckDB spills to disk instead, in about the same time (README, Performance).
+    previous = con.execute(sql("search/memory_limit")).fetchone()
     con.execute(sql("search/limit_memory"), {"limit": INDEX_MEMORY_LIMIT})
     try:
         con.execute(sql("search/create_index"))
-    finally:
-        con.execute(sql("search/reset_limits"))
+    finally:  # back to the connection's own limit (a backfill's writer sets one)
+        con.execute(sql("search/limit_memory"), {"limit": previous[0] if previous else INDEX_MEMORY_LIMIT})
 
 
 def query_terms(query: str) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import json
 import time
+import weakref
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -196,6 +198,31 @@ def test_backfill_loads_an_archive_in_batches_and_resumes(archive: Path, warehou
         ]
     batches = _task_runs(second["run_id"], "transform-batch%")
     assert len(batches) == 4  # 11 files in batches of 3: a task per batch, never per article
+
+
+def test_backfill_frees_each_batch_once_written(
+    archive: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A written batch is gone before the next is written, not left for a full collection.
+
+    Prefect's futures hold their state (and the batch in it) in a reference cycle; unfreed,
+    batches piled up in the writer (README, Performance).
+    """
+    from flows import bulk_load
+    from flows.pipeline import backfill_archive
+
+    written: list[list[weakref.ref[Any]]] = []
+    load_issues = bulk_load.load_issues
+
+    def load_and_watch(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any) -> Any:
+        alive = [len([r for r in refs if r() is not None]) for refs in written]
+        assert alive == [0] * len(written), f"bundles still alive, batch by batch: {alive}"
+        written.append([weakref.ref(b) for b in bundles])
+        return load_issues(con, bundles, *args)
+
+    monkeypatch.setattr(bulk_load, "load_issues", load_and_watch)
+    row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_size=2, workers=1)
+    assert row["files_loaded"] == 10 and len(written) == 5
 
 
 def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) -> None:

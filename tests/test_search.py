@@ -10,9 +10,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load, search
+from flows import bulk_load, load, search
 from flows.cli import app
 from flows.ingest import read_issue
+from flows.settings import sql
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.longread import LONGREAD_HEADLINE, LONGREAD_ISSUE_NAME, longread_issue
@@ -148,6 +149,24 @@ def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
         con.execute("delete from articles where article_id = $id", {"id": gone})  # as a revalidation moves it
         assert search.refresh_index(con) is True and search.index_is_current(con)
         assert gone not in {h.article_id for h in search.search_articles(con, "人工智能")}
+
+
+def test_a_build_gives_a_backfill_writer_its_memory_bound_back(tmp_path: Path, bundles) -> None:
+    """The build lifts DuckDB's memory limit to its own while it runs, then restores the writer's."""
+    with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
+        assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1"))
+        bounded = con.execute(sql("search/memory_limit")).fetchone()
+        assert bounded == _limit_of(bulk_load.WRITER_MEMORY_LIMIT)
+        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert con.execute(sql("search/memory_limit")).fetchone() == bounded
+        assert bounded != _limit_of(search.INDEX_MEMORY_LIMIT)
+
+
+def _limit_of(limit: str) -> tuple[str] | None:
+    """Return how DuckDB reports a memory limit once set."""
+    with duckdb.connect() as con:
+        con.execute(sql("search/limit_memory"), {"limit": limit})
+        return con.execute(sql("search/memory_limit")).fetchone()
 
 
 def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:

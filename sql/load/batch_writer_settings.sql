@@ -1,3 +1,7 @@
 -- flows/bulk_load.py: the backfill's writer runs beside worker processes that keep every core
 -- busy; DuckDB's own threads would only compete with them (one thread: a quarter less CPU a batch)
 set threads = 1;
+-- and its buffers are bounded: a checkpoint of a ten-year warehouse took the writer from 400 to
+-- 900 MB unbounded, 450 MB at this bound, in the same time (README, Performance); beyond it,
+-- DuckDB evicts blocks it can read again and spills what it cannot to the warehouse's .tmp folder
+set memory_limit = $memory_limit;

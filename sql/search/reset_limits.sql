@@ -1,2 +1,0 @@
--- back to DuckDB's default memory limit for the rest of the connection
-reset memory_limit
