@@ -50,7 +50,7 @@ TABLES = (
 )
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)
 _BLOCK = 2048  # known signatures compared at once
-WRITER_MEMORY_LIMIT = "128MB"  # DuckDB's buffers in the backfill's writer (load/batch_writer_settings)
+WRITER_MEMORY_LIMIT = "64MB"  # DuckDB's buffers in the backfill's writer (load/batch_writer_settings)
 _DATED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
     "minhash": SIGNATURE_SCHEMA["minhash"],
