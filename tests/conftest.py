@@ -53,8 +53,12 @@ def inbox(tmp_path: Path, sample_bytes: bytes) -> Path:
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One Prefect test server for the session's flow tests (started only when asked for)."""
+    from prefect.logging.configuration import setup_logging
     from prefect.testing.utilities import prefect_test_harness
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect sets its log handlers up at the first flow run, on the sys.stderr of that moment:
+    # inside a CliRunner, a stream closed after the call, which later runs would write to.
+    setup_logging()
     with prefect_test_harness(server_startup_timeout=180):
         yield
