@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
-from flows.load import _article_rows, _insert, known_bodies, registered, sql
+from flows.load import _article_rows, _insert, known_bodies, registered_hashes, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
@@ -141,7 +141,7 @@ def loaded_issues(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]
     """Return which of the issues (content hashes) the warehouse holds."""
     if not hashes:
         return set()
-    with registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String})):
+    with registered_hashes(con, hashes):
         return {row[0] for row in con.execute(sql("load/loaded_issues")).fetchall()}
 
 

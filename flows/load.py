@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -104,9 +104,14 @@ def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str,
     """Return body hash → earliest article id, for the hashes already in the warehouse."""
     if not hashes:
         return {}
-    with registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String})):
+    with registered_hashes(con, hashes):
         rows = con.execute(sql("load/known_bodies")).fetchall()
     return {body_hash: article for body_hash, article in rows}
+
+
+def registered_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> AbstractContextManager[None]:
+    """Make hashes the relation `wanted` (hash) that load/known_bodies and load/loaded_issues read."""
+    return registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String}))
 
 
 @contextmanager

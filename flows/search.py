@@ -83,10 +83,13 @@ def index_exists(con: duckdb.DuckDBPyConnection) -> bool:
 
 def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Tell whether the index holds exactly the articles in the warehouse now."""
-    if not index_exists(con):
-        return False
-    row = con.execute(sql("search/index_is_current")).fetchone()
-    return bool(row and row[0])
+    return index_exists(con) and _index_changes(con) == (0, 0)
+
+
+def _index_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Count the articles the existing index lacks, and its documents that are no longer articles."""
+    row = con.execute(sql("search/index_changes")).fetchone()
+    return (row[0], row[1]) if row else (0, 0)
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
@@ -102,8 +105,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
         return lake_search.refresh_index(con)
     load_fts(con)
     if index_exists(con):
-        row = con.execute(sql("search/index_changes")).fetchone()
-        missing, gone = row if row else (0, 0)
+        missing, gone = _index_changes(con)
         if not missing and not gone:
             return False
         if not gone:
