@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +31,7 @@ SIGNATURE_KIND = f"char{SHINGLE_CHARS}-crc32-{SCHEME}-{NUM_PERM}-seed{SEED}"
 NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body is a near-duplicate
 NEAR_DUPLICATE_DAYS = 30  # how far from an issue's date the warehouse is searched
 _BLOCK = 4096  # shingles permuted at once: 2 MB of uint32
+_JOINED_CHARS = 1 << 18  # characters hashed in one pass: ~10 arrays of 1 MB
 
 _IGNORED = re.compile(r"[\s\u3000\xa0]+")
 SIGNATURE_SCHEMA = {
@@ -71,27 +72,118 @@ def signatures(bodies: Sequence[str]) -> list[np.ndarray | None]:
     tests/test_signatures.py), computed here with numpy so that a worker process does not
     import datasketch (and scipy with it: 55 MB a process).
     """
-    return [_signature(hashes) if hashes.size else None for hashes in map(_shingle_hashes, bodies)]
+    return folded_signatures([fold_text(body) for body in bodies])
 
 
-def _signature(hashes: np.ndarray) -> np.ndarray:
-    """Pre-mix and permute the shingle hashes and keep each permutation's minimum (in blocks)."""
+def folded_signatures(folded: Sequence[str]) -> list[np.ndarray | None]:
+    """Return the signatures of already folded texts, hashing many texts' shingles at once.
+
+    The texts are joined and every 5-character window's crc32 computed in one vectorised
+    pass (`_window_crc32`); a text keeps the windows that lie inside it. Hashing each distinct
+    shingle with `zlib.crc32` in Python cost three times as much; a repeated shingle changes no
+    minimum, so the windows need not be made distinct.
+    """
+    result: list[np.ndarray | None] = []
+    buffer = np.empty((_BLOCK, NUM_PERM), dtype=np.uint32)
+    for group in _groups_of_chars(folded, _JOINED_CHARS):
+        mixed = _fmix32(_window_crc32("".join(group)))
+        start = 0
+        for text in group:
+            if len(text) > SHINGLE_CHARS:
+                result.append(_signature(mixed[start : start + len(text) - SHINGLE_CHARS + 1], buffer))
+            elif text:  # shorter than a shingle: the text itself is the one shingle
+                whole = np.array([zlib.crc32(text.encode("utf-8"))], dtype=np.uint32)
+                result.append(_signature(_fmix32(whole), buffer))
+            else:
+                result.append(None)
+            start += len(text)
+    return result
+
+
+def _groups_of_chars(texts: Sequence[str], chars: int) -> Iterator[Sequence[str]]:
+    """Cut texts, in order, into runs of about `chars` characters (one long text runs alone)."""
+    start, size = 0, 0
+    for end, text in enumerate(texts, start=1):
+        size += len(text)
+        if size >= chars:
+            yield texts[start:end]
+            start, size = end, 0
+    if start < len(texts):
+        yield texts[start:]
+
+
+def _signature(mixed: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """Permute pre-mixed shingle hashes and keep each permutation's minimum, block by block.
+
+    The block is permuted in place in `buffer`: numpy's temporaries for `mixed * a + b` cost
+    more than the arithmetic.
+    """
     a, b = _permutations()
-    mixed = _fmix32(hashes)
     signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
     for start in range(0, mixed.size, _BLOCK):  # a block bounds memory on a very long body
-        np.minimum(signature, (mixed[start : start + _BLOCK, None] * a + b).min(axis=0), out=signature)
+        block = mixed[start : start + _BLOCK]
+        permuted = buffer[: block.size]
+        np.multiply(block[:, None], a, out=permuted)
+        np.add(permuted, b, out=permuted)
+        np.minimum(signature, permuted.min(axis=0), out=signature)
     return signature
 
 
-def _shingle_hashes(text: str) -> np.ndarray:
-    """Return the crc32 of each distinct shingle's UTF-8 bytes (the hashes of `shingles`)."""
-    folded = fold_text(text)
-    if len(folded) <= SHINGLE_CHARS:
-        distinct = {folded} if folded else set()
-    else:
-        distinct = {folded[i : i + SHINGLE_CHARS] for i in range(len(folded) - SHINGLE_CHARS + 1)}
-    return np.fromiter(map(zlib.crc32, map(str.encode, distinct)), dtype=np.uint32, count=len(distinct))
+def _window_crc32(text: str) -> np.ndarray:
+    """Return zlib.crc32 of the UTF-8 bytes of every SHINGLE_CHARS-character window of a text.
+
+    Table-driven CRC-32 run over all windows at once: step c feeds the bytes of each window's
+    c-th character, and a byte a character does not have leaves that window's crc unchanged.
+    """
+    windows = len(text) - SHINGLE_CHARS + 1
+    if windows <= 0:
+        return np.empty(0, dtype=np.uint32)
+    lengths, byte_planes = _utf8_planes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+    has_byte = [lengths > j for j in range(4)]
+    planes = [j for j in range(4) if j == 0 or has_byte[j].any()]  # often no 4-byte character
+    table = _crc32_table()
+    crc = np.full(windows, 0xFFFFFFFF, dtype=np.uint32)
+    index = np.empty(windows, dtype=np.uint32)
+    updated = np.empty(windows, dtype=np.uint32)
+    for char in range(SHINGLE_CHARS):
+        for j in planes:  # crc = table[(crc ^ byte) & 0xff] ^ (crc >> 8), where the byte exists
+            np.bitwise_xor(crc, byte_planes[j][char : char + windows], out=index)
+            index &= 0xFF
+            np.take(table, index, out=updated)
+            np.right_shift(crc, 8, out=index)
+            updated ^= index
+            if j == 0:  # every character has a first byte
+                crc, updated = updated, crc
+            else:
+                np.copyto(crc, updated, where=has_byte[j][char : char + windows])
+    crc ^= np.uint32(0xFFFFFFFF)
+    return crc
+
+
+def _utf8_planes(code_points: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return each code point's UTF-8 length and its 1st, 2nd, 3rd and 4th byte (as uint32)."""
+    one, two, three = code_points < 0x80, code_points < 0x800, code_points < 0x10000
+    lengths = np.select([one, two, three], [1, 2, 3], 4)
+    low = 0x80 | (code_points & 0x3F)
+    middle = 0x80 | ((code_points >> 6) & 0x3F)
+    high = 0x80 | ((code_points >> 12) & 0x3F)
+    first = np.select(
+        [one, two, three],
+        [code_points, 0xC0 | (code_points >> 6), 0xE0 | (code_points >> 12)],
+        0xF0 | (code_points >> 18),
+    )
+    second = np.select([two, three], [low, middle], high)
+    third = np.where(three, low, middle)
+    return lengths, [plane.astype(np.uint32) for plane in (first, second, third, low)]
+
+
+@cache
+def _crc32_table() -> np.ndarray:
+    """Return the byte table of CRC-32 (reflected polynomial 0xEDB88320), as zlib uses."""
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> 1) ^ np.uint32(0xEDB88320), table >> 1).astype(np.uint32)
+    return table
 
 
 @cache
@@ -117,9 +209,12 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
         return values ^ (values >> np.uint32(16))
 
 
-def signature_frame(articles: pl.DataFrame) -> pl.DataFrame:
-    """Return (article_id, issue_sha256, kind, minhash) for every article with a body."""
-    computed = signatures(articles["body"].to_list())
+def signature_frame(articles: pl.DataFrame, folded: Sequence[str] | None = None) -> pl.DataFrame:
+    """Return (article_id, issue_sha256, kind, minhash) for every article with a body.
+
+    `folded`: the bodies already folded (`fold_text`), when the caller has them.
+    """
+    computed = folded_signatures(folded if folded is not None else list(map(fold_text, articles["body"])))
     keep = [row for row, signature in enumerate(computed) if signature is not None]
     if not keep:
         return pl.DataFrame(schema=SIGNATURE_SCHEMA)
@@ -154,10 +249,30 @@ def find_near_duplicates(
     an article is compared with the known ones and with those before it. Articles in `skip`
     (exact duplicates, already linked) are neither linked nor linked to.
     """
-    candidates_ids = list(known["article_id"]) if known.height else []
-    candidates = minhash_matrix(known)
+    known_ids = list(known["article_id"]) if known.height else []
+    return near_links(
+        list(incoming["article_id"]),
+        minhash_matrix(incoming),
+        known_ids,
+        minhash_matrix(known),
+        skip,
+        threshold,
+    )
+
+
+def near_links(
+    ids: Sequence[str],
+    matrix: np.ndarray,
+    known_ids: Sequence[str],
+    known_matrix: np.ndarray,
+    skip: set[str] | frozenset[str] = frozenset(),
+    threshold: float = NEAR_DUPLICATE_JACCARD,
+) -> dict[str, NearDuplicate]:
+    """find_near_duplicates over signature matrices (one uint32 row per id)."""
+    candidates_ids = list(known_ids)
+    candidates = known_matrix
     links: dict[str, NearDuplicate] = {}
-    for article_id, row in zip(incoming["article_id"], minhash_matrix(incoming), strict=True):
+    for article_id, row in zip(ids, matrix, strict=True):
         if article_id not in skip and len(candidates_ids):
             similarity = (candidates == row).mean(axis=1)
             best = int(np.argmax(similarity))
@@ -166,5 +281,5 @@ def find_near_duplicates(
         if article_id not in skip:
             candidates_ids.append(article_id)
             candidates = np.vstack([candidates, row])
-    log.debug("%d near-duplicate(s) among %d articles", len(links), incoming.height)
+    log.debug("%d near-duplicate(s) among %d articles", len(links), len(ids))
     return links

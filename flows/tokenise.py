@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 import rjieba
 
+from flows.frames import split_parts
 from flows.settings import DATA_DIR, USER_DICT
 
 log = logging.getLogger(__name__)
@@ -299,17 +300,23 @@ def analyse_batch(issues: Sequence[pl.DataFrame]) -> list[ArticleText]:
     token_article: list[int] = []
     token_words: list[str] = []
     token_flags: list[str] = []
-    for part, articles in enumerate(issues):
-        for article_id, headline, body in articles.select("article_id", "headline", "body").iter_rows():
-            tagged = seg.tag(f"{headline or ''}\n{body}")
-            words = [word for word, _ in tagged]
-            token_article.extend([len(ids)] * len(words))
-            token_words.extend(words)
-            token_flags.extend(flag for _, flag in tagged)
-            parts.append(part)
-            ids.append(article_id)
-            joined.append(" ".join(words))
-            searchable.append(" ".join(seg.search_words(words)))
+    batch = (
+        pl.concat(issues, how="diagonal_relaxed").select("article_id", "headline", "body") if issues else None
+    )
+    for part, (article_id, headline, body) in zip(
+        (part for part, articles in enumerate(issues) for _ in range(articles.height)),
+        batch.iter_rows() if batch is not None else (),
+        strict=True,
+    ):
+        tagged = seg.tag(f"{headline or ''}\n{body}")
+        words = [word for word, _ in tagged]
+        token_article.extend([len(ids)] * len(words))
+        token_words.extend(words)
+        token_flags.extend(flag for _, flag in tagged)
+        parts.append(part)
+        ids.append(article_id)
+        joined.append(" ".join(words))
+        searchable.append(" ".join(seg.search_words(words)))
     articles_of = pl.DataFrame(
         {"article": range(len(ids)), "part": parts, "article_id": ids},
         schema={"article": pl.UInt32, "part": pl.UInt32, "article_id": pl.String},
@@ -343,13 +350,7 @@ def analyse_batch(issues: Sequence[pl.DataFrame]) -> list[ArticleText]:
 
 def _split_parts(frame: pl.DataFrame, count: int, schema: Mapping[str, pl.DataType]) -> list[pl.DataFrame]:
     """Cut a batch's frame (with a `part` column) into one frame per issue, in `schema`'s columns."""
-    columns = list(schema)
-    groups = frame.partition_by("part", as_dict=True, include_key=False, maintain_order=True)
-    empty = pl.DataFrame(schema=schema)
-    return [
-        groups[(part,)].select(columns).cast(schema) if (part,) in groups else empty  # type: ignore[arg-type]
-        for part in range(count)
-    ]
+    return split_parts(frame.select("part", *schema).cast(dict(schema)), count)  # type: ignore[arg-type]
 
 
 def segment_articles(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -20,8 +20,17 @@ import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
+from flows.frames import split_parts
 from flows.models import Finding, ParsedIssue
-from flows.similarity import SIGNATURE_SCHEMA, find_near_duplicates, fold_text, signature_frame
+from flows.similarity import (
+    SIGNATURE_SCHEMA,
+    NearDuplicate,
+    find_near_duplicates,
+    fold_text,
+    minhash_matrix,
+    near_links,
+    signature_frame,
+)
 from schemas import rules
 from schemas.articles import ARTICLE_CHECKS, PARSER_EVIDENCE, ArticleSchema
 from schemas.findings import FindingSchema
@@ -91,7 +100,11 @@ class LoadFrames:
 
 def body_hash(body: str) -> str:
     """Hash a body so whitespace and punctuation width do not make it a different text."""
-    return hashlib.sha256(fold_text(body).encode("utf-8")).hexdigest()[:32]
+    return _folded_hash(fold_text(body))
+
+
+def _folded_hash(folded: str) -> str:
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
 def article_id(issue_sha256: str, seq: int) -> str:
@@ -104,38 +117,45 @@ def severity_levels(severities: Mapping[str, str] | None) -> dict[str, str]:
     return {**DEFAULT_SEVERITIES, **(severities or {})}
 
 
-def articles_frame(parsed: ParsedIssue) -> pl.DataFrame:
-    """Build the articles frame with what the checks read; duplicates are marked later."""
-    issue = parsed.issue
-    rows = []
-    for article in parsed.articles:
-        rows.append(
-            {
-                "article_id": article_id(issue.sha256, article.seq),
-                "issue_sha256": issue.sha256,
-                "issue_date": issue.issue_date,
-                "paper": issue.paper,
-                "seq": article.seq,
-                "kicker": article.kicker,
-                "headline": article.headline,
-                "subtitle": article.subtitle,
-                "byline": article.byline,
-                "dateline": article.dateline,
-                "dateline_date": article.dateline_date,
-                "body": article.body,
-                "paragraphs": article.paragraphs,
-                "subheads": article.subheads,
-                "credits": [{"role": c.role, "text": c.text} for c in article.credits],
-                "body_chars": len(article.body),
-                "body_hash": body_hash(article.body),
-                "duplicate_of": None,
-                "near_duplicate_of": None,
-                "near_duplicate_similarity": None,
-                "reporters": [c.name for c in article.contributors],
-                "parse_findings": [{"check": f.check, "detail": f.detail} for f in article.findings],
-            }
-        )
-    return pl.DataFrame(rows, schema=ARTICLE_COLUMNS)
+def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataFrame, list[str]]:
+    """Build one articles frame for many issues, column by column, and each body folded.
+
+    The folded bodies (`fold_text`) give both the exact body hash and the MinHash shingles,
+    so each body is folded once.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in ARTICLE_COLUMNS}
+    folded: list[str] = []
+    for parsed in parsed_issues:
+        issue = parsed.issue
+        for article in parsed.articles:
+            body = article.body
+            folded.append(fold_text(body))
+            for name, value in (
+                ("article_id", article_id(issue.sha256, article.seq)),
+                ("issue_sha256", issue.sha256),
+                ("issue_date", issue.issue_date),
+                ("paper", issue.paper),
+                ("seq", article.seq),
+                ("kicker", article.kicker),
+                ("headline", article.headline),
+                ("subtitle", article.subtitle),
+                ("byline", article.byline),
+                ("dateline", article.dateline),
+                ("dateline_date", article.dateline_date),
+                ("body", body),
+                ("paragraphs", article.paragraphs),
+                ("subheads", article.subheads),
+                ("credits", [{"role": c.role, "text": c.text} for c in article.credits]),
+                ("body_chars", len(body)),
+                ("body_hash", _folded_hash(folded[-1])),
+                ("duplicate_of", None),
+                ("near_duplicate_of", None),
+                ("near_duplicate_similarity", None),
+                ("reporters", [c.name for c in article.contributors]),
+                ("parse_findings", [{"check": f.check, "detail": f.detail} for f in article.findings]),
+            ):
+                columns[name].append(value)
+    return pl.DataFrame(columns, schema=ARTICLE_COLUMNS), folded
 
 
 def mark_duplicates(
@@ -145,16 +165,30 @@ def mark_duplicates(
     known_signatures: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Fill duplicate_of (same body hash) and near_duplicate_of (similar MinHash), earliest first."""
-    seen = dict(known_bodies)
-    duplicate_of: list[str | None] = []
-    for this_id, digest, body in frame.select("article_id", "body_hash", "body").iter_rows():
-        duplicate_of.append(seen.get(digest) if body else None)
-        seen.setdefault(digest, this_id)
-    exact = {a for a, d in zip(frame["article_id"], duplicate_of, strict=True) if d is not None}
+    ids = frame["article_id"].to_list()
+    duplicate_of = exact_duplicates(ids, frame["body_hash"].to_list(), frame["body"].to_list(), known_bodies)
+    exact = {a for a, d in zip(ids, duplicate_of, strict=True) if d is not None}
     known = known_signatures if known_signatures is not None else pl.DataFrame(schema=SIGNATURE_SCHEMA)
     near = find_near_duplicates(signatures, known, skip=exact)
-    ids = frame["article_id"].to_list()
-    return frame.with_columns(
+    return frame.with_columns(_duplicate_columns(ids, duplicate_of, near))
+
+
+def exact_duplicates(
+    ids: Sequence[str], hashes: Sequence[str], bodies: Sequence[str], known_bodies: Mapping[str, str]
+) -> list[str | None]:
+    """Return, per article, the earliest article (known first) with the same body hash, if any."""
+    seen = dict(known_bodies)
+    duplicate_of: list[str | None] = []
+    for this_id, digest, body in zip(ids, hashes, bodies, strict=True):
+        duplicate_of.append(seen.get(digest) if body else None)
+        seen.setdefault(digest, this_id)
+    return duplicate_of
+
+
+def _duplicate_columns(
+    ids: Sequence[str], duplicate_of: Sequence[str | None], near: Mapping[str, NearDuplicate]
+) -> list[pl.Series]:
+    return [
         pl.Series("duplicate_of", duplicate_of, dtype=pl.String),
         pl.Series(
             "near_duplicate_of", [n.article_id if (n := near.get(a)) else None for a in ids], pl.String
@@ -164,7 +198,7 @@ def mark_duplicates(
             [n.similarity if (n := near.get(a)) else None for a in ids],
             pl.Float64,
         ),
-    )
+    ]
 
 
 SchemaFailure = tuple[int | None, str, str | None, str]  # row, check, column, failure case
@@ -241,36 +275,17 @@ def check_articles(
 
     `parser_findings` are the parser's own (issue and article) findings: those a schema check
     re-states are dropped, the rest are kept with their configured severity. `failures`: the
-    frame's ArticleSchema failures when already found for a batch (`validate_issues`).
+    frame's ArticleSchema failures when already found.
     """
-    levels = severity_levels(severities)
-    seq_of = dict(enumerate(frame["seq"].to_list()))
-    findings = [
-        Finding(check=f.check, severity=levels.get(f.check, f.severity), detail=f.detail, seq=f.seq)
-        for f in parser_findings or []
-        if f.check not in PARSER_EVIDENCE
-    ]
-    schema_findings = []
     if failures is None:
         failures = _schema_failures(ArticleSchema, frame)
-    for row, check, column, case in failures:
-        if column is None and row is not None:  # a dataframe check: the row broke the rule
-            name, detail = check, _explain(check, frame.row(row, named=True))
-        else:  # a column's type, nullability, range or uniqueness
-            name, detail = f"articles.{column or 'frame'}", f"{check}: {case[:120]}"
-        seq = seq_of.get(row) if row is not None else None
-        schema_findings.append(
-            Finding(check=name, severity=levels.get(name, "error"), detail=detail, seq=seq)
-        )
-    order = {name: i for i, name in enumerate(ARTICLE_CHECKS)}
-    schema_findings.sort(key=lambda f: (f.seq or 0, order.get(f.check, len(order)), f.check))
-    findings += schema_findings
-    failed: dict[int, list[str]] = {}
-    for f in findings:
-        if f.seq is not None and f.severity == "error" and f.check not in failed.get(f.seq, []):
-            failed.setdefault(f.seq, []).append(f.check)
+    seqs = frame["seq"].to_list()
+    findings = _article_findings(
+        seqs, lambda row: frame.row(row, named=True), severity_levels(severities), parser_findings, failures
+    )
+    failed = _failed_checks(findings)
     frame = frame.with_columns(
-        pl.Series("failed_checks", [failed.get(s, []) for s in frame["seq"]], dtype=pl.List(pl.String))
+        pl.Series("failed_checks", [failed.get(s, []) for s in seqs], dtype=pl.List(pl.String))
     )
     rejected_mask = frame["failed_checks"].list.len() > 0
     log.info("validated %d articles: %d rejected", frame.height, int(rejected_mask.sum()))
@@ -282,6 +297,47 @@ def check_articles(
     )
 
 
+def _article_findings(
+    seqs: Sequence[int],
+    row_at: Callable[[int], dict[str, Any]],
+    levels: Mapping[str, str],
+    parser_findings: Sequence[Finding] | None,
+    failures: Sequence[SchemaFailure],
+) -> list[Finding]:
+    """Turn an issue's parser findings and ArticleSchema failures into its findings, in order.
+
+    `seqs` are the issue's article numbers by row; `row_at(row)` reads a failing row, whose
+    values explain the failure.
+    """
+    findings = [
+        Finding(check=f.check, severity=levels.get(f.check, f.severity), detail=f.detail, seq=f.seq)
+        for f in parser_findings or []
+        if f.check not in PARSER_EVIDENCE
+    ]
+    schema_findings = []
+    for row, check, column, case in failures:
+        if column is None and row is not None:  # a dataframe check: the row broke the rule
+            name, detail = check, _explain(check, row_at(row))
+        else:  # a column's type, nullability, range or uniqueness
+            name, detail = f"articles.{column or 'frame'}", f"{check}: {case[:120]}"
+        seq = seqs[row] if row is not None and row < len(seqs) else None
+        schema_findings.append(
+            Finding(check=name, severity=levels.get(name, "error"), detail=detail, seq=seq)
+        )
+    order = {name: i for i, name in enumerate(ARTICLE_CHECKS)}
+    schema_findings.sort(key=lambda f: (f.seq or 0, order.get(f.check, len(order)), f.check))
+    return findings + schema_findings
+
+
+def _failed_checks(findings: Sequence[Finding]) -> dict[int, list[str]]:
+    """Return, per article number, the checks it failed with an error (each once)."""
+    failed: dict[int, list[str]] = {}
+    for f in findings:
+        if f.seq is not None and f.severity == "error" and f.check not in failed.get(f.seq, []):
+            failed.setdefault(f.seq, []).append(f.check)
+    return failed
+
+
 def validate_articles(
     parsed: ParsedIssue,
     known_bodies: Mapping[str, str] | None = None,
@@ -289,8 +345,8 @@ def validate_articles(
     known_signatures: pl.DataFrame | None = None,
 ) -> Validated:
     """Check every article of an issue against itself and what the warehouse already holds."""
-    frame = articles_frame(parsed)
-    signatures = signature_frame(frame)
+    frame, folded = batch_articles_frame([parsed])
+    signatures = signature_frame(frame, folded)
     frame = mark_duplicates(frame, signatures, known_bodies or {}, known_signatures)
     validated = check_articles(frame, severities, parsed.findings)
     validated.signatures = signatures
@@ -347,35 +403,85 @@ def gate_frames(
 def validate_issues(
     parsed_issues: Sequence[ParsedIssue], severities: Mapping[str, str] | None = None
 ) -> list[Validated]:
-    """Validate a batch of issues with one ArticleSchema run, each issue against itself only.
+    """Validate a batch of issues as one frame, each issue against itself only.
 
-    Pandera's cost is mostly per call (a query per column and check), so one run over a
-    batch's rows costs little more than one issue's. The verdicts are validate_articles'
-    (with no known bodies): every check looks at one row, except article_id's uniqueness, so
-    a batch holding an article id twice, or failing a check on no particular row, is
-    validated issue by issue instead.
+    Polars and Pandera cost mostly per call (Pandera: a query per column and check), so the
+    batch is built, signed, marked and checked as one frame and cut into issues once at the
+    end; per issue only plain Python runs. The verdicts are validate_articles' (with no known
+    bodies): every check looks at one row, except article_id's uniqueness, so a batch holding
+    an article id twice, or failing a check on no particular row, is validated issue by issue.
     """
-    marked = []
-    for parsed in parsed_issues:
-        frame = articles_frame(parsed)
-        signatures = signature_frame(frame)
-        marked.append((mark_duplicates(frame, signatures, {}), signatures))
-    frames = [frame for frame, _ in marked]
-    batch = pl.concat(frames) if frames else pl.DataFrame(schema=ARTICLE_COLUMNS)
+    if not parsed_issues:
+        return []
+    batch, folded = batch_articles_frame(parsed_issues)
+    signatures = signature_frame(batch, folded)
+    starts = list(itertools.accumulate((len(p.articles) for p in parsed_issues), initial=0))
+    batch = _mark_batch_duplicates(batch, signatures, starts)
     failures = _schema_failures(ArticleSchema, batch)
     if batch["article_id"].n_unique() < batch.height or any(row is None for row, *_ in failures):
         return [validate_articles(parsed, {}, severities) for parsed in parsed_issues]
-    starts = list(itertools.accumulate((frame.height for frame in frames), initial=0))
-    per_issue: list[list[SchemaFailure]] = [[] for _ in frames]
+    per_issue: list[list[SchemaFailure]] = [[] for _ in parsed_issues]
     for row, check, column, case in failures:
         issue = bisect.bisect_right(starts, row) - 1  # the last issue starting at or before the row
         per_issue[issue].append((row - starts[issue], check, column, case))  # type: ignore[operator]
-    validated = []
-    for (frame, signatures), parsed, found in zip(marked, parsed_issues, per_issue, strict=True):
-        result = check_articles(frame, severities, parsed.findings, found)
-        result.signatures = signatures
-        validated.append(result)
-    return validated
+    levels = severity_levels(severities)
+    seqs = batch["seq"].to_list()
+    findings: list[list[Finding]] = []
+    failed_checks: list[list[str]] = []
+    for issue, (parsed, found) in enumerate(zip(parsed_issues, per_issue, strict=True)):
+        first, end = starts[issue], starts[issue + 1]
+        issue_findings = _article_findings(
+            seqs[first:end],
+            lambda row, first=first: batch.row(first + row, named=True),
+            levels,
+            parsed.findings,
+            found,
+        )
+        failed = _failed_checks(issue_findings)
+        failed_checks += [failed.get(seq, []) for seq in seqs[first:end]]
+        findings.append(issue_findings)
+    count = len(parsed_issues)
+    part = pl.Series("part", [i for i in range(count) for _ in range(starts[i], starts[i + 1])], pl.UInt32)
+    marked = batch.with_columns(part, pl.Series("failed_checks", failed_checks, pl.List(pl.String)))
+    rejected = pl.col("failed_checks").list.len() > 0
+    log.info(
+        "validated %d articles of %d issues: %d rejected", batch.height, count, marked.filter(rejected).height
+    )
+    part_of = dict(zip(batch["article_id"], part, strict=True))
+    signed = signatures.with_columns(
+        pl.Series("part", [part_of[a] for a in signatures["article_id"]], pl.UInt32)
+    )
+    return [
+        Validated(articles=a, accepted=ok, rejected=bad, findings=f, signatures=sig)
+        for a, ok, bad, f, sig in zip(
+            split_parts(marked.drop("failed_checks"), count),
+            split_parts(marked.filter(~rejected).drop("failed_checks", *CHECK_ONLY_COLUMNS), count),
+            split_parts(marked.filter(rejected).drop(*CHECK_ONLY_COLUMNS), count),
+            findings,
+            split_parts(signed, count),
+            strict=True,
+        )
+    ]
+
+
+def _mark_batch_duplicates(
+    batch: pl.DataFrame, signatures: pl.DataFrame, starts: Sequence[int]
+) -> pl.DataFrame:
+    """Mark duplicates as mark_duplicates does, issue by issue (rows starts[i]:starts[i+1]), in one frame."""
+    ids = batch["article_id"].to_list()
+    hashes, bodies = batch["body_hash"].to_list(), batch["body"].to_list()
+    sig_row = {a: row for row, a in enumerate(signatures["article_id"].to_list())}
+    matrix = minhash_matrix(signatures)
+    duplicate_of: list[str | None] = []
+    near: dict[str, NearDuplicate] = {}
+    for first, end in itertools.pairwise(starts):
+        exact = exact_duplicates(ids[first:end], hashes[first:end], bodies[first:end], {})
+        duplicate_of += exact
+        signed = [a for a in ids[first:end] if a in sig_row]
+        rows = [sig_row[a] for a in signed]
+        skip = {a for a, d in zip(ids[first:end], exact, strict=True) if d is not None}
+        near |= near_links(signed, matrix[rows], [], matrix[:0], skip)
+    return batch.with_columns(_duplicate_columns(ids, duplicate_of, near))
 
 
 def gate_issues(

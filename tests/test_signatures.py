@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
+from flows import similarity
 from flows.models import ParsedIssue
 from flows.similarity import NUM_PERM, SCHEME, SEED, shingles, signatures
 from flows.synthetic import sample_parts
@@ -47,6 +48,27 @@ def test_signatures_equal_datasketch_on_hard_bodies(body: str) -> None:
         assert ours is None
     else:
         assert ours is not None and ours.tolist() == reference.tolist()
+
+
+@pytest.mark.parametrize("joined_chars", [1 << 18, 7, 1])
+def test_bodies_hashed_together_keep_their_own_signatures(
+    joined_chars: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows are hashed over the bodies joined, in runs of `joined_chars`: a window across
+    # two bodies, or a run cut anywhere, must not leak into a signature.
+    monkeypatch.setattr(similarity, "_JOINED_CHARS", joined_chars)
+    bodies = [*HARD_BODIES, "短文", "", "abcdef", "ab", *HARD_BODIES[::-1]]
+    ours, reference = signatures(bodies), datasketch_signatures(bodies)
+    assert [None if s is None else s.tolist() for s in ours] == [
+        None if r is None else r.tolist() for r in reference
+    ]
+
+
+def test_window_hashes_are_zlib_crc32_of_each_window() -> None:
+    text = "ab１２𠀀汉字、é" * 3
+    expected = [zlib.crc32(text[i : i + 5].encode("utf-8")) for i in range(len(text) - 4)]
+    assert similarity._window_crc32(text).tolist() == expected
+    assert similarity._window_crc32("四个字儿").size == 0
 
 
 def test_signatures_equal_datasketch_on_the_sample_sentences() -> None:

@@ -60,6 +60,26 @@ def test_the_same_issue_twice_in_a_batch_is_validated_alone(issues: list[ParsedI
         assert_same(validate_articles(parsed, {}), batch)
 
 
+def test_duplicates_are_marked_within_each_issue_of_a_batch(issues: list[ParsedIssue]) -> None:
+    first = issues[0]
+    paragraphs = first.articles[0].paragraphs
+    nearly = [*paragraphs[:-1], paragraphs[-1][:-12] + "另加一句话。"]
+    copied = [
+        replace(article, paragraphs={1: paragraphs, 2: nearly}.get(n, article.paragraphs))
+        for n, article in enumerate(first.articles)
+    ]
+    with_copies = replace(first, articles=copied)
+    batch = [with_copies, issues[1], replace(with_copies, issue=replace(first.issue, sha256="f" * 64))]
+    results = validate_issues(batch)
+    for parsed, result in zip(batch, results, strict=True):
+        assert_same(validate_articles(parsed, {}), result)
+    for result in (results[0], results[2]):  # linked inside its own issue, never to the other copy
+        marked = result.articles.select("seq", "duplicate_of", "near_duplicate_of").rows()
+        own = result.articles["article_id"][0]
+        assert marked[1][1] == own and marked[2][2] == own, marked
+        assert "body_not_duplicate" in {f.check for f in result.findings if f.seq == marked[1][0]}
+
+
 def test_an_empty_batch_and_an_issue_without_articles(issues: list[ParsedIssue]) -> None:
     assert validate_issues([]) == []
     [result] = validate_issues([replace(issues[0], articles=[], findings=[])])
