@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
-from flows.load import _article_rows, _insert, known_bodies, registered_hashes, sql
+from flows.load import _insert, known_bodies, registered_hashes, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
@@ -74,7 +74,8 @@ class Seen:
 
     bodies: dict[str, str]  # body hash → earliest accepted article id
     signatures: pl.DataFrame  # article_id, minhash, issue_date, loaded_at of accepted articles
-    added: list[pl.DataFrame] = field(default_factory=list)
+    # (article ids, minhash rows, issue date, loaded at) of the batch's issues loaded so far
+    added: list[tuple[list[str], np.ndarray, date | None, datetime]] = field(default_factory=list)
     matrix: np.ndarray = field(init=False)  # the signatures as rows, for a quick comparison
     dates: np.ndarray = field(init=False)  # their issue dates (NaT when unknown)
 
@@ -87,7 +88,19 @@ class Seen:
 
     def signatures_near(self, issue_date: date | None) -> pl.DataFrame:
         """Return (article_id, minhash) dated near the issue, oldest first, as load/known_minhashes."""
-        frame = pl.concat([self.signatures, *self.added]) if self.added else self.signatures
+        added = [
+            pl.DataFrame(
+                {
+                    "article_id": ids,
+                    "minhash": pl.Series(rows).cast(_DATED_SCHEMA["minhash"]),
+                    "issue_date": [day] * len(ids),
+                    "loaded_at": [loaded_at] * len(ids),
+                },
+                schema=_DATED_SCHEMA,
+            )
+            for ids, rows, day, loaded_at in self.added
+        ]
+        frame = pl.concat([self.signatures, *added])
         if issue_date is not None:
             frame = frame.filter(pl.col("issue_date").is_between(issue_date - _WINDOW, issue_date + _WINDOW))
         ordered = frame.sort("issue_date", "loaded_at", "article_id", nulls_last=True)
@@ -113,20 +126,26 @@ class Seen:
         return False
 
     def add(self, bundle: IssueBundle, loaded_at: datetime) -> None:
-        """Count an issue's accepted articles as loaded, for the issues after it."""
+        """Count an issue's accepted articles as loaded, for the issues after it.
+
+        Plain Python and numpy: this runs once per issue in the single writer, where a few
+        Polars calls per issue cost more than the comparisons themselves.
+        """
         accepted = bundle.validated.accepted
-        for article, digest in accepted.select("article_id", "body_hash").iter_rows():
+        ids = accepted["article_id"].to_list()
+        for article, digest in zip(ids, accepted["body_hash"].to_list(), strict=True):
             self.bodies[digest] = min(self.bodies.get(digest, article), article)
-        signatures = bundle.validated.signatures.filter(
-            pl.col("article_id").is_in(accepted["article_id"].implode())
-        ).select("article_id", "minhash")
-        dated = signatures.with_columns(
-            pl.lit(bundle.issue.issue_date, pl.Date).alias("issue_date"),
-            pl.lit(loaded_at, pl.Datetime("us")).alias("loaded_at"),
-        )
-        self.added.append(dated)
-        rows, dates = _rows(dated)
-        self.matrix, self.dates = np.vstack([self.matrix, rows]), np.concatenate([self.dates, dates])
+        signatures = bundle.validated.signatures
+        wanted = set(ids)
+        ids_of = signatures["article_id"].to_list()
+        keep = [row for row, article in enumerate(ids_of) if article in wanted]
+        if not keep:
+            return
+        rows = minhash_matrix(signatures)[keep]
+        self.added.append(([ids_of[row] for row in keep], rows, bundle.issue.issue_date, loaded_at))
+        day = np.datetime64(bundle.issue.issue_date, "D") if bundle.issue.issue_date else np.datetime64("NaT")
+        self.matrix = np.vstack([self.matrix, rows])
+        self.dates = np.concatenate([self.dates, np.full(len(keep), day, dtype="datetime64[D]")])
 
 
 def _rows(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -228,10 +247,8 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: 
     ]
     rows: dict[str, list[pl.DataFrame]] = {table: [] for table in TABLES}
     for result, frames in zip(loaded, gate_issues(parts), strict=True):
-        bundle, validated, now = result.bundle, result.bundle.validated, result.loaded_at
+        bundle, validated = result.bundle, result.bundle.validated
         rows["issues"].append(frames.issue)
-        rows["articles"].append(_article_rows(validated.accepted, bundle, now))  # type: ignore[arg-type]
-        rows["rejected_articles"].append(_article_rows(validated.rejected, bundle, now))  # type: ignore[arg-type]
         rows["article_reporters"].append(frames.reporters)
         rows["article_minhashes"].append(validated.signatures)
         rows["article_terms"].append(bundle.terms)
@@ -242,3 +259,23 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: 
         nonempty = [frame for frame in frames_of_table if frame.height]
         if nonempty:
             _insert(con, table, pl.concat(nonempty, how="vertical_relaxed"))
+    segmented = [r.bundle.segmented for r in loaded]
+    for table, kept in (("articles", "accepted"), ("rejected_articles", "rejected")):
+        frames = [getattr(r.bundle.validated, kept) for r in loaded]
+        _insert(con, table, _batch_article_rows(frames, segmented, [r.loaded_at for r in loaded]))  # type: ignore[misc]
+
+
+def _batch_article_rows(
+    frames: list[pl.DataFrame], segmented: list[pl.DataFrame], loaded_at: list[datetime]
+) -> pl.DataFrame:
+    """The batch's article rows with their tokens and load time, as load's `_article_rows` per issue.
+
+    One join for the batch, not one per issue: a Polars call costs about as much as the join.
+    """
+    nonempty = [i for i, frame in enumerate(frames) if frame.height]
+    if not nonempty:
+        return pl.DataFrame()
+    stamps = pl.Series("loaded_at", [loaded_at[i] for i in nonempty for _ in range(frames[i].height)])
+    articles = pl.concat([frames[i] for i in nonempty], how="vertical_relaxed")
+    tokens = pl.concat([segmented[i] for i in nonempty], how="vertical_relaxed")
+    return articles.join(tokens, on="article_id", how="left", maintain_order="left").with_columns(stamps)
