@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from dataclasses import replace
 from datetime import date, datetime
@@ -14,7 +15,14 @@ from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.synthetic import synthetic_issue
-from flows.transform import findings_frame, issue_frame, transform_issue
+from flows.transform import (
+    IssueBundle,
+    bundle_issue,
+    bundle_issues,
+    findings_frame,
+    issue_frame,
+    transform_issue,
+)
 from flows.validate import gate_frames, gate_issues, validate_articles, validate_issues
 from tests.conftest import TODAY
 
@@ -78,6 +86,22 @@ def test_duplicates_are_marked_within_each_issue_of_a_batch(issues: list[ParsedI
         own = result.articles["article_id"][0]
         assert marked[1][1] == own and marked[2][2] == own, marked
         assert "body_not_duplicate" in {f.check for f in result.findings if f.seq == marked[1][0]}
+
+
+def test_an_issue_of_a_batch_pickles_to_its_own_size(issues: list[ParsedIssue]) -> None:
+    # A backfill worker pickles each issue's frames to the writer: a part of a batch frame
+    # must not carry the whole batch's text with it (it did, 5-27x, for `paragraphs`).
+    bundles = bundle_issues(issues, validate_issues(issues))
+    for parsed, bundle in zip(issues, bundles, strict=True):
+        alone = bundle_issue(parsed, validate_articles(parsed, {}))
+        assert _pickled_frames(bundle) < 1.15 * _pickled_frames(alone) + 2000, parsed.issue.source_file
+
+
+def _pickled_frames(bundle: IssueBundle) -> int:
+    validated = bundle.validated
+    frames = [validated.articles, validated.accepted, validated.rejected, validated.signatures]
+    frames += [bundle.segmented, bundle.terms, bundle.reporters, bundle.keywords, bundle.entities]
+    return sum(len(pickle.dumps(frame)) for frame in frames)
 
 
 def test_an_empty_batch_and_an_issue_without_articles(issues: list[ParsedIssue]) -> None:
