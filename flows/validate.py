@@ -420,11 +420,24 @@ def validate_issues(
     failures = _schema_failures(ArticleSchema, batch)
     if batch["article_id"].n_unique() < batch.height or any(row is None for row, *_ in failures):
         return [validate_articles(parsed, {}, severities) for parsed in parsed_issues]
+    findings, failed_checks = _batch_findings(
+        batch, parsed_issues, starts, failures, severity_levels(severities)
+    )
+    return _cut_into_issues(batch, signatures, starts, findings, failed_checks)
+
+
+def _batch_findings(
+    batch: pl.DataFrame,
+    parsed_issues: Sequence[ParsedIssue],
+    starts: Sequence[int],
+    failures: Sequence[SchemaFailure],
+    levels: Mapping[str, str],
+) -> tuple[list[list[Finding]], list[list[str]]]:
+    """Return each issue's findings, as check_articles finds them, and each row's failed checks."""
     per_issue: list[list[SchemaFailure]] = [[] for _ in parsed_issues]
     for row, check, column, case in failures:
         issue = bisect.bisect_right(starts, row) - 1  # the last issue starting at or before the row
         per_issue[issue].append((row - starts[issue], check, column, case))  # type: ignore[operator]
-    levels = severity_levels(severities)
     seqs = batch["seq"].to_list()
     findings: list[list[Finding]] = []
     failed_checks: list[list[str]] = []
@@ -440,7 +453,18 @@ def validate_issues(
         failed = _failed_checks(issue_findings)
         failed_checks += [failed.get(seq, []) for seq in seqs[first:end]]
         findings.append(issue_findings)
-    count = len(parsed_issues)
+    return findings, failed_checks
+
+
+def _cut_into_issues(
+    batch: pl.DataFrame,
+    signatures: pl.DataFrame,
+    starts: Sequence[int],
+    findings: Sequence[list[Finding]],
+    failed_checks: Sequence[list[str]],
+) -> list[Validated]:
+    """Sort the batch's rows into accepted and rejected and cut every frame into its issues."""
+    count = len(findings)
     part = pl.Series("part", [i for i in range(count) for _ in range(starts[i], starts[i + 1])], pl.UInt32)
     marked = batch.with_columns(part, pl.Series("failed_checks", failed_checks, pl.List(pl.String)))
     rejected = pl.col("failed_checks").list.len() > 0
