@@ -20,7 +20,7 @@ import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
-from flows.frames import split_parts
+from flows.frames import split_parts, struct_lists
 from flows.models import Finding, ParsedIssue
 from flows.similarity import (
     SIGNATURE_SCHEMA,
@@ -50,7 +50,10 @@ FRAME_SEVERITY = "warning"
 # Columns the checks read that are not columns of `articles` / `rejected_articles`.
 CHECK_ONLY_COLUMNS = ("reporters", "parse_findings", "near_duplicate_similarity")
 
-_PARSE_FINDING = pl.Struct({"check": pl.String, "detail": pl.String})
+_STRUCT_FIELDS: dict[str, dict[str, pl.DataType]] = {  # the List(Struct) columns' fields
+    "credits": {"role": pl.String(), "text": pl.String()},
+    "parse_findings": {"check": pl.String(), "detail": pl.String()},
+}
 # Every column of the articles frame and its type (stored rows are cast to these to be re-checked).
 ARTICLE_COLUMNS = {
     "article_id": pl.String,
@@ -67,14 +70,14 @@ ARTICLE_COLUMNS = {
     "body": pl.String,
     "paragraphs": pl.List(pl.String),
     "subheads": pl.List(pl.String),
-    "credits": pl.List(pl.Struct({"role": pl.String, "text": pl.String})),
+    "credits": pl.List(pl.Struct(_STRUCT_FIELDS["credits"])),
     "body_chars": pl.Int64,
     "body_hash": pl.String,
     "duplicate_of": pl.String,
     "near_duplicate_of": pl.String,
     "near_duplicate_similarity": pl.Float64,
     "reporters": pl.List(pl.String),
-    "parse_findings": pl.List(_PARSE_FINDING),
+    "parse_findings": pl.List(pl.Struct(_STRUCT_FIELDS["parse_findings"])),
 }
 
 
@@ -155,6 +158,8 @@ def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataF
                 ("parse_findings", [{"check": f.check, "detail": f.detail} for f in article.findings]),
             ):
                 columns[name].append(value)
+    for name, fields in _STRUCT_FIELDS.items():  # Polars builds these from Python row by row, slowly
+        columns[name] = struct_lists(name, columns[name], fields)  # type: ignore[assignment]
     return pl.DataFrame(columns, schema=ARTICLE_COLUMNS), folded
 
 
