@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
-from flows.load import _insert, known_bodies, registered_hashes, sql
+from flows.load import _insert, article_rows, known_bodies, registered_hashes, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
@@ -262,20 +262,4 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: 
     segmented = [r.bundle.segmented for r in loaded]
     for table, kept in (("articles", "accepted"), ("rejected_articles", "rejected")):
         frames = [getattr(r.bundle.validated, kept) for r in loaded]
-        _insert(con, table, _batch_article_rows(frames, segmented, [r.loaded_at for r in loaded]))  # type: ignore[misc]
-
-
-def _batch_article_rows(
-    frames: list[pl.DataFrame], segmented: list[pl.DataFrame], loaded_at: list[datetime]
-) -> pl.DataFrame:
-    """The batch's article rows with their tokens and load time, as load's `_article_rows` per issue.
-
-    One join for the batch, not one per issue: a Polars call costs about as much as the join.
-    """
-    nonempty = [i for i, frame in enumerate(frames) if frame.height]
-    if not nonempty:
-        return pl.DataFrame()
-    stamps = pl.Series("loaded_at", [loaded_at[i] for i in nonempty for _ in range(frames[i].height)])
-    articles = pl.concat([frames[i] for i in nonempty], how="vertical_relaxed")
-    tokens = pl.concat([segmented[i] for i in nonempty], how="vertical_relaxed")
-    return articles.join(tokens, on="article_id", how="left", maintain_order="left").with_columns(stamps)
+        _insert(con, table, article_rows(frames, segmented, [r.loaded_at for r in loaded]))  # type: ignore[misc]

@@ -292,13 +292,21 @@ def check_articles(
     frame = frame.with_columns(
         pl.Series("failed_checks", [failed.get(s, []) for s in seqs], dtype=pl.List(pl.String))
     )
-    rejected_mask = frame["failed_checks"].list.len() > 0
-    log.info("validated %d articles: %d rejected", frame.height, int(rejected_mask.sum()))
-    return Validated(
-        articles=frame.drop("failed_checks"),
-        accepted=frame.filter(~rejected_mask).drop("failed_checks", *CHECK_ONLY_COLUMNS),
-        rejected=frame.filter(rejected_mask).drop(*CHECK_ONLY_COLUMNS),
-        findings=findings,
+    articles, accepted, rejected = _sort_rows(frame)
+    log.info("validated %d articles: %d rejected", frame.height, rejected.height)
+    return Validated(articles=articles, accepted=accepted, rejected=rejected, findings=findings)
+
+
+def _sort_rows(marked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return (articles, accepted, rejected) of a frame whose `failed_checks` give the verdicts.
+
+    Rejected rows keep their failed checks; accepted rows and the articles frame do not.
+    """
+    failed = pl.col("failed_checks").list.len() > 0
+    return (
+        marked.drop("failed_checks"),
+        marked.filter(~failed).drop("failed_checks", *CHECK_ONLY_COLUMNS),
+        marked.filter(failed).drop(*CHECK_ONLY_COLUMNS),
     )
 
 
@@ -472,10 +480,8 @@ def _cut_into_issues(
     count = len(findings)
     part = pl.Series("part", [i for i in range(count) for _ in range(starts[i], starts[i + 1])], pl.UInt32)
     marked = batch.with_columns(part, pl.Series("failed_checks", failed_checks, pl.List(pl.String)))
-    rejected = pl.col("failed_checks").list.len() > 0
-    log.info(
-        "validated %d articles of %d issues: %d rejected", batch.height, count, marked.filter(rejected).height
-    )
+    articles, accepted, rejected = _sort_rows(marked)
+    log.info("validated %d articles of %d issues: %d rejected", batch.height, count, rejected.height)
     part_of = dict(zip(batch["article_id"], part, strict=True))
     signed = signatures.with_columns(
         pl.Series("part", [part_of[a] for a in signatures["article_id"]], pl.UInt32)
@@ -483,9 +489,9 @@ def _cut_into_issues(
     return [
         Validated(articles=a, accepted=ok, rejected=bad, findings=f, signatures=sig)
         for a, ok, bad, f, sig in zip(
-            split_parts(marked.drop("failed_checks"), count),
-            split_parts(marked.filter(~rejected).drop("failed_checks", *CHECK_ONLY_COLUMNS), count),
-            split_parts(marked.filter(rejected).drop(*CHECK_ONLY_COLUMNS), count),
+            split_parts(articles, count),
+            split_parts(accepted, count),
+            split_parts(rejected, count),
             findings,
             split_parts(signed, count),
             strict=True,
