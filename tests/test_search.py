@@ -139,6 +139,35 @@ def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
             assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
 
 
+AWKWARD_WORDS = " \tTAB\nLine  Double\r\nCRLF\x0cFeed\x0bVT\u3000IDEO\u00a0NBSP ＡＢＣ İstanbul "
+
+
+def test_an_appended_index_splits_words_as_the_tokenize_macro_does(tmp_path: Path, bundles) -> None:
+    """The append splits on spaces only where that equals the macro; other whitespace goes the macro's way."""
+    appended, rebuilt = str(tmp_path / "appended.duckdb"), str(tmp_path / "rebuilt.duckdb")
+    awkward = (  # one of the second issue's articles; the others keep their plain search words
+        "update articles set search_tokens = search_tokens || $words "
+        "where article_id = (select min(article_id) from articles where issue_sha256 = $sha)"
+    )
+    with load.open_warehouse(appended) as con:
+        load.load_issue(con, bundles[0], "run-1", NOW)
+        search.refresh_index(con)
+        load.load_issue(con, bundles[1], "run-2", NOW)
+        con.execute(awkward, {"words": AWKWARD_WORDS, "sha": bundles[1].issue.sha256})
+        search.refresh_index(con)
+    with load.open_warehouse(rebuilt) as con:
+        for bundle in bundles:
+            load.load_issue(con, bundle, "run-1", NOW)
+        con.execute(awkward, {"words": AWKWARD_WORDS, "sha": bundles[1].issue.sha256})
+        search.refresh_index(con)
+    with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
+        terms = {row[0] for row in a.execute("select term from fts_main_articles.dict").fetchall()}
+        # RE2's \s is ASCII whitespace without \v: the ideographic and no-break spaces stay inside a word
+        assert {"tab", "line", "double", "crlf", "feed\x0bvt\u3000ideo\xa0nbsp", "ａｂｃ"} <= terms
+        for name, query in INDEX_CONTENT.items():
+            assert a.execute(query).fetchall() == b.execute(query).fetchall(), name
+
+
 def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
     path = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(path) as con:
