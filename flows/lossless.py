@@ -24,17 +24,21 @@ def significant(text: str) -> str:
     return kept.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(kept) else kept
 
 
-def _field_texts(article: Article, role: str) -> list[str]:
-    """Return the texts a line of this role may be found in."""
+def _field_pieces(article: Article, role: str) -> list[tuple[str, ...]]:
+    """Return the texts a line of this role may be found in, each as the pieces it is made of.
+
+    Pieces, because `significant` keeps or drops each character alone: the significant text
+    of a whole is that of its pieces joined, so the body is read once, not once per field.
+    """
     if role in ("kicker", "headline", "subtitle", "byline"):
-        return [getattr(article, role) or ""]
+        return [(getattr(article, role) or "",)]
     if role == "credit":
-        return ["".join(c.text for c in article.credits)]
-    body = "".join(article.paragraphs)
+        return [tuple(c.text for c in article.credits)]
+    body = tuple(article.paragraphs)
     if role == "dateline":
         # The dateline's line may also hold a bracketed byline: 新华社北京2月3日电（记者…）正文
         bracketed = (article.byline or "").replace(" / ", "\n").splitlines()[-1:] or [""]
-        return [f"{article.dateline or ''}{body}", f"{article.dateline or ''}{bracketed[0]}{body}"]
+        return [(article.dateline or "", *body), (article.dateline or "", bracketed[0], *body)]
     return [body]
 
 
@@ -48,10 +52,14 @@ def placement_errors(text: str, articles: list[Article], residue: list[Line]) ->
     errors += [f"line {n} does not exist" for n in placed if n not in lines]
     for article in articles:
         fields: dict[str, list[str]] = {}  # role → its fields' significant text, made once per article
+        pieces: dict[str, str] = {}  # text → its significant text, each piece read once per article
         for number, role in article.lines:
             wanted = significant(lines.get(number, ""))
             if role not in fields:
-                fields[role] = [significant(text) for text in _field_texts(article, role)]
+                fields[role] = [
+                    "".join(pieces.get(p) or pieces.setdefault(p, significant(p)) for p in field)
+                    for field in _field_pieces(article, role)
+                ]
             if wanted and not any(wanted in text for text in fields[role]):
                 errors.append(f"line {number} ({role}) is not in article {article.seq}'s {role}")
     return errors

@@ -9,7 +9,7 @@ import pytest
 from bench.eval_layouts import FIXTURES
 from flows.ingest import read_issue
 from flows.layout import Layout, read_lines
-from flows.lossless import placement_errors
+from flows.lossless import placement_errors, significant
 from flows.models import ParsedIssue
 from flows.split import split_issue, split_lines
 
@@ -95,6 +95,26 @@ def test_a_dropped_line_breaks_the_invariant(sample_issue) -> None:
     articles[2].lines.pop()
     errors = placement_errors(sample_issue.text, articles, residue)
     assert len(errors) == 1 and "in no article" in errors[0]
+
+
+def test_a_line_missing_from_its_field_breaks_the_invariant(sample_issue) -> None:
+    """Placed, but its text is not in the field its role names: the check reads fields, not numbers."""
+    articles, residue = split_issue(sample_issue.text)
+    article = next(a for a in articles if a.dateline and len(a.paragraphs) > 1)
+    article.paragraphs = [article.paragraphs[0][:20], *article.paragraphs[1:]]
+    errors = placement_errors(sample_issue.text, articles, residue)
+    assert errors and all(f"is not in article {article.seq}'s" in e for e in errors)
+    assert any("(dateline)" in e for e in errors)  # the dateline's line holds the body's start
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["２０２５年12月_30日，ＡＩ＋海洋。", "a_b c\u3000d", "第１２３４５６７８９０号", "\U00020000𠀀＿_", ""],
+)
+def test_significant_text_of_a_whole_is_that_of_its_pieces(text: str) -> None:
+    """Fields are read piece by piece (lossless._field_pieces): that must equal reading them whole."""
+    for cut in range(len(text) + 1):
+        assert significant(text[:cut]) + significant(text[cut:]) == significant(text)
 
 
 def test_split_is_deterministic(sample_issue) -> None:
