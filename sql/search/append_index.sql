@@ -35,9 +35,15 @@ where term is not null
     and len(term) > 0
     and term not in (select sw from fts_main_articles.stopwords);
 
+-- each new term's number of new documents, counted once for the dictionary's new rows and its df
+create or replace temp table fts_new_df as
+select term, count(distinct docid) as documents
+from fts_new_terms
+group by term;
+
 insert into fts_main_articles.dict (termid, term, df)
 with new_terms as (
-    select distinct term from fts_new_terms
+    select term from fts_new_df
     anti join fts_main_articles.dict using (term)
 )
 
@@ -49,7 +55,7 @@ from new_terms;
 
 update fts_main_articles.dict as d
 set df = d.df + n.documents
-from (select term, count(distinct docid) as documents from fts_new_terms group by term) as n
+from fts_new_df as n
 where d.term = n.term;
 
 insert into fts_main_articles.terms (docid, fieldid, termid)
@@ -69,6 +75,8 @@ delete from fts_main_articles.stats;
 insert into fts_main_articles.stats (num_docs, avgdl)
 select count(docid), sum(len) / count(len)
 from fts_main_articles.docs;
+
+drop table fts_new_df;
 
 drop table fts_new_terms;
 
