@@ -140,6 +140,4 @@ def sql(
     _rows_out(columns, rows, fmt)
 
 
-if __name__ == "__main__":
-    app()
 from flows import cli_analysis, cli_bench, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

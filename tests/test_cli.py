@@ -74,3 +74,15 @@ def test_sql_is_read_only(warehouse: str, sample_issue) -> None:
         pass
     result = runner.invoke(app, ["sql", "delete from articles", "--warehouse", warehouse])
     assert result.exit_code == 1 and "read-only" in result.output.lower()
+
+
+def test_python_dash_m_flows_has_every_command() -> None:
+    """`python -m flows` is the same command line as `newsprint`, commands from every module included."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "flows", "--help"], capture_output=True, text=True, check=True, timeout=120
+    )
+    for command in ("run", "parse", "sql", "backfill", "bench", "serve", "search"):
+        assert f" {command} " in result.stdout, command
