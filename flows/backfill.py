@@ -112,6 +112,17 @@ def start_workers(count: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
 
 
+def in_flight_limit(workers: int) -> int:
+    """How many batches may be submitted and not yet written: two per worker, and one more.
+
+    The writer takes a finished batch off the list before loading it; without the extra one,
+    a worker that finished its next batch during that load waited for the writer to come back
+    and submit another (idle 3.0–3.7 s of a 25 s backfill of 1,024 issues; 1.7–1.8 s with it,
+    the rest being the batches' transfer). It costs one more transformed batch in memory.
+    """
+    return 2 * workers + 1
+
+
 def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
     """Cut a sequence into consecutive batches of at most `size` items."""
     if size < 1:

@@ -269,7 +269,7 @@ def backfill_without_prefect(
             pending = deque(backfill.batches(paths, batch_size))
             in_flight: set[Future[list[BatchItem]]] = set()
             while pending or in_flight:
-                while pending and len(in_flight) < 2 * workers:
+                while pending and len(in_flight) < backfill.in_flight_limit(workers):
                     with backfill.timed(seconds, "read"):
                         items = read_files(pending.popleft())
                     in_flight.add(pool.submit(backfill.transform_files, items, date.today(), settings.checks))

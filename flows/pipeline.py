@@ -336,7 +336,7 @@ def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
 def load_archive(
     paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
 ) -> None:
-    """Keep two batches per worker in flight and write each one as soon as it is transformed.
+    """Keep batches in flight (backfill.in_flight_limit) and write each one as soon as it is transformed.
 
     A written batch is freed at once. A Prefect future and its wrapped future hold each other
     (a done callback), so the batch in their state waited for Python's next full collection,
@@ -359,7 +359,7 @@ def _write_batches(
     artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
     backfill.log_progress(backfill.progress_of(stats.outcomes, len(paths)))
     while pending or in_flight:
-        while pending and len(in_flight) < 2 * options.workers:
+        while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
             with backfill.timed(seconds, "read"):
                 items = read_batch(pending.popleft(), quote(options.loaded), options.max_bytes)
             in_flight.append(transform_batch.submit(pool, items, options.today, options.severities))
