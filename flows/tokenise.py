@@ -220,7 +220,9 @@ def rank_keywords_of(counts: pl.DataFrame, top_k: int = KEYWORDS_PER_ARTICLE) ->
     candidates = pl.DataFrame(
         {"word": [w for w in words if is_keyword_candidate(w)]}, schema={"word": pl.String}
     )
-    weighed = candidates.join(idf, on="word", how="left").with_columns(pl.col("idf").fill_null(median))
+    # the IDF rows of these words first: a join would hash all 270,000 of them every batch (14 ms)
+    known = idf.filter(pl.col("word").is_in(candidates["word"].implode()))
+    weighed = candidates.join(known, on="word", how="left").with_columns(pl.col("idf").fill_null(median))
     return (
         counts.with_row_index("order")
         .join(weighed, on="word", how="inner")
@@ -309,10 +311,10 @@ def analyse_batch(issues: Sequence[pl.DataFrame]) -> list[ArticleText]:
         strict=True,
     ):
         tagged = seg.tag(f"{headline or ''}\n{body}")
-        words = [word for word, _ in tagged]
+        words, flags = zip(*tagged, strict=True) if tagged else ((), ())
         token_article.extend([len(ids)] * len(words))
         token_words.extend(words)
-        token_flags.extend(flag for _, flag in tagged)
+        token_flags.extend(flags)
         parts.append(part)
         ids.append(article_id)
         joined.append(" ".join(words))
