@@ -139,6 +139,7 @@ def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
             assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
 
 
+FTS_LOADED = "select loaded from duckdb_extensions() where extension_name = 'fts'"
 AWKWARD_WORDS = " \tTAB\nLine  Double\r\nCRLF\x0cFeed\x0bVT\u3000IDEO\u00a0NBSP ＡＢＣ İstanbul "
 
 
@@ -152,9 +153,11 @@ def test_an_appended_index_splits_words_as_the_tokenize_macro_does(tmp_path: Pat
     with load.open_warehouse(appended) as con:
         load.load_issue(con, bundles[0], "run-1", NOW)
         search.refresh_index(con)
+    with load.open_warehouse(appended) as con:  # a new connection: the append needs no extension
         load.load_issue(con, bundles[1], "run-2", NOW)
         con.execute(awkward, {"words": AWKWARD_WORDS, "sha": bundles[1].issue.sha256})
-        search.refresh_index(con)
+        assert search.refresh_index(con) is True
+        assert con.execute(FTS_LOADED).fetchone() == (False,)
     with load.open_warehouse(rebuilt) as con:
         for bundle in bundles:
             load.load_issue(con, bundle, "run-1", NOW)
