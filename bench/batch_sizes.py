@@ -6,8 +6,8 @@ Backfills one synthetic archive without Prefect (the same functions as the flow,
 flows/bench.py) once per WORKERSxBATCH choice, each into a fresh warehouse, and prints the
 wall and CPU seconds, the writer's share, and the peak memory of the process and its workers.
 A batch is one DuckDB transaction and one warehouse open and close (a checkpoint), so larger
-batches cost the single writer less per issue; the flow keeps two batches per worker in
-flight, so they also hold more issues in memory.
+batches cost the single writer less per issue; the flow keeps two batches per worker, and one
+more, in flight (backfill.in_flight_limit), so they also hold more issues in memory.
 """
 
 from __future__ import annotations

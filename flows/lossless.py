@@ -57,7 +57,7 @@ def placement_errors(text: str, articles: list[Article], residue: list[Line]) ->
             wanted = significant(lines.get(number, ""))
             if role not in fields:
                 fields[role] = [
-                    "".join(pieces.get(p) or pieces.setdefault(p, significant(p)) for p in field)
+                    "".join(pieces[p] if p in pieces else pieces.setdefault(p, significant(p)) for p in field)
                     for field in _field_pieces(article, role)
                 ]
             if wanted and not any(wanted in text for text in fields[role]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import psutil
@@ -20,8 +22,17 @@ def test_memory_that_grows_between_pss_readings_is_still_seen() -> None:
     assert peak.main_pss_mb > before.pss / 1e6 + 150  # read again because RSS grew
 
 
-def test_processes_counted_apart_have_no_pss_read() -> None:
-    me = psutil.Process().pid
-    with peak_rss(others=frozenset({me}), interval_s=0.05) as peak:
-        time.sleep(0.1)
-    assert peak.with_others_mb > 0 and peak.pipeline_mb == peak.pipeline_pss_mb == 0
+def test_processes_counted_apart_are_not_in_the_pipeline_figures() -> None:
+    """A process in `others` (a Prefect server) counts only in with_others, and its PSS is not read."""
+    hog = "b = b'x' * 200_000_000; import time; time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", hog])
+    try:
+        while psutil.Process(child.pid).memory_info().rss < 200_000_000:
+            time.sleep(0.05)
+        with peak_rss(others=frozenset({child.pid}), interval_s=0.05) as peak:
+            time.sleep(0.2)
+    finally:
+        child.kill()
+        child.wait()
+    assert peak.with_others_mb > peak.pipeline_mb + 190
+    assert 0 < peak.pipeline_pss_mb < peak.pipeline_mb  # PSS ≤ RSS: the child's 200 MB are not in it

@@ -1,0 +1,92 @@
+"""How long the worker and the writer wait for each other, for each number of batches in flight.
+
+    .venv/bin/python -m bench.pipeline_idle [--issues 1024] [--depths 2 3] [--rounds 2]
+
+Backfills one synthetic archive without Prefect, as flows/bench.py's plain backfill does (one
+worker, batches of 64), but with the number of batches submitted and not yet written set
+explicitly, and records when the worker transformed each batch and when the writer loaded
+it. The worker's idle time between batches is the time it waited for the writer to hand it
+the next batch, plus the batches' transfer (pickling them to and from the worker). Depths
+alternate, round after round, so that each sees the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from datetime import date
+from pathlib import Path
+
+from flows import backfill, ingest
+from flows.backfill import BatchItem, FileJob
+from flows.bench import load_items, read_files
+from flows.settings import Settings
+from flows.synthetic import build_archive
+
+
+def transform_timed(items: list[FileJob | BatchItem], today: date, checks: dict[str, str]) -> tuple:
+    """Transform a batch in the worker, saying when it started and ended (wall clock)."""
+    started = time.time()
+    transformed = backfill.transform_files(items, today, checks)
+    return started, time.time(), transformed
+
+
+def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
+    """Backfill the archive with `depth` batches in flight; return wall, busy and idle seconds."""
+    settings = Settings()
+    paths = ingest.list_archive(archive)
+    worker: list[tuple[float, float]] = []
+    writer = 0.0
+    started = time.time()
+    with backfill.start_workers(1) as pool:
+        pending = deque(backfill.batches(paths, settings.batch_size))
+        in_flight: set[Future] = set()
+        while pending or in_flight:
+            while pending and len(in_flight) < depth:
+                in_flight.add(
+                    pool.submit(transform_timed, read_files(pending.popleft()), date.today(), settings.checks)
+                )
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                begun, ended, items = future.result()
+                worker.append((begun, ended))
+                loading = time.time()
+                load_items(warehouse, items, "pipeline-idle", settings.lock_timeout_s)
+                writer += time.time() - loading
+    worker.sort()
+    idle = sum(max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(worker))
+    return {
+        "wall": time.time() - started,
+        "worker_busy": sum(end - begin for begin, end in worker),
+        "worker_idle": idle,
+        "writer_busy": writer,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=1024)
+    parser.add_argument("--depths", type=int, nargs="+", default=[2, 3])
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="newsprint-idle-"))
+    archive = folder / "archive"
+    build_archive(archive, args.issues)
+    print(f"{args.issues} issues, one worker, batches of {Settings().batch_size}, without Prefect\n")
+    print("| batches in flight | wall s | worker busy s | worker idle between batches s | writer busy s |")
+    print("|---:|---:|---:|---:|---:|")
+    for round_number in range(args.rounds):
+        for depth in args.depths:
+            seconds = measure(archive, str(folder / f"warehouse-{round_number}-{depth}.duckdb"), depth)
+            print(
+                f"| {depth} | {seconds['wall']:.1f} | {seconds['worker_busy']:.1f} "
+                f"| {seconds['worker_idle']:.1f} | {seconds['writer_busy']:.1f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
