@@ -98,3 +98,21 @@ def test_second_writer_waits_then_says_why(warehouse: str, bundle) -> None:
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert out.stdout.startswith("BUSY") and "another process" in out.stdout
+
+
+def test_a_busy_warehouse_is_tried_again_often_enough_to_get_in_between_batches(monkeypatch) -> None:
+    """connect waits 0.05 s, then 0.1, then at most POLL_MAX_S between attempts, and gets in."""
+    attempts: list[bool] = []
+    waits: list[float] = []
+
+    def busy_six_times(target, read_only=False):
+        attempts.append(read_only)
+        if len(attempts) <= 6:
+            raise duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock is held')
+        return "connection"
+
+    monkeypatch.setattr(load, "open_connection", busy_six_times)
+    monkeypatch.setattr(load.time, "sleep", waits.append)
+    assert load.connect("w.duckdb", read_only=True, timeout_s=60) == "connection"
+    assert waits == [0.05, 0.1, 0.2, 0.2, 0.2, 0.2] and load.POLL_MAX_S == 0.2
+    assert attempts == [True] * 7
