@@ -55,8 +55,8 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
 
     It tries again after 0.05, 0.1, then every POLL_MAX_S seconds: a backfill closes the file
     between two batches for a tenth of a second or so, which a query trying once a second
-    can miss (of 14 read-only queries during a backfill, one gave up after 10 s; none of 8
-    trying every 0.1 s). A refused attempt costs 10 ms of CPU, so not more often than that.
+    can miss (of 14 read-only queries during a backfill, one gave up after 10 s; none of 16
+    trying every 0.1 or 0.2 s). A refused attempt costs 10 ms of CPU, so not more often than that.
     """
     target = parse_warehouse(warehouse)
     deadline = time.monotonic() + timeout_s
