@@ -31,6 +31,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_the_report_has_the_promised_keys(report: dict) -> None:
     assert set(report) >= KEYS
+    runs = report["segment_seconds_runs"]
+    assert len(runs) == 3 and report["segment_seconds"] == sorted(runs)[1]  # the median bare run
     assert set(report["stages"]) >= STAGES and set(report["plain_stages"]) >= STAGES
 
 

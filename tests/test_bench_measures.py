@@ -1,4 +1,4 @@
-"""The benchmark's memory sampler: PSS is read rarely (it is costly), yet no peak is missed."""
+"""The benchmark's own measures: PSS read rarely (it is costly) yet no peak missed; the median bare run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from flows.bench import peak_rss
+from flows.bench import Phase, median_run, peak_rss
 
 
 def test_memory_that_grows_between_pss_readings_is_still_seen() -> None:
@@ -36,3 +36,10 @@ def test_processes_counted_apart_are_not_in_the_pipeline_figures() -> None:
         child.wait()
     assert peak.with_others_mb > peak.pipeline_mb + 190
     assert 0 < peak.pipeline_pss_mb < peak.pipeline_mb  # PSS ≤ RSS: the child's 200 MB are not in it
+
+
+def test_the_bare_cost_is_the_median_run() -> None:
+    runs = [Phase(seconds=5.1), Phase(seconds=2.9), Phase(seconds=3.0)]
+    assert median_run(runs) is runs[2]
+    assert median_run(runs[:2]) is runs[1]  # the lower middle of two
+    assert median_run(runs[:1]) is runs[0]
