@@ -41,6 +41,7 @@ SEPARATOR = "\x1e"  # between the article texts of one issue in a segment-input 
 BARE_RUNS = 3  # the bare cost is measured this many times, and the median run kept
 SAMPLE_EVERY_S = 0.1  # RSS
 PSS_EVERY_S = 1.0
+LIST_EVERY_S = 1.0  # the process tree is listed again this often (workers start once, at the start)
 PSS_AGAIN_ABOVE = 1.02  # read PSS again before it is due when RSS passes 102% of its last reading
 
 
@@ -82,8 +83,9 @@ def peak_rss(
 
     def sample() -> None:
         next_pss, rss_at_pss = time.monotonic(), 0
+        tree = ProcessTree(me)
         while True:
-            rss, _ = _tree_memory(me, others, with_pss=False)
+            rss, _ = _tree_memory(tree.processes(), me, others, with_pss=False)
             peak.pipeline_mb = max(peak.pipeline_mb, rss["pipeline"] / 1e6)
             peak.main_mb = max(peak.main_mb, rss["main"] / 1e6)
             peak.workers_mb = max(peak.workers_mb, (rss["pipeline"] - rss["main"]) / 1e6)
@@ -91,7 +93,7 @@ def peak_rss(
             # PSS when due, and whenever RSS grows past where PSS was last read: a short phase's peak
             if time.monotonic() >= next_pss or rss["pipeline"] > PSS_AGAIN_ABOVE * rss_at_pss:
                 next_pss, rss_at_pss = time.monotonic() + pss_every_s, max(rss_at_pss, rss["pipeline"])
-                _, pss = _tree_memory(me, others, with_pss=True)
+                _, pss = _tree_memory(tree.processes(), me, others, with_pss=True)
                 peak.pipeline_pss_mb = max(peak.pipeline_pss_mb, pss["pipeline"] / 1e6)
                 peak.main_pss_mb = max(peak.main_pss_mb, pss["main"] / 1e6)
                 peak.workers_pss_mb = max(peak.workers_pss_mb, (pss["pipeline"] - pss["main"]) / 1e6)
@@ -107,13 +109,34 @@ def peak_rss(
         thread.join()
 
 
+class ProcessTree:
+    """This process and its descendants, listed again at most every LIST_EVERY_S seconds.
+
+    Listing walks every process of the machine (psutil reads each one's `/proc/PID/stat` to
+    find the children): 1.4 ms, more than reading the tree's memory, and it was done ten
+    times a second. A new process is seen within LIST_EVERY_S (the pipeline's workers start
+    once, at its start); one that ended is skipped when its memory cannot be read.
+    """
+
+    def __init__(self, root: psutil.Process) -> None:
+        self.root = root
+        self.listed: list[psutil.Process] = []
+        self.next_listing = 0.0
+
+    def processes(self) -> list[psutil.Process]:
+        if time.monotonic() >= self.next_listing:
+            self.listed = [self.root, *self.root.children(recursive=True)]
+            self.next_listing = time.monotonic() + LIST_EVERY_S
+        return self.listed
+
+
 def _tree_memory(
-    me: psutil.Process, others: frozenset[int], with_pss: bool
+    processes: Sequence[psutil.Process], me: psutil.Process, others: frozenset[int], with_pss: bool
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Return the RSS and (if asked for) PSS in bytes of this process, the pipeline, and `others`."""
     rss = {"main": 0, "pipeline": 0, "others": 0}
     pss = {"main": 0, "pipeline": 0}
-    for proc in [me, *me.children(recursive=True)]:
+    for proc in processes:
         counted = proc.pid not in others
         try:
             memory = proc.memory_full_info() if with_pss and counted else proc.memory_info()

@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from flows.bench import Phase, median_run, peak_rss
+from flows.bench import LIST_EVERY_S, Phase, median_run, peak_rss
 
 
 def test_memory_that_grows_between_pss_readings_is_still_seen() -> None:
@@ -43,3 +43,19 @@ def test_the_bare_cost_is_the_median_run() -> None:
     assert median_run(runs) is runs[2]
     assert median_run(runs[:2]) is runs[1]  # the lower middle of two
     assert median_run(runs[:1]) is runs[0]
+
+
+def test_a_process_started_while_sampling_is_counted() -> None:
+    """The tree is listed again while it is sampled (not every sample: listing is the costly part)."""
+    hog = "b = b'x' * 200_000_000; import time; time.sleep(30)"
+    with peak_rss(interval_s=0.05) as peak:
+        time.sleep(0.2)
+        child = subprocess.Popen([sys.executable, "-c", hog])
+        try:
+            while psutil.Process(child.pid).memory_info().rss < 200_000_000:
+                time.sleep(0.05)
+            time.sleep(LIST_EVERY_S + 0.3)
+        finally:
+            child.kill()
+            child.wait()
+    assert peak.workers_mb > 190
