@@ -137,7 +137,7 @@ def _build_index(con: duckdb.DuckDBPyConnection) -> None:
     """Build the index over every article, DuckDB's memory bounded while it does."""
     load_fts(con)  # only a build needs the extension (its pragma): 40 ms a connection
     # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
-    # bounded, DuckDB spills to disk instead, in about the same time (README, Performance).
+    # bounded, DuckDB spills to disk instead, in about the same time (measured when it was bounded).
     previous = con.execute(sql("search/memory_limit")).fetchone()
     con.execute(sql("search/limit_memory"), {"limit": INDEX_MEMORY_LIMIT})
     try:

@@ -206,7 +206,7 @@ def test_backfill_frees_each_batch_once_written(
     """A written batch is gone before the next is written, not left for a full collection.
 
     Prefect's futures hold their state (and the batch in it) in a reference cycle; unfreed,
-    batches piled up in the writer (README, Performance).
+    batches piled up in the writer (bench/HISTORY.md, stop 13).
     """
     from flows import bulk_load
     from flows.pipeline import backfill_archive
