@@ -80,6 +80,10 @@ class Segmenter:
         """Cut a text into words, without whitespace and punctuation."""
         return [w for w in self.jieba.cut(text) if w.isalnum() or is_word(w)]
 
+    def dictionary_cut(self, text: str) -> list[str]:
+        """Cut a text into dictionary words only (no HMM guess at unknown ones), every character kept."""
+        return self.jieba.cut(text, False)
+
     def search_words(self, words: Iterable[str]) -> list[str]:
         """Put the dictionary words inside each long word before it, as jieba's search mode does.
 

@@ -43,6 +43,14 @@ def test_text_lost_at_a_break_is_joined_and_flagged() -> None:
     assert [(f.check, f.severity) for f in findings] == [("text_lost_at_break", "warning")]
 
 
+def test_a_name_cut_by_a_break_is_not_lost_text() -> None:
+    """曾赞 / 荣 are two lone characters to jieba's dictionary; the newspaper's knows 曾赞荣."""
+    broken = ["市委书记曾赞", "荣，市委副书记、市长任刚会见了代表团。"]
+    paragraphs, findings = join_broken_paragraphs(broken, [])
+    assert paragraphs == ["市委书记曾赞荣，市委副书记、市长任刚会见了代表团。"]
+    assert [f.check for f in findings] == ["paragraph_joined"]
+
+
 def test_subheads_are_never_joined() -> None:
     paragraphs, _ = join_broken_paragraphs(
         ["在科技创新上取得新突破", "科技创新是核心动力。"], ["在科技创新上取得新突破"]
