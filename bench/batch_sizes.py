@@ -17,9 +17,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+from bench import scratch_folder
 from flows.bench import backfill_without_prefect
 from flows.synthetic import build_archive
 
@@ -50,7 +50,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure_one(args.archive, args.one)))
         return
-    folder = Path(tempfile.mkdtemp(prefix="newsprint-batches-"))
+    folder = scratch_folder("newsprint-batches-")
     build_archive(folder / "archive", args.issues)
     print(f"{args.issues} issues, without Prefect, load average {os.getloadavg()[0]:.1f} at the start\n")
     print(

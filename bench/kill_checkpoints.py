@@ -18,12 +18,12 @@ import multiprocessing
 import multiprocessing.synchronize
 import pickle
 import random
-import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+from bench import scratch_folder
 from flows import bulk_load, checkpoint, load
 from flows.ingest import read_issue
 from flows.load import sql
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    root = Path(tempfile.mkdtemp(prefix="kill-checkpoints-"))
+    root = scratch_folder("kill-checkpoints-")
     paths = build_archive(root / "archive", args.issues)
     bundles = [transform_issue(read_issue(str(p), p.read_bytes()), date.today()) for p in paths]
     pickled = root / "bundles.pickle"

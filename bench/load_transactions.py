@@ -13,14 +13,13 @@ per issue.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 
+from bench import scratch_folder
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
@@ -46,7 +45,7 @@ def in_transactions_of(size: int) -> Loader:
 
 def timed(loader: Loader, bundles: list[IssueBundle], batch: int) -> tuple[float, float]:
     """Load into a fresh warehouse opened once per batch; return CPU and wall ms per issue."""
-    warehouse = str(Path(tempfile.mkdtemp()) / "warehouse.duckdb")
+    warehouse = str(scratch_folder("newsprint-transactions-") / "warehouse.duckdb")
     with load.open_warehouse(warehouse):
         pass  # the schema, before the clock
     cpu, wall = time.process_time(), time.perf_counter()
@@ -62,7 +61,7 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
-    paths = build_archive(Path(tempfile.mkdtemp()), args.issues)
+    paths = build_archive(scratch_folder("newsprint-transactions-"), args.issues)
     parsed = [parse_issue(read_issue(str(p), p.read_bytes()), date.today()) for p in paths]
     bundles = [bundle_issue(p, v) for p, v in zip(parsed, validate_issues(parsed), strict=True)]
     runs = [

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import tempfile
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import date
 from pathlib import Path
 
+from bench import scratch_folder
 from flows import backfill, ingest
 from flows.backfill import BatchItem, FileJob
 from flows.bench import load_items, read_files
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[2, 3])
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="newsprint-idle-"))
+    folder = scratch_folder("newsprint-idle-")
     archive = folder / "archive"
     build_archive(archive, args.issues)
     print(f"{args.issues} issues, one worker, batches of {Settings().batch_size}, without Prefect\n")

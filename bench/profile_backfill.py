@@ -18,7 +18,6 @@ import argparse
 import cProfile
 import io
 import pstats
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from typing import TypeVar
 
 import duckdb
 
+from bench import scratch_folder
 from flows import backfill, bulk_load, load, search
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     severities = Settings().checks
-    folder = Path(tempfile.mkdtemp(prefix="newsprint-profile-"))
+    folder = scratch_folder("newsprint-profile-")
     paths = build_archive(folder / "archive", args.issues)
     warehouse = str(folder / "warehouse.duckdb")
     seg = segmenter()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Keep the tests' Prefect state out of ~/.prefect: set before anything imports prefect.
@@ -18,6 +20,9 @@ from flows.ingest import read_issue
 from flows.models import Issue, ParsedIssue
 from flows.parse import parse_issue
 from flows.settings import SAMPLE_ISSUE
+
+# Removed at exit, after Prefect's temporary server has stopped (registered later, it runs first).
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 TODAY = date(2026, 1, 15)
 
