@@ -14,7 +14,6 @@ from flows.bylines import credit_people, read_byline
 from flows.lossless import significant
 from flows.models import Article, Contributor, Credit, Finding
 from flows.patterns import CJK, DATELINE_START, TERMINAL
-from flows.tokenise import segmenter
 
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}“”‘’《》「」])[,:;()?!]|[,:;()?!](?=[{CJK}“”‘’《》「」])")
@@ -88,6 +87,8 @@ def _suspect_lost_text(before: str, after: str) -> bool:
     break is one word, not two lone characters), which the process loads anyway; pure-Python
     jieba cut the same on jieba's dictionary but cost each process 1.4 s and 76 MB to load.
     """
+    from flows.tokenise import segmenter  # lazy: parsing alone imports neither Polars nor rjieba
+
     window_before, window_after = before[-6:], after[:6]
     tokens = segmenter().dictionary_cut(window_before + window_after)
     position, left, right = 0, "", ""
