@@ -11,16 +11,18 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flows.ingest import IngestError, date_from_filename, read_issue, refuse_without_articles
 from flows.models import ParsedIssue
@@ -109,7 +111,38 @@ def start_workers(count: int) -> ProcessPoolExecutor:
     lose nothing by yielding a core to it when it has work.
     """
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
+    return WorkerPool(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool whose workers do not import the parent's `__main__` module.
+
+    A spawned child imports its parent's main module before its first job, so that functions
+    defined there can be unpickled. The workers only run `transform_files`, but a served
+    deployment's main module is `prefect.engine`, and the benchmark's is `flows.bench`: each
+    worker imported Prefect (40 MB, about a second) or DuckDB it never used. The pool starts
+    its workers on `submit`, so `submit` hides the main module from multiprocessing meanwhile.
+    """
+
+    _main_lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        with self._main_lock, main_module_hidden():
+            return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Let multiprocessing see a `__main__` without spec or file: a child then imports none."""
+    main = sys.modules["__main__"]
+    saved = {name: main.__dict__[name] for name in ("__spec__", "__file__") if name in main.__dict__}
+    main.__spec__ = None
+    main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def in_flight_limit(workers: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -77,3 +79,30 @@ def test_progress_counts_outcomes_against_the_total() -> None:
     assert (progress.done, progress.loaded, progress.skipped, progress.failed) == (3, 1, 1, 1)
     assert progress.percent == 50.0
     assert progress_of([], 0).percent == 100.0
+
+
+_MAIN_SCRIPT = """
+import os, sys
+from pathlib import Path
+if __name__ == "__mp_main__":  # this file imported again in a worker
+    Path(sys.argv[1]).write_text("imported")
+if __name__ == "__main__":
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from flows import backfill
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    if sys.argv[2] == "worker-pool":
+        pool = backfill.start_workers(1)
+    with pool:
+        assert pool.submit(os.getpid).result() != os.getpid()
+    assert __spec__ is None and __file__.endswith("main_script.py")  # as before the pool
+"""
+
+
+@pytest.mark.parametrize(("pool", "imported"), [("plain-pool", True), ("worker-pool", False)])
+def test_a_worker_does_not_import_the_parents_main_module(tmp_path: Path, pool: str, imported: bool) -> None:
+    """A plain spawned pool runs the main script again in its worker; the backfill's does not."""
+    script, marker = tmp_path / "main_script.py", tmp_path / "marker"
+    script.write_text(_MAIN_SCRIPT, encoding="utf-8")
+    subprocess.run([sys.executable, str(script), str(marker), pool], check=True, timeout=120)
+    assert marker.exists() is imported
