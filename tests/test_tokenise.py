@@ -9,6 +9,7 @@ from pathlib import Path
 import jieba
 import polars as pl
 import pytest
+from jieba.analyse.tfidf import IDFLoader
 from polars.testing import assert_frame_equal
 
 from flows.settings import USER_DICT
@@ -22,8 +23,10 @@ from flows.tokenise import (
     entity_stopwords,
     extract_entities,
     extract_keywords,
+    jieba_idf_file,
     parse_user_dictionary,
     rank_keywords,
+    read_idf_table,
     segment,
     segmenter,
 )
@@ -241,3 +244,17 @@ def test_an_empty_batch_and_an_issue_without_articles(sample_articles) -> None:
     assert heights == (0, 0, 0, 0)
     assert empty.keywords.schema == KEYWORD_SCHEMA and empty.terms.schema == TERM_SCHEMA
     assert full.tokens.height == sample_articles.height
+
+
+@pytest.mark.parametrize("source", ["jieba", "repeated"])
+def test_the_idf_table_is_read_as_jieba_reads_it(tmp_path: Path, source: str) -> None:
+    """Same words, weights and median as jieba's IDFLoader; a repeated word keeps its last weight."""
+    path = jieba_idf_file()
+    if source == "repeated":
+        path = tmp_path / "idf.txt"
+        path.write_text("新闻 5.5\n青岛 9.25\n新闻 7.0\n港口 8.0\n青岛 1.5\n", encoding="utf-8")
+    table, median = read_idf_table(path)
+    loader = IDFLoader(str(path))
+    assert dict(zip(table["word"], table["idf"], strict=True)) == loader.idf_freq
+    assert table.height == len(loader.idf_freq)
+    assert median == loader.median_idf
