@@ -4,7 +4,8 @@
 
 1. Start-up: the first flow run of a process (a trivial flow), which starts Prefect's
    temporary API server and its client when PREFECT_API_URL is not set.
-2. Per task: a flow calling a trivial task N times, against the same N plain calls.
+2. Per task: a flow calling a trivial task N times, timed inside the flow, against the same
+   N plain calls; and an empty flow run with and without Prefect's flow-run heartbeats.
 3. The daily run: `daily_ingest` on the sample issue into a fresh warehouse, the API already
    running, against the same stage functions called without Prefect (read, transform, load
    in one transaction, search index, run row, quality report). With `--archive-issues N`, the
@@ -39,6 +40,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # as flows/__init__.py
 
 from prefect import flow, task
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from bench import scratch_folder
 from flows import ingest, load, quality, search
@@ -62,13 +64,31 @@ def empty_flow() -> None:
 
 
 @flow(name="bench-tasks")
-def tasks_flow(count: int, tagged: bool = False) -> int:
-    """Call a trivial task `count` times (with tags: each run asks the API for tag concurrency slots)."""
+def tasks_flow(count: int, tagged: bool = False) -> float:
+    """Call a trivial task `count` times; return the seconds the calls took inside the flow.
+
+    Timed inside: the flow run's own wall time also holds its end (below), which is not per task.
+    With tags, each task run asks the API for tag-concurrency slots.
+    """
     run = tagged_add_task if tagged else add_task
-    total = 0
+    started, total = time.perf_counter(), 0
     for n in range(count):
         total = run(total, n)
-    return total
+    return time.perf_counter() - started
+
+
+def without_heartbeats(work: Callable[[], object]) -> Callable[[], object]:
+    """Run `work` with Prefect's flow-run heartbeats off, to show what they cost a run's end.
+
+    Prefect 3.9 sends a flow run's heartbeats from a thread that sleeps a second at a time, and
+    the run's end joins it: up to a second per run (prefect/flow_engine.py, _send_heartbeats).
+    """
+
+    def run() -> object:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            return work()
+
+    return run
 
 
 def plain_calls(count: int) -> int:
@@ -83,6 +103,14 @@ def seconds(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
+
+
+def _timed(walls: list[float], work: Callable[[], float]) -> float:
+    """Return what `work` returns, adding its wall time to `walls`."""
+    started = time.perf_counter()
+    result = work()
+    walls.append(time.perf_counter() - started)
+    return result
 
 
 def daily_without_prefect(inbox: Path, warehouse: str) -> None:
@@ -170,9 +198,11 @@ def main() -> None:
     root = scratch_folder("newsprint-prefect-bench-")
     startup = seconds(empty_flow)
     warm_flow = statistics.median(seconds(empty_flow) for _ in range(args.repeat))
+    no_heartbeat = statistics.median(seconds(without_heartbeats(empty_flow)) for _ in range(args.repeat))
     tasks_flow(5)  # warm the task engine
-    with_tasks = statistics.median(seconds(lambda: tasks_flow(args.tasks)) for _ in range(args.repeat))
-    tagged = statistics.median(seconds(lambda: tasks_flow(args.tasks, True)) for _ in range(args.repeat))
+    flow_wall: list[float] = []
+    inside = statistics.median(_timed(flow_wall, lambda: tasks_flow(args.tasks)) for _ in range(args.repeat))
+    tagged = statistics.median(tasks_flow(args.tasks, True) for _ in range(args.repeat))
     plain = statistics.median(seconds(lambda: plain_calls(args.tasks)) for _ in range(args.repeat))
     archive = archive_warehouse(root, args.archive_issues)
     daily_without_prefect(*fresh_inbox(root, archive))  # warm: imports, the segmenter, the IDF table
@@ -193,12 +223,13 @@ def main() -> None:
     print("|---|---:|")
     print(f"| Prefect start-up (first flow run of a process, temporary API server) | {startup:.2f} |")
     print(f"| an empty flow run, API running | {warm_flow:.3f} |")
-    print(f"| {args.tasks} trivial task runs in a flow | {with_tasks:.2f} |")
+    print(f"| the same without flow-run heartbeats (a run's end waits for them) | {no_heartbeat:.3f} |")
+    print(f"| {args.tasks} trivial task runs, timed inside the flow | {inside:.3f} |")
+    print(f"| the flow run around them, start to end (median) | {statistics.median(flow_wall):.2f} |")
     print(f"| the same {args.tasks} plain calls | {plain:.4f} |")
-    print(f"| **one task run** ((flow − empty flow − plain) / {args.tasks}) | "
-          f"**{(with_tasks - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")  # fmt: skip
-    print(f"| {args.tasks} task runs with two tags | {tagged:.2f} |")
-    print(f"| **one task run with tags** | **{(tagged - warm_flow - plain) / args.tasks * 1000:.1f} ms** |")
+    per_task, per_tagged = ((value - plain) / args.tasks * 1000 for value in (inside, tagged))
+    print(f"| **one task run** ((inside − plain) / {args.tasks}) | **{per_task:.1f} ms** |")
+    print(f"| **one task run with two tags** | **{per_tagged:.1f} ms** |")
     print(f"| warehouse before the run | {args.archive_issues} issues |")
     print(f"| **daily run of the sample beyond start-up** (`daily_ingest`, API running) | **{daily:.2f}** |")
     print(f"| the same stages without Prefect | {daily_plain:.2f} |")
