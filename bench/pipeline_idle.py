@@ -42,13 +42,17 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     worker: list[tuple[float, float]] = []
     writer = 0.0
     started = time.time()
+    # by its module's name: run as `python -m`, this module is __main__, which the workers do
+    # not import (backfill.WorkerPool)
+    from bench.pipeline_idle import transform_timed as in_worker
+
     with backfill.start_workers(1) as pool:
         pending = deque(backfill.batches(paths, settings.batch_size))
         in_flight: set[Future] = set()
         while pending or in_flight:
             while pending and len(in_flight) < depth:
                 in_flight.add(
-                    pool.submit(transform_timed, read_files(pending.popleft()), date.today(), settings.checks)
+                    pool.submit(in_worker, read_files(pending.popleft()), date.today(), settings.checks)
                 )
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:

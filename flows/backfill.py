@@ -122,6 +122,7 @@ class WorkerPool(ProcessPoolExecutor):
     deployment's main module is `prefect.engine`, and the benchmark's is `flows.bench`: each
     worker imported Prefect (40 MB, about a second) or DuckDB it never used. The pool starts
     its workers on `submit`, so `submit` hides the main module from multiprocessing meanwhile.
+    A job must therefore be a function a worker can import by its module's name.
     """
 
     _main_lock = threading.Lock()
@@ -134,7 +135,10 @@ class WorkerPool(ProcessPoolExecutor):
 @contextmanager
 def main_module_hidden() -> Iterator[None]:
     """Let multiprocessing see a `__main__` without spec or file: a child then imports none."""
-    main = sys.modules["__main__"]
+    main = sys.modules.get("__main__")
+    if main is None:  # an embedded interpreter: nothing for a child to import
+        yield
+        return
     saved = {name: main.__dict__[name] for name in ("__spec__", "__file__") if name in main.__dict__}
     main.__spec__ = None
     main.__dict__.pop("__file__", None)
