@@ -90,9 +90,10 @@ if __name__ == "__main__":
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from flows import backfill
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     if sys.argv[2] == "worker-pool":
         pool = backfill.start_workers(1)
+    else:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     with pool:
         assert pool.submit(os.getpid).result() != os.getpid()
     assert __spec__ is None and __file__.endswith("main_script.py")  # as before the pool
