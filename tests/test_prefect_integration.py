@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
+from flows.synthetic import build_archive
 from tests.prefect_server import prefect_env, running_prefect_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -155,13 +156,28 @@ def test_serve_schedules_daily_ingest_and_runs_what_the_server_hands_it(
             240,
         )
         assert final.state is not None and final.state.is_completed(), final.state
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute("select count(*), min(run_id) from issues").fetchone() == (1, str(flow_run.id))
+
+        # a backfill started from the UI: its worker processes start from Prefect's engine
+        build_archive(tmp_path / "archive", 3)
+        backfill = _deployment(client, "backfill/archive")
+        assert backfill is not None, "newsprint serve never registered the backfill deployment"
+        backfill_run = client.create_flow_run_from_deployment(
+            backfill.id, parameters={"archive": str(tmp_path / "archive")}
+        )
+        final = _eventually(
+            lambda: client.read_flow_run(backfill_run.id),
+            lambda r: r.state is not None and r.state.is_final(),
+            240,
+        )
+        assert final.state is not None and final.state.is_completed(), final.state
     finally:
         os.killpg(serve.pid, signal.SIGINT)
         output = serve.communicate(timeout=60)[0]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*), min(run_id) from issues").fetchone() == (1, str(flow_run.id)), (
-            output
-        )
+        runs = con.execute("select run_id, count(*) from issues group by run_id order by 2").fetchall()
+        assert runs == [(str(flow_run.id), 1), (str(backfill_run.id), 3)], output
 
 
 def test_prefect_deploy_accepts_the_project_yaml(tmp_path: Path, api_url: str, client: Any) -> None:
