@@ -35,6 +35,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # as flows/__init__.py
@@ -47,6 +48,8 @@ from flows import ingest, load, quality, search
 from flows.report import IssueOutcome, RunStats
 from flows.settings import SAMPLE_ISSUE, Settings
 from flows.transform import transform_issue
+
+T = TypeVar("T")
 
 
 def add(a: int, b: int) -> int:
@@ -99,18 +102,15 @@ def plain_calls(count: int) -> int:
     return total
 
 
-def seconds(work: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    work()
-    return time.perf_counter() - started
-
-
-def _timed(walls: list[float], work: Callable[[], float]) -> float:
-    """Return what `work` returns, adding its wall time to `walls`."""
+def timed(work: Callable[[], T]) -> tuple[T, float]:
+    """Return what `work` returns, and its wall seconds."""
     started = time.perf_counter()
     result = work()
-    walls.append(time.perf_counter() - started)
-    return result
+    return result, time.perf_counter() - started
+
+
+def seconds(work: Callable[[], object]) -> float:
+    return timed(work)[1]
 
 
 def daily_without_prefect(inbox: Path, warehouse: str) -> None:
@@ -200,8 +200,8 @@ def main() -> None:
     warm_flow = statistics.median(seconds(empty_flow) for _ in range(args.repeat))
     no_heartbeat = statistics.median(seconds(without_heartbeats(empty_flow)) for _ in range(args.repeat))
     tasks_flow(5)  # warm the task engine
-    flow_wall: list[float] = []
-    inside = statistics.median(_timed(flow_wall, lambda: tasks_flow(args.tasks)) for _ in range(args.repeat))
+    runs = [timed(lambda: tasks_flow(args.tasks)) for _ in range(args.repeat)]
+    inside, flow_wall = (statistics.median(run[i] for run in runs) for i in (0, 1))
     tagged = statistics.median(tasks_flow(args.tasks, True) for _ in range(args.repeat))
     plain = statistics.median(seconds(lambda: plain_calls(args.tasks)) for _ in range(args.repeat))
     archive = archive_warehouse(root, args.archive_issues)
@@ -225,7 +225,7 @@ def main() -> None:
     print(f"| an empty flow run, API running | {warm_flow:.3f} |")
     print(f"| the same without flow-run heartbeats (a run's end waits for them) | {no_heartbeat:.3f} |")
     print(f"| {args.tasks} trivial task runs, timed inside the flow | {inside:.3f} |")
-    print(f"| the flow run around them, start to end (median) | {statistics.median(flow_wall):.2f} |")
+    print(f"| the flow run around them, start to end (median) | {flow_wall:.2f} |")
     print(f"| the same {args.tasks} plain calls | {plain:.4f} |")
     per_task, per_tagged = ((value - plain) / args.tasks * 1000 for value in (inside, tagged))
     print(f"| **one task run** ((inside − plain) / {args.tasks}) | **{per_task:.1f} ms** |")
