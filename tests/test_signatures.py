@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import unicodedata
 import zlib
 
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows import similarity
 from flows.models import ParsedIssue
@@ -82,3 +86,37 @@ def test_a_worker_does_not_import_datasketch() -> None:
     code = "import sys, flows.transform; print('datasketch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def nfkc_without_whitespace(text: str) -> str:
+    """fold_text's definition, the slow way: NFKC of the whole text, then whitespace removed."""
+    return re.sub(r"[\s\u3000\xa0]+", "", unicodedata.normalize("NFKC", text))
+
+
+FOLD_CASES = [
+    *HARD_BODIES,
+    "Ａ\u0301",  # a full-width letter then a combining accent: NFKC composes them into Á
+    "ｅ\u0308\u0323，ｆｉ ﬁ ① ㍿ ｶﾞ",  # reordered marks, ligatures, circled digits, half-width kana
+    "\u3000全角空格\u3000，句号。",
+]
+
+
+@pytest.mark.parametrize("text", FOLD_CASES, ids=range(len(FOLD_CASES)))
+def test_fold_text_is_nfkc_without_whitespace(text: str) -> None:
+    assert similarity.fold_text(text) == nfkc_without_whitespace(text)
+
+
+def test_fold_text_is_nfkc_without_whitespace_on_the_sample(sample_parsed: ParsedIssue) -> None:
+    for article in sample_parsed.articles:
+        assert similarity.fold_text(article.body) == nfkc_without_whitespace(article.body)
+
+
+FULL_WIDTH_AND_MARKS = st.sampled_from(
+    [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000", "\u0301", "\u0308", "\u0323", "\u3099"]
+)
+
+
+@given(st.lists(st.one_of(st.characters(), FULL_WIDTH_AND_MARKS), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_fold_text_is_nfkc_without_whitespace_on_any_text(text: str) -> None:
+    assert similarity.fold_text(text) == nfkc_without_whitespace(text)
