@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import scratch_folder
-from flows import backfill, ingest
+from flows import backfill, ingest, load
 from flows.backfill import BatchItem, FileJob
 from flows.bench import load_items, read_files
 from flows.settings import Settings
@@ -40,13 +40,13 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     settings = Settings()
     paths = ingest.list_archive(archive)
     worker: list[tuple[float, float]] = []
-    writer = 0.0
+    writer_seconds = 0.0
     started = time.time()
     # by its module's name: run as `python -m`, this module is __main__, which the workers do
     # not import (backfill.WorkerPool)
     from bench.pipeline_idle import transform_timed as in_worker
 
-    with backfill.start_workers(1) as pool:
+    with backfill.start_workers(1) as pool, load.BatchWriter(warehouse, settings.lock_timeout_s) as writer:
         pending = deque(backfill.batches(paths, settings.batch_size))
         in_flight: set[Future] = set()
         while pending or in_flight:
@@ -59,15 +59,15 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
                 begun, ended, items = future.result()
                 worker.append((begun, ended))
                 loading = time.time()
-                load_items(warehouse, items, "pipeline-idle", settings.lock_timeout_s)
-                writer += time.time() - loading
+                load_items(writer, items, "pipeline-idle")
+                writer_seconds += time.time() - loading
     worker.sort()
     idle = sum(max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(worker))
     return {
         "wall": time.time() - started,
         "worker_busy": sum(end - begin for begin, end in worker),
         "worker_idle": idle,
-        "writer_busy": writer,
+        "writer_busy": writer_seconds,
     }
 
 

@@ -265,11 +265,11 @@ def read_files(paths: Sequence[Path]) -> list[FileJob | BatchItem]:
     return [FileJob(str(path), path.read_bytes()) for path in paths]
 
 
-def load_items(warehouse: str, items: Sequence[BatchItem], run_id: str, timeout_s: float) -> dict[str, int]:
+def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str) -> dict[str, int]:
     """Load a transformed batch as the flow's load-batch task does: one transaction per batch."""
     counts = {"files_loaded": 0, "files_failed": 0, "articles_accepted": 0, "articles_rejected": 0}
     counts["files_failed"] = sum(1 for item in items if item.bundle is None)
-    with load.open_warehouse(warehouse, timeout_s) as con:
+    with writer.batch() as con:
         for result in bulk_load.load_issues(con, [i.bundle for i in items if i.bundle is not None], run_id):
             if result.loaded:
                 counts["files_loaded"] += 1
@@ -289,7 +289,10 @@ def backfill_without_prefect(
     counts: dict[str, int] = {}
     run_id = str(uuid.uuid4())
     with measured(others) as phase:
-        with backfill.start_workers(workers) as pool:
+        with (
+            backfill.start_workers(workers) as pool,
+            load.BatchWriter(warehouse, settings.lock_timeout_s) as writer,
+        ):
             pending = deque(backfill.batches(paths, batch_size))
             in_flight: set[Future[list[BatchItem]]] = set()
             while pending or in_flight:
@@ -301,7 +304,7 @@ def backfill_without_prefect(
                 for future in done:
                     transformed = future.result()
                     with backfill.timed(seconds, "load"):
-                        batch_counts = load_items(warehouse, transformed, run_id, settings.lock_timeout_s)
+                        batch_counts = load_items(writer, transformed, run_id)
                     backfill.add_seconds(counts, batch_counts)  # type: ignore[arg-type]
                     backfill.add_batch_seconds(seconds, transformed)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:

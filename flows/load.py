@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from flows import handover
 from flows.checkpoint import checkpoint_if_due
 from flows.settings import SQL_DIR, sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
@@ -53,17 +54,18 @@ def _is_lock_error(error: Exception) -> bool:
 def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another writer.
 
-    It tries again after 0.05, 0.1, then every POLL_MAX_S seconds: a backfill closes the file
-    between two batches for a tenth of a second or so, which a query trying once a second
-    can miss (of 14 read-only queries during a backfill, one gave up after 10 s; none of 16
-    trying every 0.1 or 0.2 s). A refused attempt costs 10 ms of CPU, so not more often than that.
+    While it waits it marks that it does (flows/handover.py), so a backfill hands the file over
+    at the end of its batch. It tries again after 0.05, 0.1, then every POLL_MAX_S seconds:
+    a refused attempt costs 10 ms of CPU, so not more often than that.
     """
     target = parse_warehouse(warehouse)
+    mark = handover.waiting_mark(target)
     deadline = time.monotonic() + timeout_s
     delay = 0.05
+    waited = False
     while True:
         try:
-            return open_connection(target, read_only=read_only)
+            con = open_connection(target, read_only=read_only)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
@@ -72,8 +74,14 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
                     f"the warehouse {warehouse} is being written by another process "
                     f"(waited {timeout_s:.0f} s); try again when that run has finished"
                 ) from error
+            handover.announce(mark)
+            waited = True
             time.sleep(delay)
             delay = min(delay * 2, POLL_MAX_S)
+        else:
+            if waited:
+                handover.withdraw(mark)
+            return con
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
@@ -95,6 +103,52 @@ def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.D
         yield con
     finally:
         close_connection(parse_warehouse(warehouse), con)
+
+
+class BatchWriter:
+    """Write batch after batch through one connection, and hand the warehouse over when asked.
+
+    Opening the warehouse replays its WAL and checks its schema: one open a batch cost a
+    ten-year backfill's writer 4–5 s. So the connection stays open between batches, and is
+    closed after a batch only for a process waiting for the warehouse (flows/handover.py), or
+    after a failed batch (a retry starts from a new connection).
+    """
+
+    def __init__(self, warehouse: str, timeout_s: float = 60.0) -> None:
+        self.warehouse = warehouse
+        self.timeout_s = timeout_s
+        self.opens = 0
+        self._mark = handover.waiting_mark(parse_warehouse(warehouse))
+        self._open: ExitStack | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Give the connection for one batch; after it, close for a waiting process."""
+        if self._con is None:
+            self._open = ExitStack()
+            self._con = self._open.enter_context(open_warehouse(self.warehouse, self.timeout_s))
+            self.opens += 1
+        try:
+            yield self._con
+        except BaseException:
+            self.close()
+            raise
+        if handover.is_wanted(self._mark):
+            self.close()
+            handover.wait_for_taker(self._mark)
+
+    def close(self) -> None:
+        """Close the warehouse (checkpointing it if its WAL is due), if it is open."""
+        opened, self._open, self._con = self._open, None, None
+        if opened is not None:
+            opened.close()
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:

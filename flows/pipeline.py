@@ -316,16 +316,17 @@ def transform_batch(
 
 
 @task(name="load-batch", **IO_RETRIES, cache_policy=NO_CACHE)
-def load_batch(warehouse: str, batch: Transformed, run_id: str, lock_timeout_s: float) -> list[IssueOutcome]:
+def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> list[IssueOutcome]:
     """Write one batch as the only writer: its issues in one transaction, then the failed files.
 
-    The warehouse is opened per batch, so analysts and other runs get in between batches.
+    The writer keeps the warehouse open between batches, and hands it over after this batch if
+    another run or an analyst's query is waiting for it (flows/handover.py).
     """
     items = batch.items
     logger = get_run_logger()
     outcomes: list[IssueOutcome] = []
     failed: list[dict[str, Any]] = []
-    with load.open_warehouse(warehouse, lock_timeout_s) as con:
+    with writer.batch() as con:
         loaded = iter(bulk_load.load_issues(con, [i.bundle for i in items if i.bundle is not None], run_id))
         for item in items:
             if item.bundle is not None:
@@ -354,7 +355,12 @@ def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
 
 
 def load_archive(
-    paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
+    paths: list[Path],
+    pool: Executor,
+    writer: load.BatchWriter,
+    stats: RunStats,
+    seconds: dict[str, float],
+    options: BackfillOptions,
 ) -> None:
     """Keep batches in flight (backfill.in_flight_limit) and write each one as soon as it is transformed.
 
@@ -366,13 +372,18 @@ def load_archive(
     """
     gc.freeze()
     try:
-        _write_batches(paths, pool, stats, seconds, options)
+        _write_batches(paths, pool, writer, stats, seconds, options)
     finally:
         gc.unfreeze()
 
 
 def _write_batches(
-    paths: list[Path], pool: Executor, stats: RunStats, seconds: dict[str, float], options: BackfillOptions
+    paths: list[Path],
+    pool: Executor,
+    writer: load.BatchWriter,
+    stats: RunStats,
+    seconds: dict[str, float],
+    options: BackfillOptions,
 ) -> None:
     pending = deque(backfill.batches(paths, options.batch_size))
     in_flight: list[PrefectFuture[Transformed]] = []
@@ -388,7 +399,7 @@ def _write_batches(
         with backfill.timed(seconds, "load"):
             # opaque: Prefect links the load to its transform but does not walk the batch's
             # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process)
-            outcomes = load_batch(options.warehouse, opaque(done), stats.run_id, options.lock_timeout_s)
+            outcomes = load_batch(writer, opaque(done), stats.run_id)
         stats.outcomes += outcomes
         batch = done.result()
         backfill.add_batch_seconds(seconds, batch.items)
@@ -433,8 +444,11 @@ def backfill_archive(
             "%d file(s) in %s (%d file(s) already in %s); batches of %d, %d worker process(es)",
             len(paths), archive, len(options.loaded), options.warehouse, options.batch_size, options.workers,
         )  # fmt: skip
-        with backfill.start_workers(options.workers) as pool:
-            load_archive(paths, pool, stats, seconds, options)
+        with (
+            backfill.start_workers(options.workers) as pool,
+            load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
+        ):
+            load_archive(paths, pool, writer, stats, seconds, options)
         with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)
