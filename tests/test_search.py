@@ -143,7 +143,21 @@ FTS_LOADED = "select loaded from duckdb_extensions() where extension_name = 'fts
 AWKWARD_WORDS = " \tTAB\nLine  Double\r\nCRLF\x0cFeed\x0bVT\u3000IDEO\u00a0NBSP ＡＢＣ İstanbul "
 
 
-def test_an_appended_index_splits_words_as_the_tokenize_macro_does(tmp_path: Path, bundles) -> None:
+# RE2's \s is ASCII whitespace without \v: the ideographic and no-break spaces stay inside a word
+AWKWARD_TERMS = {"tab", "line", "double", "crlf", "feed\x0bvt\u3000ideo\xa0nbsp", "ａｂｃ"}
+
+
+@pytest.mark.parametrize(
+    ("words", "terms"),
+    [
+        (AWKWARD_WORDS, AWKWARD_TERMS),
+        *[(f" left{space}right ", {"left", "right"}) for space in "\t\n\x0c\r"],  # each one alone
+    ],
+    ids=["all", "tab", "newline", "form-feed", "carriage-return"],
+)
+def test_an_appended_index_splits_words_as_the_tokenize_macro_does(
+    tmp_path: Path, bundles, words: str, terms: set[str]
+) -> None:
     """The append splits on spaces only where that equals the macro; other whitespace goes the macro's way."""
     appended, rebuilt = str(tmp_path / "appended.duckdb"), str(tmp_path / "rebuilt.duckdb")
     awkward = (  # one of the second issue's articles; the others keep their plain search words
@@ -155,18 +169,17 @@ def test_an_appended_index_splits_words_as_the_tokenize_macro_does(tmp_path: Pat
         search.refresh_index(con)
     with load.open_warehouse(appended) as con:  # a new connection: the append needs no extension
         load.load_issue(con, bundles[1], "run-2", NOW)
-        con.execute(awkward, {"words": AWKWARD_WORDS, "sha": bundles[1].issue.sha256})
+        con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
         assert search.refresh_index(con) is True
         assert con.execute(FTS_LOADED).fetchone() == (False,)
     with load.open_warehouse(rebuilt) as con:
         for bundle in bundles:
             load.load_issue(con, bundle, "run-1", NOW)
-        con.execute(awkward, {"words": AWKWARD_WORDS, "sha": bundles[1].issue.sha256})
+        con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
         search.refresh_index(con)
     with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
-        terms = {row[0] for row in a.execute("select term from fts_main_articles.dict").fetchall()}
-        # RE2's \s is ASCII whitespace without \v: the ideographic and no-break spaces stay inside a word
-        assert {"tab", "line", "double", "crlf", "feed\x0bvt\u3000ideo\xa0nbsp", "ａｂｃ"} <= terms
+        indexed = {row[0] for row in a.execute("select term from fts_main_articles.dict").fetchall()}
+        assert terms <= indexed
         for name, query in INDEX_CONTENT.items():
             assert a.execute(query).fetchall() == b.execute(query).fetchall(), name
 
