@@ -1,8 +1,9 @@
 """Backfill helpers: choose archive files, cut them into batches, transform a batch in a worker.
 
-Pure apart from the clock that times each stage (for `newsprint bench`). The worker function
-`transform_files` runs in a separate process, so it takes and returns plain picklable data
-and never touches Prefect or the warehouse: the flow process is the one writer.
+Pure apart from reading a batch's files and the clock that times each stage (for `newsprint
+bench`). The worker function `transform_files` runs in a separate process, so it takes and
+returns plain picklable data and never touches Prefect or the warehouse: the flow process is
+the one writer.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flows.ingest import IngestError, date_from_filename, read_issue, refuse_without_articles
+from flows.ingest import (
+    IngestError,
+    check_size,
+    date_from_filename,
+    file_digest,
+    read_issue,
+    refuse_without_articles,
+)
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.report import IssueOutcome
@@ -259,6 +267,28 @@ def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:
     """Add one item's stage timings to a run's totals."""
     for stage, value in seconds.items():
         total[stage] = total.get(stage, 0.0) + value
+
+
+def read_batch(paths: Sequence[Path], loaded: set[str], max_bytes: int) -> list[FileJob | BatchItem]:
+    """Read a batch's files; a huge, unreadable or already loaded one is settled here, undecoded."""
+    items: list[FileJob | BatchItem] = []
+    for path in paths:
+        try:
+            check_size(path.stat().st_size, max_bytes)
+            data = path.read_bytes()
+        except IngestError as error:
+            digest, size = file_digest(path)
+            items.append(BatchItem(str(path), digest, size, reason=str(error)))
+            continue
+        except OSError as error:  # gone or forbidden: recorded, and tried again by the next run
+            items.append(BatchItem(str(path), None, 0, reason=f"cannot read: {error}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in loaded:
+            items.append(BatchItem(str(path), digest, len(data), already_loaded=True))
+        else:
+            items.append(FileJob(str(path), data))
+    return items
 
 
 def add_batch_seconds(total: dict[str, float], items: Sequence[BatchItem]) -> None:

@@ -261,8 +261,8 @@ def measure_bare(folder: Path, workers: int, batch_size: int, others: frozenset[
 
 
 def read_files(paths: Sequence[Path]) -> list[FileJob | BatchItem]:
-    """Read a batch's files as the flow's read-batch task does (into an empty warehouse)."""
-    return [FileJob(str(path), path.read_bytes()) for path in paths]
+    """Read a batch's files as the flow's transform-batch task does (into an empty warehouse)."""
+    return backfill.read_batch(paths, set(), int(Settings().max_file_mb * 1_000_000))
 
 
 def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str) -> dict[str, int]:

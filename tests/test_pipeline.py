@@ -96,7 +96,6 @@ def test_io_tasks_retry_and_every_task_has_a_verb_name() -> None:
     tasks = [
         *io_tasks,
         pipeline.transform,
-        pipeline.read_batch,
         pipeline.transform_batch,
         pipeline.discover_archive,
     ]
@@ -105,7 +104,6 @@ def test_io_tasks_retry_and_every_task_has_a_verb_name() -> None:
         "list-archive",
         "load-batch",
         "load-issue",
-        "read-batch",
         "read-issue",
         "transform-batch",
         "transform-issue",
