@@ -9,7 +9,9 @@ writer sees a recent mark, closes the file and waits for the mark to go: the wai
 process removes it once it is in. A mark left by a process that gave up or died goes
 stale after `FRESH_S`, and the writer then goes on.
 
-A PostgreSQL-catalogued lake takes writers from many processes and has no mark.
+A PostgreSQL-catalogued lake takes writers from many processes and has no mark. A process
+that may not create files beside the warehouse cannot leave a mark: it waits as a plain
+`duckdb` session would, until the backfill ends or its own timeout.
 """
 
 from __future__ import annotations

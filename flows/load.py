@@ -126,8 +126,9 @@ class BatchWriter:
     def batch(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Give the connection for one batch; after it, close for a waiting process."""
         if self._con is None:
-            self._open = ExitStack()
-            self._con = self._open.enter_context(open_warehouse(self.warehouse, self.timeout_s))
+            opened = ExitStack()
+            self._con = opened.enter_context(open_warehouse(self.warehouse, self.timeout_s))
+            self._open = opened
             self.opens += 1
         try:
             yield self._con
