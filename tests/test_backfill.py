@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from datetime import date
@@ -9,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.backfill import BatchItem, FileJob, batches, progress_of, select_files, transform_files
+from flows.backfill import (
+    BatchItem,
+    FileJob,
+    batches,
+    progress_of,
+    read_batch,
+    select_files,
+    transform_files,
+)
 from flows.report import IssueOutcome
 from flows.settings import SAMPLE_ISSUE
 from tests.conftest import TODAY
@@ -71,6 +80,25 @@ def test_a_worker_batch_turns_bad_files_into_reasons_and_keeps_the_order(sample_
     assert png.bundle is None and png.reason == "binary file (a PNG image), not text"
     assert passed is settled
     assert notes.bundle is None and notes.reason.startswith("no articles found")
+
+
+def test_reading_a_batch_settles_huge_missing_and_loaded_files_unread(
+    tmp_path: Path, sample_bytes: bytes
+) -> None:
+    new, loaded, huge = tmp_path / "new.txt", tmp_path / "loaded.txt", tmp_path / "huge.txt"
+    new.write_bytes(sample_bytes)
+    loaded.write_bytes(sample_bytes + b"\n")
+    with huge.open("wb") as handle:  # sparse: 2 MB on paper
+        handle.truncate(2_000_000)
+    missing = tmp_path / "gone.txt"
+    known = {hashlib.sha256(loaded.read_bytes()).hexdigest()}
+    items = read_batch([new, loaded, huge, missing], known, max_bytes=1_000_000)
+    assert items[0] == FileJob(str(new), sample_bytes)
+    assert isinstance(items[1], BatchItem) and items[1].already_loaded and items[1].reason is None
+    assert isinstance(items[2], BatchItem) and items[2].reason is not None
+    assert items[2].reason.startswith("too large: 2.0 MB") and items[2].file_size == 2_000_000
+    assert isinstance(items[3], BatchItem) and items[3].reason is not None
+    assert items[3].reason.startswith("cannot read:") and items[3].file_sha256 is None
 
 
 def test_progress_counts_outcomes_against_the_total() -> None:
