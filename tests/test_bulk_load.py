@@ -116,3 +116,23 @@ def test_a_failing_batch_loads_nothing(tmp_path, bundles, monkeypatch) -> None:
     with pytest.raises(RuntimeError), load.open_warehouse(warehouse) as con:
         bulk_load.load_issues(con, bundles, "run")
     assert all(not rows for rows in snapshot(warehouse).values())
+
+
+def test_the_writer_checkpoints_text_without_fsst(tmp_path) -> None:
+    """FSST is left out of a backfill writer's checkpoints (sql/load/batch_writer_settings.sql).
+
+    Eight issues: enough text for DuckDB to choose FSST for some of it when it may.
+    """
+    from pathlib import Path
+
+    from flows import checkpoint
+
+    days = [date(2016, 2, 1) + timedelta(days=n) for n in range(8)]
+    batch = [bundle_of(f"qingdao-daily-{day}.txt", issue_text(day, 100 + n)) for n, day in enumerate(days)]
+    warehouse = tmp_path / "warehouse.duckdb"
+    storage = "select distinct compression from pragma_storage_info('articles')"
+    with load.open_warehouse(str(warehouse)) as con:
+        bulk_load.load_issues(con, batch, "run-1")
+        checkpoint.checkpoint(con, Path(warehouse))
+        methods = {row[0] for row in con.execute(storage).fetchall()}
+    assert "FSST" not in methods and "Uncompressed" in methods
