@@ -39,7 +39,7 @@ def waiting_mark(warehouse: Warehouse) -> Path | None:
 
 
 def announce(mark: Path | None) -> None:
-    """Say that this process waits for the warehouse (a reader may not write there: then it cannot)."""
+    """Say that this process waits for the warehouse; where it may not create the mark, it waits unannounced."""
     if mark is not None:
         with suppress(OSError):
             mark.touch()
