@@ -39,7 +39,7 @@ def waiting_mark(warehouse: Warehouse) -> Path | None:
 
 
 def announce(mark: Path | None) -> None:
-    """Say that this process waits for the warehouse; where it may not create the mark, it waits unannounced."""
+    """Say that this process waits for the warehouse (where it may not create the mark: unannounced)."""
     if mark is not None:
         with suppress(OSError):
             mark.touch()
