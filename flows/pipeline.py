@@ -11,8 +11,9 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -233,7 +234,7 @@ def daily_ingest(
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
-    max_bytes = int(settings.max_file_mb * 1_000_000)
+    max_bytes = settings.max_file_bytes
     try:
         with load.open_warehouse(target, settings.lock_timeout_s) as con:
             ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities, max_bytes)
@@ -335,6 +336,20 @@ def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
     return _outcome(bundle, "loaded")
 
 
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Freeze the objects alive now (Prefect's and the libraries') out of the cyclic collector.
+
+    Its automatic full collections then scan only what the block makes, not the whole heap.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@heap_frozen()
 def load_archive(
     paths: list[Path],
     pool: Executor,
@@ -347,32 +362,16 @@ def load_archive(
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
-    batches: +250 MB in the writer (bench/HISTORY.md, stop 13). The objects alive before the
-    first batch (Prefect's and the libraries') are frozen out of the collector meanwhile, so
-    its automatic full collections scan only what the backfill made, not the whole heap.
+    batches: +250 MB in the writer (bench/HISTORY.md, stop 13). Meanwhile the heap of before
+    is frozen out of the collector (heap_frozen).
     """
-    gc.freeze()
-    try:
-        _write_batches(paths, pool, writer, stats, seconds, options)
-    finally:
-        gc.unfreeze()
-
-
-def _write_batches(
-    paths: list[Path],
-    pool: Executor,
-    writer: load.BatchWriter,
-    stats: RunStats,
-    seconds: dict[str, float],
-    options: BackfillOptions,
-) -> None:
     pending = deque(backfill.batches(paths, options.batch_size))
     in_flight: list[PrefectFuture[Transformed]] = []
     artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
     backfill.log_progress(backfill.progress_of(stats.outcomes, len(paths)))
     while pending or in_flight:
         while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
-            # quote: Prefect does not walk the options (the loaded files' hashes) looking for futures
+            # quote: Prefect does not walk the options (the loaded files' hashes) for futures
             in_flight.append(transform_batch.submit(pool, pending.popleft(), quote(options)))
         done = next(as_completed(in_flight))
         in_flight.remove(done)
@@ -413,7 +412,7 @@ def backfill_archive(
         batch_size=batch_size or settings.batch_size,
         workers=workers or settings.workers,
         severities={**settings.checks, **(checks or {})},
-        max_bytes=int(settings.max_file_mb * 1_000_000),
+        max_bytes=settings.max_file_bytes,
         lock_timeout_s=settings.lock_timeout_s,
         today=date.today(),
     )
