@@ -23,7 +23,7 @@ from pathlib import Path
 from bench import scratch_folder
 from flows import backfill, ingest, load
 from flows.backfill import BatchItem, FileJob
-from flows.bench import load_items, read_files
+from flows.bench import load_items
 from flows.settings import Settings
 from flows.synthetic import build_archive
 
@@ -51,9 +51,8 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
         in_flight: set[Future] = set()
         while pending or in_flight:
             while pending and len(in_flight) < depth:
-                in_flight.add(
-                    pool.submit(in_worker, read_files(pending.popleft()), date.today(), settings.checks)
-                )
+                items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes)
+                in_flight.add(pool.submit(in_worker, items, date.today(), settings.checks))
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 begun, ended, items = future.result()

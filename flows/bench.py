@@ -32,7 +32,7 @@ from typing import Any
 import psutil
 
 from flows import backfill, bulk_load, ingest, load, search
-from flows.backfill import BatchItem, FileJob
+from flows.backfill import BatchItem
 from flows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -260,11 +260,6 @@ def measure_bare(folder: Path, workers: int, batch_size: int, others: frozenset[
 # --- the backfill without Prefect: the same functions as the flow's tasks, no engine -----------
 
 
-def read_files(paths: Sequence[Path]) -> list[FileJob | BatchItem]:
-    """Read a batch's files as the flow's transform-batch task does (into an empty warehouse)."""
-    return backfill.read_batch(paths, set(), int(Settings().max_file_mb * 1_000_000))
-
-
 def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str) -> dict[str, int]:
     """Load a transformed batch as the flow's load-batch task does: one transaction per batch."""
     counts = {"files_loaded": 0, "files_failed": 0, "articles_accepted": 0, "articles_rejected": 0}
@@ -298,7 +293,8 @@ def backfill_without_prefect(
             while pending or in_flight:
                 while pending and len(in_flight) < backfill.in_flight_limit(workers):
                     with backfill.timed(seconds, "read"):
-                        items = read_files(pending.popleft())
+                        # as the flow's transform-batch task reads them (an empty warehouse)
+                        items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes)
                     in_flight.add(pool.submit(backfill.transform_files, items, date.today(), settings.checks))
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:

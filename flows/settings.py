@@ -95,6 +95,11 @@ class Settings:
     # severity per quality check (error rejects the article); defaults in flows/validate.py
     checks: dict[str, str] = field(default_factory=configured_check_severities)
 
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest file a run reads, in bytes (`NEWSPRINT_MAX_FILE_MB`)."""
+        return int(self.max_file_mb * 1_000_000)
+
     def with_checks_file(self, path: Path | None) -> Settings:
         """Return these settings with a `--checks FILE` applied over the configured severities."""
         if path is None:
