@@ -26,7 +26,10 @@ import fcntl
 import hashlib
 import logging
 import os
+import re
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 
 HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two alternating database headers
 CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own default threshold for a checkpoint
+CHECKPOINT_HEADROOM_BYTES = 24 * 2**20  # its buffers beyond the rows it writes (memory_for_checkpoint)
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 JOURNAL_SUFFIX = ".journal"
 _MAGIC = b"NEWSPRINT-JOURNAL-1\n"
 _ENTRY = struct.Struct("<QQ")  # offset, length
@@ -117,9 +123,42 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     extents = [(0, HEADERS_BYTES)] + [(HEADERS_BYTES + block * size, size) for block, size in blocks]
     journal = journal_path(database)
     _write_journal(journal, [(offset, os.pread(descriptor, length, offset)) for offset, length in extents])
-    con.execute(sql("checkpoint/checkpoint"))
+    with memory_for_checkpoint(con):
+        con.execute(sql("checkpoint/checkpoint"))
     journal.unlink()
     _sync_directory(journal.parent)
+
+
+@contextmanager
+def memory_for_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB's buffers hold what the checkpoint must write and a margin, then bound them again.
+
+    Why: the backfill's writer bounds DuckDB's buffers (64 MB, `sql/load/batch_writer_settings.sql`),
+    and a checkpoint that runs out of memory is fatal to the database instance: the backfill
+    stopped there, and a retry, replaying the same WAL, stopped again. A checkpoint pins the
+    committed rows it writes (DuckDB's `IN_MEMORY_TABLE` and `OVERFLOW_STRINGS` memory, spilled
+    or not) beside the blocks it fills: the sample's batches left about 58 MiB of them, which
+    64 MB checkpointed, but larger issues left 64–68 MiB, which needed up to 13 MiB more
+    (bench/HISTORY.md, stop 19). A connection whose limit is already higher is left alone.
+    """
+    (setting,) = con.execute(sql("checkpoint/memory_limit")).fetchone() or ("0",)
+    (pending,) = con.execute(sql("checkpoint/uncheckpointed_bytes")).fetchone() or (0,)
+    limit, needed = memory_bytes(setting), int(pending) + CHECKPOINT_HEADROOM_BYTES
+    if needed <= limit:
+        yield
+        return
+    con.execute(sql("checkpoint/set_memory_limit"), {"limit": f"{needed}B"})
+    yield  # a failed checkpoint leaves the limit raised: its writer closes the connection
+    # as DuckDB shows it, to a tenth of a MiB (the backfill's writer sets its own before each batch)
+    con.execute(sql("checkpoint/set_memory_limit"), {"limit": setting})
+
+
+def memory_bytes(setting: str) -> int:
+    """Read a DuckDB memory setting ("61.0 MiB", "64MB", "1.5 GiB") as bytes."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", setting)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise ValueError(f"not a DuckDB memory size: {setting!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def recover(database: Path) -> str | None:
