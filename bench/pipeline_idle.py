@@ -47,7 +47,7 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     from bench.pipeline_idle import transform_timed as in_worker
 
     with backfill.start_workers(1) as pool, load.BatchWriter(warehouse, settings.lock_timeout_s) as writer:
-        pending = deque(backfill.batches(paths, settings.batch_size))
+        pending = deque(backfill.batches(paths, settings.batch_size, settings.batch_bytes))
         in_flight: set[Future] = set()
         while pending or in_flight:
             while pending and len(in_flight) < depth:

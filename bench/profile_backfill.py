@@ -103,7 +103,7 @@ def main() -> None:
     today = date.today()
     warm_up(paths[:2], str(folder / "warm-up.duckdb"), today)
     stages = Stages(args.profile)
-    for batch in backfill.batches(paths, args.batch_size):
+    for batch in backfill.batches(paths, args.batch_size, Settings().batch_bytes):
         data = [(str(path), path.read_bytes()) for path in batch]
         issues = stages.run("decode", lambda data=data: [read_issue(name, raw) for name, raw in data])
         parsed = stages.run("split", lambda issues=issues: [parse_issue(i, today) for i in issues])

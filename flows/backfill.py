@@ -74,6 +74,7 @@ class BackfillOptions:
 
     warehouse: str
     batch_size: int
+    batch_bytes: int
     workers: int
     severities: dict[str, str]
     max_bytes: int
@@ -168,12 +169,35 @@ def in_flight_limit(workers: int) -> int:
     return 2 * workers + 1
 
 
-def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    """Cut a sequence into consecutive batches of at most `size` items."""
+def batches(paths: Sequence[Path], size: int, max_bytes: int | None = None) -> Iterator[list[Path]]:
+    """Cut files into consecutive batches of at most `size` files and `max_bytes` bytes.
+
+    Why bytes too: what a batch holds in the worker and in the writer, and the WAL its commit
+    writes, grow with its text, not with its number of files. 64 issues of the sample are 1 MB;
+    64 issues six times its size took the worker from 364 to 693 MB and the writer's WAL from
+    10 to 35 MB a batch (bench/HISTORY.md, stop 19). A file larger than `max_bytes` is a batch
+    of its own; a file that cannot be stat'ed counts as empty (reading it will say why).
+    """
     if size < 1:
         raise ValueError(f"a batch holds at least one file, not {size}")
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+    batch: list[Path] = []
+    held = 0
+    for path in paths:
+        weight = 0 if max_bytes is None else _file_size(path)
+        if batch and (len(batch) == size or (max_bytes is not None and held + weight > max_bytes)):
+            yield batch
+            batch, held = [], 0
+        batch.append(path)
+        held += weight
+    if batch:
+        yield batch
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def transform_files(

@@ -216,7 +216,7 @@ def warm_segmenter(pause_s: float = 0.3) -> int:
     return os.getpid()
 
 
-def segment_files(paths: Sequence[str]) -> tuple[int, int, float]:
+def segment_files(paths: Sequence[Path]) -> tuple[int, int, float]:
     """Read files of article texts and segment each text as the pipeline does (rjieba tag).
 
     Returns (articles, bytes, CPU seconds spent reading and segmenting).
@@ -227,7 +227,7 @@ def segment_files(paths: Sequence[str]) -> tuple[int, int, float]:
     articles = size = 0
     started = time.process_time()
     for path in paths:
-        data = Path(path).read_bytes()
+        data = path.read_bytes()
         size += len(data)
         for text in data.decode("utf-8").split(SEPARATOR):
             tag(text)
@@ -241,7 +241,7 @@ def measure_bare(folder: Path, workers: int, batch_size: int, others: frozenset[
     The workers start and build the segmenter before the clock starts: the bare cost is the
     reading and segmenting alone (CPU time: what the workers spent in it).
     """
-    paths = sorted(str(p) for p in folder.glob("*.txt"))
+    paths = sorted(folder.glob("*.txt"))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         list(pool.map(warm_segmenter, [0.3] * workers))
@@ -288,7 +288,7 @@ def backfill_without_prefect(
             backfill.start_workers(workers) as pool,
             load.BatchWriter(warehouse, settings.lock_timeout_s) as writer,
         ):
-            pending = deque(backfill.batches(paths, batch_size))
+            pending = deque(backfill.batches(paths, batch_size, settings.batch_bytes))
             in_flight: set[Future[list[BatchItem]]] = set()
             while pending or in_flight:
                 while pending and len(in_flight) < backfill.in_flight_limit(workers):

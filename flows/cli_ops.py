@@ -71,6 +71,10 @@ def backfill(
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Issues per batch (default 64, env NEWSPRINT_BATCH_SIZE).")
     ] = None,
+    batch_mb: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Most MB of files per batch (default 1.5, env NEWSPRINT_BATCH_MB)."),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default cores - 1, env NEWSPRINT_WORKERS).")
     ] = None,
@@ -86,6 +90,7 @@ def backfill(
             since=_date(since),
             until=_date(until),
             batch_size=batch_size,
+            batch_mb=batch_mb,
             workers=workers,
             return_state=True,
         )

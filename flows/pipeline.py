@@ -365,7 +365,7 @@ def load_archive(
     batches: +250 MB in the writer (bench/HISTORY.md, stop 13). Meanwhile the heap of before
     is frozen out of the collector (heap_frozen).
     """
-    pending = deque(backfill.batches(paths, options.batch_size))
+    pending = deque(backfill.batches(paths, options.batch_size, options.batch_bytes))
     in_flight: list[PrefectFuture[Transformed]] = []
     artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
     backfill.log_progress(backfill.progress_of(stats.outcomes, len(paths)))
@@ -399,6 +399,7 @@ def backfill_archive(
     batch_size: int | None = None,
     workers: int | None = None,
     checks: dict[str, str] | None = None,
+    batch_mb: float | None = None,
 ) -> dict[str, Any]:
     """Load an archive of issues in batches; re-running skips what is loaded, so it resumes."""
     settings = Settings()
@@ -410,6 +411,7 @@ def backfill_archive(
     options = BackfillOptions(
         warehouse=warehouse or settings.warehouse,
         batch_size=batch_size or settings.batch_size,
+        batch_bytes=int(batch_mb * 1_000_000) if batch_mb else settings.batch_bytes,
         workers=workers or settings.workers,
         severities={**settings.checks, **(checks or {})},
         max_bytes=settings.max_file_bytes,
@@ -421,8 +423,9 @@ def backfill_archive(
         with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
             options.loaded = load.loaded_file_hashes(con)
         logger.info(
-            "%d file(s) in %s (%d file(s) already in %s); batches of %d, %d worker process(es)",
-            len(paths), archive, len(options.loaded), options.warehouse, options.batch_size, options.workers,
+            "%d file(s) in %s (%d already in %s); batches of %d files or %.1f MB, %d worker process(es)",
+            len(paths), archive, len(options.loaded), options.warehouse, options.batch_size,
+            options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
         with (
             backfill.start_workers(options.workers) as pool,

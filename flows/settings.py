@@ -87,6 +87,7 @@ class Settings:
         default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
     )
     batch_size: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_BATCH_SIZE", "64")))
+    batch_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_BATCH_MB", "1.5")))
     workers: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_WORKERS", default_workers())))
     schedule_cron: str = field(default_factory=lambda: os.environ.get("NEWSPRINT_CRON", "0 6 * * *"))
     schedule_timezone: str = field(
@@ -99,6 +100,11 @@ class Settings:
     def max_file_bytes(self) -> int:
         """The largest file a run reads, in bytes (`NEWSPRINT_MAX_FILE_MB`)."""
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def batch_bytes(self) -> int:
+        """The most text a backfill batch holds, in bytes of its files (`NEWSPRINT_BATCH_MB`)."""
+        return int(self.batch_mb * 1_000_000)
 
     def with_checks_file(self, path: Path | None) -> Settings:
         """Return these settings with a `--checks FILE` applied over the configured severities."""

@@ -6,10 +6,15 @@ import hashlib
 import subprocess
 import sys
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from flows import backfill
 from flows.backfill import (
     BatchItem,
     FileJob,
@@ -49,11 +54,56 @@ def test_select_files_by_the_date_in_their_name(
     assert [p.as_posix() for p in chosen] == expected
 
 
-def test_batches_cover_every_item_once_in_order() -> None:
-    assert list(batches(list(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+def _files(folder: Path, sizes: list[int]) -> list[Path]:
+    paths = [folder / f"issue-{i:03d}.txt" for i in range(len(sizes))]
+    for path, size in zip(paths, sizes, strict=True):
+        path.write_bytes(b"x" * size)
+    return paths
+
+
+def test_batches_cover_every_file_once_in_order(tmp_path: Path) -> None:
+    paths = _files(tmp_path, [10] * 7)
+    assert list(batches(paths, 3)) == [paths[0:3], paths[3:6], paths[6:7]]
     assert list(batches([], 3)) == []
     with pytest.raises(ValueError, match="at least one"):
-        list(batches([1], 0))
+        list(batches(paths, 0))
+
+
+def test_batches_are_cut_by_bytes_as_well_as_by_files(tmp_path: Path) -> None:
+    """Issues larger than the sample's hold more text per file: a batch stops at its bytes too."""
+    a, b, c, big, d, e, f = _files(tmp_path, [400, 400, 400, 1500, 100, 100, 100])
+    cut = list(batches([a, b, c, big, d, e, f], 2, max_bytes=1000))
+    assert cut == [[a, b], [c], [big], [d, e], [f]], "a file larger than the limit is a batch alone"
+    assert list(batches([a, b], 64, max_bytes=800)) == [[a, b]], "a batch may hold the limit exactly"
+    assert list(batches([a, b, c, big, d, e, f], 3, max_bytes=10_000)) == [[a, b, c], [big, d, e], [f]]
+
+
+def test_a_file_gone_before_batching_counts_as_empty_and_stays_in_its_batch(tmp_path: Path) -> None:
+    a, b = _files(tmp_path, [600, 600])
+    gone = tmp_path / "gone.txt"
+    assert list(batches([a, gone, b], 64, max_bytes=1000)) == [[a, gone], [b]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 50), max_size=40),  # small numbers: sums that meet the limit exactly
+    size=st.integers(1, 8),
+    max_bytes=st.integers(1, 200),
+)
+def test_batches_keep_every_file_once_and_within_both_limits(
+    sizes: list[int], size: int, max_bytes: int
+) -> None:
+    paths = [Path(f"issue-{i:03d}.txt") for i in range(len(sizes))]
+    weights = dict(zip(paths, sizes, strict=True))
+    with patch.object(backfill, "_file_size", weights.__getitem__):
+        cut = list(batches(paths, size, max_bytes))
+    assert [p for batch in cut for p in batch] == paths
+    for batch in cut:
+        assert 1 <= len(batch) <= size
+        assert len(batch) == 1 or sum(weights[p] for p in batch) <= max_bytes
+    for batch, following in pairwise(cut):  # a batch is cut only when the next file would not fit
+        held = sum(weights[p] for p in batch)
+        assert len(batch) == size or held + weights[following[0]] > max_bytes
 
 
 def test_a_worker_batch_turns_bad_files_into_reasons_and_keeps_the_order(sample_bytes: bytes) -> None:

@@ -223,6 +223,26 @@ def test_backfill_frees_each_batch_once_written(
     assert row["files_loaded"] == 10 and len(written) == 5
 
 
+def test_backfill_batches_hold_at_most_batch_mb_of_files(
+    archive: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten issues make one batch by count; 35 kB a batch cuts them to one or two each."""
+    from flows import bulk_load
+    from flows.pipeline import backfill_archive
+
+    sizes: list[int] = []
+    load_issues = bulk_load.load_issues
+
+    def load_and_count(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any) -> Any:
+        sizes.append(sum(b.issue.file_size for b in bundles))
+        return load_issues(con, bundles, *args)
+
+    monkeypatch.setattr(bulk_load, "load_issues", load_and_count)
+    row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_mb=0.035, workers=1)
+    assert row["files_loaded"] == 10 and 5 <= len(sizes) < 10
+    assert all(size <= 35_000 for size in sizes)
+
+
 def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
