@@ -33,7 +33,7 @@ from flows.similarity import (
 )
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_issues
-from flows.warehouse import writer_lock
+from flows.warehouse import transaction, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +184,8 @@ def load_issues(
     if not bundles:
         return []
     con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
-    with writer_lock(con):
-        con.execute("begin transaction")
-        try:
-            results = _load_in_transaction(con, bundles, run_id, clock)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    with writer_lock(con), transaction(con):
+        results = _load_in_transaction(con, bundles, run_id, clock)
     checkpoint_if_due(con)
     loaded = [r.bundle.validated for r in results if r.loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each

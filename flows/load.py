@@ -31,6 +31,7 @@ from flows.warehouse import (
     parse_warehouse,
     remember_schema,
     schema_is_applied,
+    transaction,
     writer_lock,
 )
 
@@ -239,10 +240,8 @@ def _load_issue_in_transaction(
     Duplicate bodies are re-checked against the warehouse inside the transaction, so an
     article validated before an earlier issue landed is still caught.
     """
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         if is_loaded(con, bundle.issue.sha256):
-            con.execute("rollback")
             return False
         known = known_bodies(con, bundle.incoming_body_hashes())
         similar = known_minhashes(con, bundle.issue.issue_date)
@@ -261,10 +260,6 @@ def _load_issue_in_transaction(
         _insert(con, "article_keywords", bundle.keywords)
         _insert(con, "article_entities", bundle.entities)
         _insert(con, "quality_findings", frames.findings)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     checkpoint_if_due(con)
     log.info(
         "loaded %s: %d accepted, %d rejected",

@@ -23,6 +23,7 @@ from flows.load import sql
 from flows.models import Finding
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
+from flows.warehouse import transaction
 from schemas.articles import ARTICLE_CHECKS
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,7 @@ def revalidate_warehouse(
     con: duckdb.DuckDBPyConnection, severities: Mapping[str, str] | None, now: datetime
 ) -> Revalidation:
     """Re-apply the current checks to all loaded and rejected articles, atomically."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         stored = con.execute(sql("quality/stored_articles"), {"evidence": STORED_EVIDENCE}).pl()
         findings = con.execute(sql("quality/stored_findings")).pl()
         signatures = dict(con.execute(sql("quality/stored_minhashes"), {"kind": SIGNATURE_KIND}).fetchall())
@@ -214,10 +214,6 @@ def revalidate_warehouse(
         _run(con, "quality/delete_other_minhashes", kind=SIGNATURE_KIND)
         _run(con, "load/insert_article_minhashes", result.new_signatures)
         _run(con, "quality/update_issue_counts", _issue_counts(result))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     moved = changed.filter(pl.col("rejected") != pl.col("was_rejected"))
     outcome = Revalidation(
         articles=result.articles.height,

@@ -18,7 +18,7 @@ import duckdb
 
 from flows.load import sql
 from flows.tokenise import segment
-from flows.warehouse import is_lake
+from flows.warehouse import is_lake, transaction
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +124,8 @@ def refresh_file_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def _append_to_index(con: duckdb.DuckDBPyConnection) -> None:
     """Add the articles the index lacks, in one transaction: never a half-appended index."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(sql("search/append_index"))
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _build_index(con: duckdb.DuckDBPyConnection) -> None:

@@ -260,6 +260,24 @@ def remember_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed if it ends, rolled back if it raises.
+
+    The commit stays outside the rollback's reach: a commit DuckDB fails (out of memory while
+    writing the WAL) has ended the transaction already, and rolling back then fails with
+    "cannot rollback - no transaction is active", the message a run reported instead of the
+    commit's own error.
+    """
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+@contextmanager
 def writer_lock(con: duckdb.DuckDBPyConnection, timeout_s: float = 600.0) -> Iterator[None]:
     """Be the lake's only loader while the block runs (a PostgreSQL advisory lock); else do nothing.
 

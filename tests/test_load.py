@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from flows import load
 from flows.ingest import read_issue
 from flows.transform import transform_issue
+from flows.warehouse import transaction
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 1, 15, 6, 0)
@@ -116,3 +118,31 @@ def test_a_busy_warehouse_is_tried_again_often_enough_to_get_in_between_batches(
     assert load.connect("w.duckdb", read_only=True, timeout_s=60) == "connection"
     assert waits == [0.05, 0.1, 0.2, 0.2, 0.2, 0.2] and load.POLL_MAX_S == 0.2
     assert attempts == [True] * 7
+
+
+# --- one transaction ----------------------------------------------------------------------------
+
+
+def test_a_transaction_rolls_back_what_its_block_wrote_when_the_block_raises(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute("create table t (s varchar)")
+        with pytest.raises(ValueError, match="stop"), transaction(con):
+            con.execute("insert into t values ('half a batch')")
+            raise ValueError("stop")
+        assert con.execute("select count(*) from t").fetchone() == (0,)
+
+
+def test_a_commit_that_fails_reports_its_own_error_not_a_failed_rollback(tmp_path: Path) -> None:
+    """A commit out of memory ends DuckDB's transaction: rolling back after it failed with
+    "cannot rollback - no transaction is active", which was all a run reported. Here the
+    commit fails in the checkpoint DuckDB starts at commit (its WAL is past 16 MB) at 2 MB."""
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute("create table t (s varchar)")
+        for limit, rows in (("4MB", 20_000), ("4MB", 50_000), ("8MB", 100_000)):
+            con.execute(f"set memory_limit = '{limit}'")
+            con.execute(f"insert into t select repeat('x', 200) || range from range({rows})")
+        con.execute("set memory_limit = '2MB'")
+        with pytest.raises(duckdb.TransactionException, match="Failed to commit"), transaction(con):
+            con.execute("insert into t select repeat('y', 200) || range from range(20000)")
+        con.execute("set memory_limit = '1GB'")
+        assert con.execute("select count(*) from t where s like 'y%'").fetchone() == (0,)
