@@ -141,16 +141,16 @@ def memory_for_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     64 MB checkpointed, but larger issues left 64–68 MiB, which needed up to 13 MiB more
     (bench/HISTORY.md, stop 19). A connection whose limit is already higher is left alone.
     """
-    (setting,) = con.execute(sql("checkpoint/memory_limit")).fetchone() or ("0",)
+    (setting,) = con.execute(sql("settings/memory_limit")).fetchone() or ("0",)
     (pending,) = con.execute(sql("checkpoint/uncheckpointed_bytes")).fetchone() or (0,)
     limit, needed = memory_bytes(setting), int(pending) + CHECKPOINT_HEADROOM_BYTES
     if needed <= limit:
         yield
         return
-    con.execute(sql("checkpoint/set_memory_limit"), {"limit": f"{needed}B"})
+    con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B"})
     yield  # a failed checkpoint leaves the limit raised: its writer closes the connection
     # as DuckDB shows it, to a tenth of a MiB (the backfill's writer sets its own before each batch)
-    con.execute(sql("checkpoint/set_memory_limit"), {"limit": setting})
+    con.execute(sql("settings/set_memory_limit"), {"limit": setting})
 
 
 def memory_bytes(setting: str) -> int:

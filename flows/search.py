@@ -133,12 +133,13 @@ def _build_index(con: duckdb.DuckDBPyConnection) -> None:
     load_fts(con)  # only a build needs the extension (its pragma): 40 ms a connection
     # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
     # bounded, DuckDB spills to disk instead, in about the same time (measured when it was bounded).
-    previous = con.execute(sql("search/memory_limit")).fetchone()
-    con.execute(sql("search/limit_memory"), {"limit": INDEX_MEMORY_LIMIT})
+    previous = con.execute(sql("settings/memory_limit")).fetchone()
+    con.execute(sql("settings/set_memory_limit"), {"limit": INDEX_MEMORY_LIMIT})
     try:
         con.execute(sql("search/create_index"))
     finally:  # back to the connection's own limit (a backfill's writer sets one)
-        con.execute(sql("search/limit_memory"), {"limit": previous[0] if previous else INDEX_MEMORY_LIMIT})
+        restored = previous[0] if previous else INDEX_MEMORY_LIMIT
+        con.execute(sql("settings/set_memory_limit"), {"limit": restored})
 
 
 def query_terms(query: str) -> list[str]:

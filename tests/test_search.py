@@ -200,18 +200,18 @@ def test_a_build_gives_a_backfill_writer_its_memory_bound_back(tmp_path: Path, b
     """The build lifts DuckDB's memory limit to its own while it runs, then restores the writer's."""
     with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
         assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1"))
-        bounded = con.execute(sql("search/memory_limit")).fetchone()
+        bounded = con.execute(sql("settings/memory_limit")).fetchone()
         assert bounded == _limit_of(bulk_load.WRITER_MEMORY_LIMIT)
         assert search.refresh_index(con) is True and search.index_is_current(con)
-        assert con.execute(sql("search/memory_limit")).fetchone() == bounded
+        assert con.execute(sql("settings/memory_limit")).fetchone() == bounded
         assert bounded != _limit_of(search.INDEX_MEMORY_LIMIT)
 
 
 def _limit_of(limit: str) -> tuple[str] | None:
     """Return how DuckDB reports a memory limit once set."""
     with duckdb.connect() as con:
-        con.execute(sql("search/limit_memory"), {"limit": limit})
-        return con.execute(sql("search/memory_limit")).fetchone()
+        con.execute(sql("settings/set_memory_limit"), {"limit": limit})
+        return con.execute(sql("settings/memory_limit")).fetchone()
 
 
 def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:
