@@ -12,7 +12,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +42,7 @@ from flows.models import Issue
 from flows.report import IssueOutcome, QualityReport, RunStats, findings_table, summary_markdown
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
+from flows.workers import Workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -278,7 +278,7 @@ class Transformed:
 
 
 @task(name="transform-batch", cache_policy=NO_CACHE)
-def transform_batch(pool: Executor, paths: list[Path], options: BackfillOptions) -> Transformed:
+def transform_batch(workers: Workers, paths: list[Path], options: BackfillOptions) -> Transformed:
     """Read one batch's files, then decode, split, validate and segment them in a worker process.
 
     The files are read here, in the task's thread, not by a task of their own: each task run
@@ -292,7 +292,7 @@ def transform_batch(pool: Executor, paths: list[Path], options: BackfillOptions)
     if not any(isinstance(item, FileJob) for item in items):
         transformed = [item for item in items if isinstance(item, BatchItem)]  # all settled when read
     else:
-        transformed = pool.submit(backfill.transform_files, items, options.today, options.severities).result()
+        transformed = workers.transform_batch(items, options.today, options.severities)
     items.clear()
     return Transformed(transformed, read_seconds)
 
@@ -352,7 +352,7 @@ def heap_frozen() -> Iterator[None]:
 @heap_frozen()
 def load_archive(
     paths: list[Path],
-    pool: Executor,
+    workers: Workers,
     writer: load.BatchWriter,
     stats: RunStats,
     seconds: dict[str, float],
@@ -372,7 +372,7 @@ def load_archive(
     while pending or in_flight:
         while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
             # quote: Prefect does not walk the options (the loaded files' hashes) for futures
-            in_flight.append(transform_batch.submit(pool, pending.popleft(), quote(options)))
+            in_flight.append(transform_batch.submit(workers, pending.popleft(), quote(options)))
         done = next(as_completed(in_flight))
         in_flight.remove(done)
         with backfill.timed(seconds, "load"):
@@ -428,10 +428,10 @@ def backfill_archive(
             options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
         with (
-            backfill.start_workers(options.workers) as pool,
+            Workers(options.workers) as workers,
             load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
         ):
-            load_archive(paths, pool, writer, stats, seconds, options)
+            load_archive(paths, workers, writer, stats, seconds, options)
         with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)

@@ -243,6 +243,28 @@ def test_backfill_batches_hold_at_most_batch_mb_of_files(
     assert all(size <= 35_000 for size in sizes)
 
 
+def test_a_backfill_whose_worker_dies_on_a_file_fails_that_file_and_loads_the_rest(
+    archive: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel kills a worker that one huge issue took past the machine's memory: the
+    backfill stopped there until stop 19, and stopped at the same file when run again."""
+    import functools
+
+    from flows import pipeline
+    from flows.workers import WORKER_DIED, Workers
+    from tests.crashing import MARK, transform_or_die
+
+    marked = archive / "2016" / "01" / "qingdao-daily-2016-01-05.txt"
+    marked.write_bytes(marked.read_bytes() + f"\n{MARK}\n".encode())
+    monkeypatch.setattr(pipeline, "Workers", functools.partial(Workers, transform=transform_or_die))
+    state = pipeline.backfill_archive(str(archive), warehouse, batch_size=3, workers=1, return_state=True)
+    row = state.result(raise_on_failure=False)
+    assert state.is_failed() and row["files_loaded"] == 9 and row["files_failed"] == 2  # and the photo
+    with duckdb.connect(warehouse, read_only=True) as con:
+        reasons = dict(con.execute("select source_file, reason from failed_files").fetchall())
+    assert reasons[str(marked)] == WORKER_DIED
+
+
 def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey

@@ -1,0 +1,106 @@
+"""The backfill's worker processes, which outlive a file that kills one of them.
+
+A worker can die on a file: the kernel kills it when one huge issue takes more memory than
+the machine has, or a native library crashes on pathological input. A process pool then
+breaks, every batch in flight fails with it, and every later one would too: the backfill
+stopped, and the next run stopped at the same file. Here a broken pool is started again, and
+the batches it held are transformed once more file by file, one file at a time in a pool of
+their own, so that a death names its file: that file is recorded as failed with the reason,
+and the others load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from types import TracebackType
+
+from flows.backfill import BatchItem, FileJob, start_workers, transform_files
+
+log = logging.getLogger(__name__)
+
+Transform = Callable[[Sequence[FileJob | BatchItem], date, Mapping[str, str] | None], list[BatchItem]]
+WORKER_DIED = (
+    "the worker process transforming this file died (killed by the system, most often for "
+    "want of memory, or crashed in a native library); the other files of its batch were loaded"
+)
+
+
+class Workers:
+    """Transform batches in worker processes; a worker's death costs its file, not the backfill.
+
+    `transform` runs in the workers, so it must be importable by its module's name
+    (backfill.WorkerPool); tests pass one that dies on a marked file.
+    """
+
+    def __init__(self, count: int, transform: Transform = transform_files) -> None:
+        self.count = count
+        self.transform = transform
+        self.restarts = 0
+        self._pool: ProcessPoolExecutor = start_workers(count)
+        self._lock = threading.Lock()
+        self._isolation = threading.Lock()
+
+    def transform_batch(
+        self, items: Sequence[FileJob | BatchItem], today: date, severities: Mapping[str, str] | None
+    ) -> list[BatchItem]:
+        """Transform a batch in the pool; if the pool breaks, file by file (see the module)."""
+        pool = self._pool
+        try:
+            return pool.submit(self.transform, items, today, severities).result()
+        except BrokenProcessPool:
+            self._replace(pool)
+            return self._one_file_at_a_time(items, today, severities)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Start a new pool in place of a broken one, once however many batches saw it break."""
+        with self._lock:
+            if self._pool is broken:
+                log.warning("a worker process died: starting the workers again")
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = start_workers(self.count)
+                self.restarts += 1
+
+    def _one_file_at_a_time(
+        self, items: Sequence[FileJob | BatchItem], today: date, severities: Mapping[str, str] | None
+    ) -> list[BatchItem]:
+        """Transform each file alone in a one-worker pool, so that a death can only be its own."""
+        out: list[BatchItem] = []
+        with self._isolation:  # one file in isolation at a time, whichever batches broke
+            pool = start_workers(1)
+            try:
+                for item in items:
+                    if isinstance(item, BatchItem):
+                        out.append(item)
+                        continue
+                    try:
+                        out.extend(pool.submit(self.transform, [item], today, severities).result())
+                    except BrokenProcessPool:
+                        log.warning("cannot transform %s: its worker process died", item.source_file)
+                        out.append(_died(item))
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = start_workers(1)
+            finally:
+                pool.shutdown()
+        return out
+
+    def shutdown(self) -> None:
+        self._pool.shutdown()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.shutdown()
+
+
+def _died(job: FileJob) -> BatchItem:
+    """The failed item for a file whose worker died: its identity kept, the reason said."""
+    return BatchItem(job.source_file, hashlib.sha256(job.data).hexdigest(), len(job.data), reason=WORKER_DIED)
