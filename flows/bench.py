@@ -418,6 +418,7 @@ class BenchResult:
     articles_rejected: int
     workers: int
     batch_size: int
+    batch_mb: float  # a batch also stops at this many MB of files (NEWSPRINT_BATCH_MB)
     cpus: int
     prefect_api: str  # PREFECT_API_URL, or "temporary" (Prefect starts a server for the run)
     load_average_start: list[float]  # 1, 5 and 15 minutes: other work on the machine
@@ -502,6 +503,7 @@ def run_bench(issues: int, workers: int, batch_size: int, folder: Path, seed: in
         articles_rejected=flow.counts.get("articles_rejected", 0),
         workers=workers,
         batch_size=batch_size,
+        batch_mb=Settings().batch_mb,
         cpus=os.cpu_count() or 1,
         prefect_api=os.environ.get("PREFECT_API_URL") or "temporary",
         load_average_start=load_at_start,

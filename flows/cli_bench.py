@@ -106,6 +106,6 @@ def bench(
         f"(CPU {row['cpu_ratio']:.2f}; without Prefect {row['plain_ratio']:.2f}, "
         f"CPU {row['plain_cpu_ratio']:.2f}); "
         f"Prefect start-up {row['prefect_startup_seconds']:.1f} s ({row['prefect_api']} API); "
-        f"{row['workers']} workers, batches of {row['batch_size']}; "
+        f"{row['workers']} workers, batches of {row['batch_size']} files or {row['batch_mb']} MB; "
         f"load average {row['load_average_start']} → {row['load_average']} on {row['cpus']} CPUs"
     )

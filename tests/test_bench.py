@@ -57,7 +57,9 @@ def test_the_figures_are_consistent(report: dict) -> None:
     assert 0 < report["peak_pss_mb"] < report["peak_rss_mb"]
     assert 0 < report["peak_pss_main_mb"] <= report["peak_pss_mb"]
     assert 0 < report["plain_peak_pss_mb"] < report["plain_peak_rss_mb"]
-    assert (report["workers"], report["batch_size"]) == (1, 2)
+    from flows.settings import Settings
+
+    assert (report["workers"], report["batch_size"], report["batch_mb"]) == (1, 2, Settings().batch_mb)
 
 
 def test_the_two_backfills_fill_the_same_warehouse(report: dict) -> None:
