@@ -13,7 +13,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -411,7 +411,7 @@ def backfill_archive(
     options = BackfillOptions(
         warehouse=warehouse or settings.warehouse,
         batch_size=batch_size or settings.batch_size,
-        batch_bytes=int(batch_mb * 1_000_000) if batch_mb else settings.batch_bytes,
+        batch_bytes=(replace(settings, batch_mb=batch_mb) if batch_mb else settings).batch_bytes,
         workers=workers or settings.workers,
         severities={**settings.checks, **(checks or {})},
         max_bytes=settings.max_file_bytes,
