@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 Transform = Callable[[Sequence[FileJob | BatchItem], date, Mapping[str, str] | None], list[BatchItem]]
 WORKER_DIED = (
     "the worker process transforming this file died (killed by the system, most often for "
-    "want of memory, or crashed in a native library); the other files of its batch were loaded"
+    "want of memory, or crashed in a native library); the other files of its batch went on without it"
 )
 
 
@@ -41,7 +41,8 @@ class Workers:
     def __init__(self, count: int, transform: Transform = transform_files) -> None:
         self.count = count
         self.transform = transform
-        self.restarts = 0
+        self.restarts = 0  # pools started again after a worker died
+        self.isolated = 0  # files transformed alone since
         self._pool: ProcessPoolExecutor = start_workers(count)
         self._lock = threading.Lock()
         self._isolation = threading.Lock()
@@ -49,10 +50,15 @@ class Workers:
     def transform_batch(
         self, items: Sequence[FileJob | BatchItem], today: date, severities: Mapping[str, str] | None
     ) -> list[BatchItem]:
-        """Transform a batch in the pool; if the pool breaks, file by file (see the module)."""
+        """Transform a batch in the pool; if the pool breaks meanwhile, file by file (see the module)."""
         pool = self._pool
         try:
-            return pool.submit(self.transform, items, today, severities).result()
+            future = pool.submit(self.transform, items, today, severities)
+        except BrokenProcessPool:  # broken by another batch's file before this one went in
+            self._replace(pool)
+            return self.transform_batch(items, today, severities)
+        try:
+            return future.result()
         except BrokenProcessPool:
             self._replace(pool)
             return self._one_file_at_a_time(items, today, severities)
@@ -78,6 +84,7 @@ class Workers:
                     if isinstance(item, BatchItem):
                         out.append(item)
                         continue
+                    self.isolated += 1
                     try:
                         out.extend(pool.submit(self.transform, [item], today, severities).result())
                     except BrokenProcessPool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_a_worker_that_dies_fails_its_file_and_the_rest_of_the_batch_loads(issue
     settled = BatchItem("loaded-before.txt", "f" * 64, 10, already_loaded=True)
     with Workers(1, transform=transform_or_die) as workers:
         items = workers.transform_batch([*issues, settled], TODAY, None)
-        assert workers.restarts == 1
+        assert (workers.restarts, workers.isolated) == (1, 6)
         again = workers.transform_batch(issues[:2], TODAY, None)  # the restarted pool works
     assert [i.source_file for i in items] == [*(j.source_file for j in issues), "loaded-before.txt"]
     culprit = items[3]
@@ -54,4 +55,15 @@ def test_a_pool_without_deaths_transforms_each_batch_once(issues: list[FileJob])
     with Workers(1, transform=transform_or_die) as workers:
         items = workers.transform_batch(issues[:3], TODAY, None)
         assert workers.restarts == 0
+    assert all(i.bundle is not None for i in items)
+
+
+def test_a_batch_submitted_to_a_pool_already_broken_goes_to_the_new_pool_whole(issues: list[FileJob]) -> None:
+    """Another batch's file broke the pool before this batch went in: nothing of this batch fails."""
+    with Workers(1, transform=transform_or_die) as workers:
+        broken = workers._pool.submit(transform_or_die, [issues[3]], TODAY, None)  # the marked file
+        with pytest.raises(BrokenProcessPool):
+            broken.result()
+        items = workers.transform_batch(issues[:3], TODAY, None)
+        assert (workers.restarts, workers.isolated) == (1, 0)
     assert all(i.bundle is not None for i in items)
