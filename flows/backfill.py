@@ -54,6 +54,11 @@ class FileJob:
     source_file: str
     data: bytes
 
+    def item(self, reason: str | None = None) -> BatchItem:
+        """What becomes of this file, identified by its bytes' hash and size; a reason if it failed."""
+        digest = hashlib.sha256(self.data).hexdigest()
+        return BatchItem(self.source_file, digest, len(self.data), reason=reason)
+
 
 @dataclass
 class BatchItem:
@@ -214,7 +219,7 @@ def transform_files(
         if isinstance(job, BatchItem):
             out.append(job)
             continue
-        item = BatchItem(job.source_file, hashlib.sha256(job.data).hexdigest(), len(job.data))
+        item = job.item()
         out.append(item)
         issue = _settle(item, partial(parse_file, job, today, item.seconds))
         if issue is not None:

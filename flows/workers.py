@@ -11,7 +11,6 @@ and the others load.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -89,7 +88,7 @@ class Workers:
                         out.extend(pool.submit(self.transform, [item], today, severities).result())
                     except BrokenProcessPool:
                         log.warning("cannot transform %s: its worker process died", item.source_file)
-                        out.append(_died(item))
+                        out.append(item.item(reason=WORKER_DIED))
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = start_workers(1)
             finally:
@@ -106,8 +105,3 @@ class Workers:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.shutdown()
-
-
-def _died(job: FileJob) -> BatchItem:
-    """The failed item for a file whose worker died: its identity kept, the reason said."""
-    return BatchItem(job.source_file, hashlib.sha256(job.data).hexdigest(), len(job.data), reason=WORKER_DIED)
