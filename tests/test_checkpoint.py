@@ -8,6 +8,8 @@ header — what SIGKILL leaves when it stops the 256 KB write between two pages.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -183,19 +185,28 @@ def test_a_memory_setting_that_is_not_a_size_is_refused() -> None:
 
 
 def _setting(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("select current_setting('memory_limit')").fetchone()[0]
+    return con.execute(sql("settings/memory_limit")).fetchone()[0]
 
 
 def _limit(con: duckdb.DuckDBPyConnection) -> int:
     return checkpoint.memory_bytes(_setting(con))  # DuckDB shows it to a tenth of a MiB
 
 
+@contextmanager
+def _one_issue_committed(
+    folder: Path, bundle: IssueBundle, bound: str
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writer with one issue committed and not checkpointed, DuckDB bounded at `bound`."""
+    with load.open_warehouse(str(folder / "warehouse.duckdb")) as con:
+        load.load_issue(con, bundle, "test", NOW)
+        con.execute(sql("settings/set_memory_limit"), {"limit": bound})
+        yield con
+
+
 def test_a_bounded_checkpoint_gets_the_rows_it_writes_and_a_margin_then_the_bound_again(
     tmp_path: Path, bundles: list[IssueBundle]
 ) -> None:
-    with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
-        load.load_issue(con, bundles[0], "test", NOW)
-        con.execute("set memory_limit = '16MB'")
+    with _one_issue_committed(tmp_path, bundles[0], "16MB") as con:
         (pending,) = con.execute(sql("checkpoint/uncheckpointed_bytes")).fetchone()
         assert pending > 0, "the committed issue waits in memory for the checkpoint"
         with checkpoint.memory_for_checkpoint(con):
@@ -208,9 +219,7 @@ def test_a_bounded_checkpoint_gets_the_rows_it_writes_and_a_margin_then_the_boun
 def test_a_connection_bounded_higher_than_its_checkpoint_needs_is_left_alone(
     tmp_path: Path, bundles: list[IssueBundle]
 ) -> None:
-    with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
-        load.load_issue(con, bundles[0], "test", NOW)
-        con.execute("set memory_limit = '1GB'")
+    with _one_issue_committed(tmp_path, bundles[0], "1GB") as con:
         bound = _setting(con)
         with checkpoint.memory_for_checkpoint(con):
             assert _setting(con) == bound
