@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows.load import sql
+from flows.load import registered, sql
 from flows.models import Finding
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
@@ -178,15 +178,11 @@ def _changed(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame | None = None, **params: Any) -> None:
     """Run one statement from sql/, with a frame registered as `incoming` when given."""
-    if frame is not None:
-        if frame.height == 0:
-            return
-        con.register("incoming", frame.to_arrow())
-    try:
+    if frame is None:
         con.execute(sql(name), params or None)
-    finally:
-        if frame is not None:
-            con.unregister("incoming")
+    elif frame.height:
+        with registered(con, "incoming", frame):
+            con.execute(sql(name), params or None)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
