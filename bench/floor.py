@@ -112,8 +112,9 @@ def run_pipeline(
     texts: list[str] = []
     with Recorder() as recorder, load.open_warehouse(warehouse) as con:
         for batch in backfill.batches(paths, batch_size, Settings().batch_bytes):
-            timer.run("read", lambda batch=batch: [p.read_bytes().decode("utf-8") for p in batch])
-            issues = [read_issue(str(p), p.read_bytes()) for p in batch]
+            data = timer.run("read", lambda batch=batch: [p.read_bytes() for p in batch])
+            timer.run("read", lambda data=data: [raw.decode("utf-8") for raw in data])
+            issues = [read_issue(str(p), raw) for p, raw in zip(batch, data, strict=True)]
             parsed = [parse_issue(issue, today) for issue in issues]
             texts += [f"{a.headline or ''}\n{a.body}" for p in parsed for a in p.articles]
             bundles = bundle_issues(parsed, validate.validate_issues(parsed, severities), {}, severities)
@@ -129,18 +130,15 @@ def store(inserts: list[list[Insert]], warehouse: str) -> Timer:
     """
     timer = Timer()
     with duckdb.connect(warehouse) as con:
-        for path in [*load.ddl_files(), *load.view_files()]:
-            con.execute(path.read_text(encoding="utf-8"))
+        load.apply_ddl(con)
         con.execute(load.sql("load/batch_writer_settings"), {"memory_limit": UNBOUNDED})
+        started = time.process_time()
         for batch in inserts:
-            started, inserting = time.process_time(), 0.0
             with transaction(con):
                 for name, frame in batch:
-                    inserting -= timer.seconds[name]
                     timer.run(name, lambda name=name, frame=frame: insert(con, name, frame))
-                    inserting += timer.seconds[name]
-            timer.seconds[COMMIT] += time.process_time() - started - inserting
-        timer.run(COMMIT, lambda: con.execute(load.sql("checkpoint/checkpoint")))
+        con.execute(load.sql("checkpoint/checkpoint"))
+        timer.seconds[COMMIT] = time.process_time() - started - timer.seconds.total()  # what is not an insert
     return timer
 
 
