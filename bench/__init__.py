@@ -17,3 +17,10 @@ def scratch_folder(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def copy_warehouse(source: str | Path, target: str | Path) -> None:
+    """Copy a DuckDB warehouse file with its WAL, if it has one (a writer's close may leave it)."""
+    for suffix in ("", ".wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench import scratch_folder
+from bench import copy_warehouse, scratch_folder
 from flows.bench import in_fresh_process
 from flows.load import sql
 from flows.settings import Settings
@@ -51,9 +51,7 @@ def main() -> None:
     warehouse = folder / "warehouse.duckdb"
     after = 0
     if args.into:
-        for suffix in ("", ".wal"):
-            if Path(f"{args.into}{suffix}").exists():
-                shutil.copy(f"{args.into}{suffix}", f"{warehouse}{suffix}")
+        copy_warehouse(args.into, warehouse)
         with duckdb.connect(str(warehouse), read_only=True) as con:
             after = con.execute(sql("bench/issue_count")).fetchone()[0]  # type: ignore[index]
     paths = large_archive(folder, args.issues, args.join, after)

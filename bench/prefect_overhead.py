@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 from prefect import flow, task
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-from bench import scratch_folder
+from bench import copy_warehouse, scratch_folder
 from flows import ingest, load, quality, search
 from flows.report import IssueOutcome, RunStats
 from flows.settings import SAMPLE_ISSUE, Settings
@@ -141,10 +140,8 @@ def fresh_inbox(root: Path, archive: Path | None = None) -> tuple[Path, str]:
     inbox.mkdir()
     (inbox / SAMPLE_ISSUE.name).write_bytes(SAMPLE_ISSUE.read_bytes())
     warehouse = folder / "warehouse.duckdb"
-    if archive is not None:  # the file and its WAL: a writer's close leaves a small one
-        for suffix in ("", ".wal"):
-            if Path(f"{archive}{suffix}").exists():
-                shutil.copyfile(f"{archive}{suffix}", f"{warehouse}{suffix}")
+    if archive is not None:
+        copy_warehouse(archive, warehouse)
     return inbox, str(warehouse)
 
 
