@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 ## re-pin every dependency (exact versions, tested together)
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra train --python-version 3.11 -o requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.segmenters --repeat 20
