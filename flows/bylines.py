@@ -20,10 +20,10 @@ from flows.patterns import (
     ROLE_WORDS,
 )
 
-_SEPARATORS = re.compile(r"[\s\xa0\u3000、，,；;:：/]+")
+_SEPARATORS = re.compile(r"[\s\xa0\u3000、，,；;:：/|｜]+")
 _NAME = re.compile(rf"^[{CJK}·•]{{2,4}}$|^[{CJK}]{{1,6}}[·•][{CJK}·•]{{1,12}}$")
 _PRESS_PREFIX = re.compile(rf"^[{CJK}/／]{{0,16}}$")
-_PRESS_WORD = re.compile(r"(本报|报|社|台|网|新闻|驻|/|／|客户端)")
+_PRESS_WORD = re.compile(r"(本报|报|社|台|网|新闻|驻|/|／|客户端|媒体|中心)")
 # Suffixes that say what the person did, not who they are; order matters (longest first).
 _SUFFIXES = ("采访整理", "整理", "报道", "采写", "摄影", "文/图", "图/文", "摄", "文", "图")
 _SUFFIX_TOKENS = set(_SUFFIXES) | {"综合", "发"}
@@ -92,7 +92,7 @@ def parse_byline(text: str, *, bracketed: bool = False) -> list[Contributor] | N
         role_word, chunk = rest[i], rest[i + 1] if i + 1 < len(rest) else ""
         role = ROLE_WORDS[role_word]
         # Without a □ mark or brackets, a name must be set apart from its role by a space.
-        if chunk and not (marked or bracketed or prefix.strip() or chunk[0] in " \xa0\u3000:："):
+        if chunk and not (marked or bracketed or prefix.strip() or chunk[0] in " \xa0\u3000:：|｜"):
             return None
         if not chunk.strip():
             # A role with no name (`本报评论员`) is still a byline; the press prefix of the

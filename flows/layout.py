@@ -107,6 +107,8 @@ def classify(text: str) -> tuple[Kind, str | None]:
     if is_end_bracket(text):
         return Kind.END_BRACKET, None
     credit = classify_credit(text)
+    if credit == "bullet" and is_byline(text):  # `■本报记者 王萌` is a byline, not a summary bullet
+        return Kind.BYLINE, None
     if credit:
         return Kind.CREDIT, credit
     if len(text) <= MAX_FURNITURE_CHARS and PAGE_FURNITURE.search(text):

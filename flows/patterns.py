@@ -48,7 +48,7 @@ _DATE = (
     rf"(?:(?P<month>[{DIGIT}{CN_NUM}]{{1,3}})月)?"
     rf"(?:(?P<day>[{DIGIT}{CN_NUM}]{{1,3}})日)?"
 )
-_SOURCE = rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(?:日报|晚报|时报|报|社))"
+_SOURCE = rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(?:日报|晚报|时报|报|社|网|新闻|客户端))"
 _PLACE = rf"(?P<place>[{CJK}]{{0,8}}?)"
 
 # A dateline opening the first paragraph: 本报12月29日讯, 据新华社金边1月30日电, 【新华社重庆十四日电】.
@@ -66,37 +66,40 @@ END_BRACKET = re.compile(r"^[（(](?P<inner>[^（）()]+)[）)]$")
 COLUMN_TAG = re.compile(rf"[^（(][（(][{CJK}]{{2,8}}[）)]$")
 
 # A byline line: □青岛日报/观海新闻记者 薛华飞, 本报记者 钱一彬, 何鼎鼎 本报评论员, 通讯员 李青健.
-BYLINE_MARK = re.compile(r"^[□◎]")
+BYLINE_MARK = re.compile(r"^[□◎■●★▲◆]")
 # A bare name padded to width, standing as a byline above an op-ed: 向\xa0勇, 刘　平.
 PADDED_NAME = re.compile(rf"^[{CJK}](?:[{SPACE}]+[{CJK}]){{1,2}}$")
 
 # Page furniture: (pattern, credit role). The first pattern that matches names the role.
 CREDIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(责任编辑|本版责编|本版编辑|责编|编辑|校对|美术编辑)[:：\s\xa0]"), "editor"),
-    (re.compile(r"^(版式设计|版式)[:：]"), "layout"),
+    (re.compile(r"^(版式设计|版面设计|版式)[:：]"), "layout"),
     (re.compile(r"^(制图|图表|漫画)[:：]"), "chart"),
     (re.compile(r"^(数据来源|图片来源|资料来源|来源)[:：]"), "source"),
     (re.compile(r"^[（(](作者|作者单位|作者系|作者为)"), "author_note"),
     (re.compile(r"^[（(](下转|上接|转第|接第)[^）)]{0,12}[）)]$"), "jump"),
     (re.compile(r"^编者按|^【编者按】"), "editor_note"),
     (re.compile(r"^(相关链接|链接|延伸阅读)[:：]?"), "link"),
+    (re.compile(r"^[（(](完|全文完|待续|未完待续)[）)]$"), "end_mark"),
     (re.compile(r"^■"), "bullet"),
     (re.compile(r"^图为"), "caption"),
-    (re.compile(r"^.{0,30}摄(?:[（(][^）)]*发[）)])?$"), "photo"),
+    (re.compile(r"^.{0,30}摄(?:影)?(?:报道)?(?:[（(][^）)]{1,10}[）)])?$"), "photo"),
 ]
 # A jump line sending the reader on (`（下转第二版）`) or bringing them back (`（上接第一版）`).
 JUMP_OUT = re.compile(r"^[（(](下转|转第)")
 JUMP_IN = re.compile(r"^[（(](上接|接第)")
-# A photo credit: the people before `摄`, with an optional `（新华社发）`.
-PHOTO_CREDIT = re.compile(r"^(?P<people>.*?)[\s\xa0\u3000]*摄(?:[（(][^）)]*发[）)])?$")
+# A photo credit: the people before `摄`, with an optional source: `（新华社发）`, `（影像中国）`.
+PHOTO_CREDIT = re.compile(r"^(?P<people>.*?)[\s\xa0\u3000]*摄(?:影)?(?:报道)?(?:[（(][^）)]{1,10}[）)])?$")
 # An editor credit: the people after the label.
 EDITOR_CREDIT = re.compile(rf"^(?:责任编辑|本版责编|本版编辑|责编|编辑|美术编辑)[:：{SPACE}]*(?P<people>.+)$")
 
 # Page headers and mastheads, never article text: `青岛日报 2025年12月30日 星期二 第1版`,
-# `第01版：要闻`, `烟台日报 2025年12月29日 星期一 A01版`.
+# `第01版：要闻`, `第A02版：要闻`, `【第3版】`, `烟台日报 2025年12月29日 星期一 A01版`, `版次：A02`.
 PAGE_FURNITURE = re.compile(
     rf"[{DIGIT}]{{4}}年[{DIGIT}]{{1,2}}月[{DIGIT}]{{1,2}}日[{SPACE}]*(?:星期|周)[一二三四五六日天]"
-    rf"|(?:^|[{SPACE}])(?:第[{DIGIT}{CN_NUM}]{{1,3}}|[A-Z]?[{DIGIT}]{{1,3}})版(?:[{SPACE}:：]|$)"
+    rf"|(?:^|[{SPACE}【\[])(?:第[{SPACE}]*[A-Z]?[{DIGIT}{CN_NUM}]{{1,3}}[{SPACE}]*|[A-Z]?[{DIGIT}]{{1,3}})版"
+    rf"(?:[{SPACE}:：】\]]|$)"
+    r"|^版[次面名][:：]"
 )
 # A page's section name on a line of its own under the page header.
 SECTION_NAME = re.compile(

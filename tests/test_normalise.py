@@ -89,6 +89,9 @@ def test_sample_breaks(sample_parsed: ParsedIssue) -> None:
         ("记者孙珺 通讯员褚家威", [("孙珺", "reporter"), ("褚家威", "correspondent")]),
         ("本报驻埃及记者\xa0曲翔宇", [("曲翔宇", "reporter")]),
         ("向\xa0勇", [("向勇", "author")]),
+        ("融媒体记者 张萌", [("张萌", "reporter")]),
+        ("■全媒体记者 李航 通讯员 周冬", [("李航", "reporter"), ("周冬", "correspondent")]),
+        ("记者｜王晓", [("王晓", "reporter")]),
     ],
 )
 def test_contributors(byline: str, expected: list[tuple[str, str]]) -> None:
