@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/samples/qingdao-daily-2025-12-30.txt
 
-.PHONY: run test lint dev lock bench clean
+.PHONY: run test lint dev lock bench model eval-split clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,18 @@ lock:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.segmenters --repeat 20
-	$(BIN)/python -m bench.eval_layouts
+	$(BIN)/python -m bench.split_cost
 	$(BIN)/newsprint bench --issues 365
+
+## rebuild the splitter's line labeller (data/split_model.json) from the People's Daily dump:
+## CORPUS holds its month folders; MIRROR, if given, is a git mirror to extract them from first
+CORPUS ?= data/corpus
+model: $(STAMP)
+	$(BIN)/python -m flows.labeller.train --corpus $(CORPUS) $(if $(MIRROR),--mirror $(MIRROR))
+
+## measure the splitter: cross-validated by month and layout family, fixtures, sample
+eval-split: $(STAMP)
+	$(BIN)/python -m bench.eval_split --corpus $(CORPUS)
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal

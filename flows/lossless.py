@@ -34,12 +34,26 @@ def _field_pieces(article: Article, role: str) -> list[tuple[str, ...]]:
         return [(getattr(article, role) or "",)]
     if role == "credit":
         return [tuple(c.text for c in article.credits)]
-    body = tuple(article.paragraphs)
     if role == "dateline":
         # The dateline's line may also hold a bracketed byline: 新华社北京2月3日电（记者…）正文
         bracketed = (article.byline or "").replace(" / ", "\n").splitlines()[-1:] or [""]
-        return [(article.dateline or "", *body), (article.dateline or "", bracketed[0], *body)]
-    return [body]
+        return [(article.dateline or "",), (article.dateline or "", bracketed[0])]
+    return [tuple(article.paragraphs)]
+
+
+def _in_dateline(wanted: str, openers: list[str], body: str) -> bool:
+    """Tell whether a dateline line is its article's dateline (and bracket) before body text.
+
+    The text after the dateline is a paragraph of the body, not always the first (a summary
+    may come before), and normalising may have joined it to the paragraph before it.
+    """
+    return any(wanted.startswith(opener) and wanted[len(opener) :] in body for opener in openers)
+
+
+def _body(article: Article, pieces: dict[str, str]) -> str:
+    """Return the significant text of an article's body, reading each paragraph once."""
+    known = pieces.get
+    return "".join(known(p) or pieces.setdefault(p, significant(p)) for p in article.paragraphs)
 
 
 def placement_errors(text: str, articles: list[Article], residue: list[Line]) -> list[str]:
@@ -60,6 +74,11 @@ def placement_errors(text: str, articles: list[Article], residue: list[Line]) ->
                     "".join(pieces[p] if p in pieces else pieces.setdefault(p, significant(p)) for p in field)
                     for field in _field_pieces(article, role)
                 ]
-            if wanted and not any(wanted in text for text in fields[role]):
+            if role == "dateline":
+                body = fields.get("paragraph") or fields.setdefault("paragraph", [_body(article, pieces)])
+                found = _in_dateline(wanted, sorted(fields[role], key=len, reverse=True), body[0])
+            else:
+                found = any(wanted in text for text in fields[role])
+            if wanted and not found:
                 errors.append(f"line {number} ({role}) is not in article {article.seq}'s {role}")
     return errors

@@ -71,6 +71,10 @@ class Article:
     # (line number, role) for every input line this article took: the lossless bookkeeping.
     lines: list[tuple[int, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # The splitter's confidence in this article's boundaries and heading roles (0 to 1), and
+    # the lines it doubts: (line number, the role it gave, its confidence in that role).
+    confidence: float = 1.0
+    doubts: list[tuple[int, str, float]] = field(default_factory=list)
 
     @property
     def body(self) -> str:
@@ -152,4 +156,6 @@ def _article_json(article: Article) -> dict[str, Any]:
         "credits": [asdict(c) for c in article.credits],
         "lines": [{"n": n, "role": role} for n, role in article.lines],
         "findings": [asdict(f) for f in article.findings],
+        "split_confidence": round(article.confidence, 3),
+        "uncertain_lines": [{"n": n, "role": role, "confidence": p} for n, role, p in article.doubts],
     }

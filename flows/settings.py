@@ -65,6 +65,14 @@ def configured_check_severities() -> dict[str, str]:
     return severities
 
 
+def split_doubt_threshold() -> float:
+    """Read NEWSPRINT_SPLIT_DOUBT: the splitter doubts a line labelled with less confidence (0.6)."""
+    value = float(os.environ.get("NEWSPRINT_SPLIT_DOUBT", "0.6"))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"NEWSPRINT_SPLIT_DOUBT is a probability from 0 to 1, not {value}")
+    return value
+
+
 def default_workers() -> str:
     """One backfill worker per core but one: the writer, the backfill's critical path, needs a core."""
     return str(max(1, (os.cpu_count() or 2) - 1))

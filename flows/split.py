@@ -1,31 +1,34 @@
-"""Split an issue's text into articles from evidence in the text, with no per-paper switch.
+"""Split an issue's text into articles: a learned labeller names each line, a decoder assembles.
 
 Every non-blank input line ends up in exactly one place: an article field or the residue.
-`flows.layout` reads what each line looks like and how the issue is laid out; this module makes
-one pass over the lines with a little lookahead. A heading block (up to three title-like lines:
-kicker 引题, title 主题, subtitle 副题) starts an article when a byline or dateline follows it,
-when it has a `——` subtitle, when it follows a closed article or a page header, when it carries
-a column tag (`（今日谈）`), when a blank line sets it apart in a layout that rarely has one, or
-when it is two lines that do not continue a cut paragraph. A lone title-like line inside an
-article is an in-body subhead. Page headers, section names and title-only pages are residue.
+`flows.layout` reads what each line looks like and how the issue is laid out; the line
+labeller (`flows.labeller`, a CRF trained on real newspapers rendered in many layouts) gives
+every line a role (`flows.labeller.roles`) and says how sure it is. This module turns the roles
+into articles: a `B-` heading line opens an article, the lines after it fill its fields, page
+furniture goes to the residue. Bracketed lines, credits and jump lines are read as the rules in
+`flows.patterns` say, whatever role they got; a heading with nothing under it is residue.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from flows.layout import Kind, LineInfo, read_lines
-from flows.models import Article, Credit, Line
-from flows.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT, TERMINAL
+from flows.labeller import roles
+from flows.labeller.model import MODEL_PATH, Labelled, label_issue
+from flows.layout import Kind, LineInfo, classify_credit, read_lines
+from flows.models import Article, Credit, Finding, Line
+from flows.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT
+from flows.settings import split_doubt_threshold
 
 log = logging.getLogger(__name__)
 
-MAX_HEADING_LINES = 3
-# Credits that end an article: after them, a heading starts the next one.
+# Credits that end an article: after them, the text that follows belongs to another.
 _CLOSING_CREDITS = {"editor", "layout", "author_note", "source", "chart"}
-# Credits that may stand between a heading block and its text.
-_HEADER_CREDITS = {"photo", "editor_note"}
 _TRIM = " \t\u3000\xa0\ufeff"
+# A line whose role the labeller gives with less probability than this is in doubt: its
+# article gets a `split_uncertain` finding naming it (NEWSPRINT_SPLIT_DOUBT, 0 to 1).
+DOUBT_BELOW = split_doubt_threshold()
 
 
 def split_lines(text: str) -> list[Line]:
@@ -35,125 +38,82 @@ def split_lines(text: str) -> list[Line]:
     return [Line(number, raw.rstrip()) for number, raw in numbered if raw.replace("\ufeff", "").strip()]
 
 
-class _Splitter:
-    """One pass over the lines with a little lookahead; the state is the open article."""
+class _Assembler:
+    """One pass over the labelled lines; the state is the open article."""
 
-    def __init__(self, lines: list[Line]) -> None:
-        self.info, self.layout = read_lines(lines)
-        self.heading = [self._can_head(k) for k in range(len(self.info))]
+    def __init__(self, infos: list[LineInfo], labelled: Labelled, doubt_below: float) -> None:
+        self.infos = infos
+        self.labelled = labelled
+        self.doubt_below = doubt_below
         self.articles: list[Article] = []
         self.residue: list[Line] = []
         self.current: Article | None = None
-        self.in_header = False  # between an article's heading and its first paragraph
-        self.closed = False  # the open article has ended (end bracket, closing credit, jump)
-        self.page_top = True  # after a page header: section names and lone titles are residue
+        self.in_heading = False  # the open article has only heading lines so far
         self.jumped: Article | None = None  # the article whose text goes on on a later page
-
-    def _can_head(self, k: int) -> bool:
-        """Tell whether line k may be part of a heading block (indented lines are body text).
-
-        A line too long for a title on its shape alone is one when a byline or dateline follows.
-        """
-        f = self.info[k]
-        if self.layout.indented_body and f.indented:
-            return False
-        after = self.info[k + 1].kind if k + 1 < len(self.info) else None
-        return f.title_like or (f.long_title and after in (Kind.BYLINE, Kind.DATELINE))
 
     def run(self) -> tuple[list[Article], list[Line]]:
         """Place every line; return the articles and the residue."""
-        i = 0
-        while i < len(self.info):
-            size = self._heading_block_at(i)
-            if size:
-                self._start_article(self.info[i : i + size])
-                i += size
-                continue
-            self._place(i)
-            i += 1
-        return self.articles, self.residue
+        for i, (f, label) in enumerate(zip(self.infos, self.labelled.labels, strict=True)):
+            self._place(f, label)
+            self._note_confidence(i, label)
+        return self._without_title_only(), self.residue
 
-    def _heading_block_at(self, i: int) -> int:
-        """Return the number of heading lines starting an article at line i, or 0."""
-        if not self.heading[i] or (self.page_top and self.info[i].section):
-            return 0
-        j = i
-        while j < len(self.info) and self.heading[j]:
-            j += 1
-        run = j - i
-        # Only the last lines of a long run can be a heading block; earlier ones are placed
-        # one by one (section names, subheads) until the block's start is reached.
-        if run > MAX_HEADING_LINES:
-            return 0
-        after = self.info[j] if j < len(self.info) else None
-        if after is None or after.kind == Kind.FURNITURE:
-            return 0  # a title-only page: nothing article-like follows
-        first, block = self.info[i], self.info[i:j]
-        if after.kind in (Kind.BYLINE, Kind.DATELINE) or after.credit in _HEADER_CREDITS:
-            return run
-        if run >= 2 and any(f.text.startswith("——") for f in block[1:]):
-            return run
-        if self.current is None or self.closed or self.page_top or first.column_tag:
-            return run
-        if first.gap_before and not self.layout.spaced:
-            return run
-        if run >= 2 and not self._continues_paragraph():
-            return run
-        return 0
-
-    def _continues_paragraph(self) -> bool:
-        """Tell whether the open article's last paragraph was cut off mid-sentence."""
-        if self.current is None or not self.current.paragraphs:
-            return False
-        return self.current.paragraphs[-1][-1] not in TERMINAL
-
-    def _open(self, article: Article) -> Article:
-        self.current, self.in_header, self.closed, self.page_top = article, True, False, False
-        return article
-
-    def _start_article(self, block: list[LineInfo]) -> None:
-        article = self._open(Article(seq=len(self.articles) + 1))
-        self.articles.append(article)
-        for f, role in zip(block, heading_roles(block, self.layout.slotted), strict=True):
-            setattr(article, role, f.text)
-            article.lines.append((f.line.number, role))
-
-    def _start_headless_article(self) -> Article:
-        article = self._open(Article(seq=len(self.articles) + 1))
-        self.articles.append(article)
-        return article
-
-    def _place(self, i: int) -> None:
-        """Put line i into the open article (or the residue) according to what it is."""
-        f = self.info[i]
-        if f.kind == Kind.FURNITURE:
+    def _place(self, f: LineInfo, label: str) -> None:
+        if label == roles.FURNITURE:
             self.residue.append(f.line)
-            self.page_top = True
+            return
+        if label in roles.HEADING:
+            self._place_heading(f, label)
             return
         article = self.current
-        if article is None and f.kind in (Kind.BYLINE, Kind.DATELINE):
-            article = self._start_headless_article()  # an article with no heading
-        if article is None or (self.page_top and (f.section or self.heading[i])):
-            self.residue.append(f.line)
-            return
-        self.page_top = False
-        if f.kind == Kind.END_BRACKET:
+        if article is None:
+            if label not in (roles.BYLINE, roles.DATELINE) or f.kind == Kind.END_BRACKET:
+                self.residue.append(f.line)  # text before any article: a masthead, a stray line
+                return
+            article = self._open(Article(seq=len(self.articles) + 1))  # an article with no heading
+            self.articles.append(article)
+        if f.kind == Kind.END_BRACKET and label in (roles.BYLINE, roles.DATELINE, roles.CREDIT):
             self._place_end_bracket(article, f)
-        elif f.kind == Kind.CREDIT:
+        elif label == roles.CREDIT or f.credit == "jump":  # a jump line is one whatever its label
             self._place_credit(article, f)
-        elif f.kind == Kind.BYLINE and (self.in_header or article.byline is None):
+        elif label == roles.BYLINE and (self.in_heading or article.byline is None):
             article.byline = f.text if article.byline is None else f"{article.byline}\n{f.text}"
             article.lines.append((f.line.number, "byline"))
-        elif f.kind == Kind.DATELINE:
-            if article.paragraphs or article.dateline:
-                article = self._start_headless_article()
+        elif label == roles.DATELINE and article.dateline is None and DATELINE_START.match(f.text):
             self._place_dateline(article, f)
         else:
-            self._place_text(article, f)
+            self._place_text(article, f, subhead=label == roles.SUBHEAD)
 
-    def _place_text(self, article: Article, f: LineInfo) -> None:
-        self.in_header = self.closed = False
-        if article.paragraphs and f.subhead_like and not self._continues_paragraph():
+    def _open(self, article: Article) -> Article:
+        self.current, self.in_heading = article, True
+        return article
+
+    def _place_heading(self, f: LineInfo, label: str) -> None:
+        """Open an article at a `B-` line (or a heading line outside any heading); fill its heading."""
+        if label in roles.BEGINS or not self.in_heading or self.current is None:
+            self._close_heading()
+            self.articles.append(self._open(Article(seq=len(self.articles) + 1)))
+        article = self.current
+        assert article is not None
+        role = roles.field_of(label)
+        previous = getattr(article, role)
+        setattr(article, role, f.text if previous is None else _join(previous, f.text))
+        article.lines.append((f.line.number, role))
+
+    def _close_heading(self) -> None:
+        """Give a heading block with no headline one: its kicker or subtitle becomes it."""
+        article = self.current
+        if article is None or article.headline is not None:
+            return
+        promoted = "kicker" if article.kicker is not None else "subtitle"
+        article.headline = getattr(article, promoted)
+        setattr(article, promoted, None)
+        article.lines = [(n, "headline" if role == promoted else role) for n, role in article.lines]
+
+    def _place_text(self, article: Article, f: LineInfo, *, subhead: bool) -> None:
+        self._close_heading()
+        self.in_heading = False
+        if subhead and article.paragraphs:
             article.subheads.append(f.text)
             article.paragraphs.append(f.text)
             article.lines.append((f.line.number, "subhead"))
@@ -162,19 +122,19 @@ class _Splitter:
         article.lines.append((f.line.number, "paragraph"))
 
     def _place_credit(self, article: Article, f: LineInfo) -> None:
-        assert f.credit is not None
-        if f.credit == "jump" and JUMP_IN.match(f.text) and self.jumped is not None:
+        role = classify_credit(f.text) or "note"
+        if role == "jump" and JUMP_IN.match(f.text) and self.jumped is not None:
             # `（上接第一版）`: the text that follows continues the article that jumped.
+            self._close_heading()
             article, self.jumped = self._open(self.jumped), None
-            self.in_header = False
-        article.credits.append(Credit(f.credit, f.text))
+            self.in_heading = False
+        article.credits.append(Credit(role, f.text))
         article.lines.append((f.line.number, "credit"))
-        if f.credit == "jump" and JUMP_OUT.match(f.text):
-            self.jumped, self.closed = article, True
-        elif f.credit in _CLOSING_CREDITS:
-            self.closed = True
+        if role == "jump" and JUMP_OUT.match(f.text):
+            self.jumped = article
 
     def _place_dateline(self, article: Article, f: LineInfo) -> None:
+        self._close_heading()
         match = DATELINE_START.match(f.text)
         assert match is not None
         article.dateline = match.group(0).strip("【】")
@@ -188,46 +148,82 @@ class _Splitter:
         if rest:
             article.paragraphs.append(rest)
         article.lines.append((f.line.number, "dateline"))
-        self.in_header = self.closed = False
+        self.in_heading = False
 
     def _place_end_bracket(self, article: Article, f: LineInfo) -> None:
+        self._close_heading()
         match = END_BRACKET.match(f.text)
         assert match is not None
         inner = match.group("inner")
         if DATELINE_START.match(inner) and article.dateline is None:
             article.dateline = inner
             article.lines.append((f.line.number, "dateline"))
-        elif not DATELINE_START.match(inner) and article.byline is None:
+        elif not DATELINE_START.match(inner) and article.byline is None and classify_credit(f.text) is None:
             article.byline = inner
             article.lines.append((f.line.number, "byline"))
         else:
-            article.credits.append(Credit("end_note", f.text))
+            article.credits.append(Credit(classify_credit(f.text) or "end_note", f.text))
             article.lines.append((f.line.number, "credit"))
-        self.closed = True
+        self.in_heading = False
+
+    def _note_confidence(self, i: int, label: str) -> None:
+        """Lower the open article's confidence to this line's, and name the line if in doubt."""
+        article = self.current
+        if article is None or not article.lines or article.lines[-1][0] != self.infos[i].line.number:
+            return
+        begins = self.labelled.begins[i]
+        sure = begins if label in roles.BEGINS else 1.0 - begins
+        if label in roles.HEADING:
+            sure = min(sure, self.labelled.sure[i])
+        article.confidence = min(article.confidence, sure)
+        if sure < self.doubt_below:
+            article.doubts.append((self.infos[i].line.number, label, round(sure, 3)))
+
+    def _without_title_only(self) -> list[Article]:
+        """Send heading blocks with nothing under them (a title-only page) to the residue."""
+        self._close_heading()
+        kept: list[Article] = []
+        numbers = {line.line.number: line.line for line in self.infos}
+        for article in self.articles:
+            if all(role in ("kicker", "headline", "subtitle") for _, role in article.lines):
+                self.residue.extend(numbers[n] for n, _ in article.lines)
+                continue
+            article.seq = len(kept) + 1
+            if article.doubts:
+                article.findings.append(_uncertain(article))
+            kept.append(article)
+        self.residue.sort(key=lambda line: line.number)
+        return kept
 
 
-def heading_roles(block: list[LineInfo], slotted: bool) -> list[str]:
-    """Name the lines of a heading block: kicker 引题, headline 主题, subtitle 副题.
+def _uncertain(article: Article) -> Finding:
+    """Name the lines whose role the labeller doubts, with the role it gave and how sure it was."""
+    doubts = "; ".join(f"line {n} {role} {sure:.2f}" for n, role, sure in article.doubts[:6])
+    more = f" (+{len(article.doubts) - 6} more)" if len(article.doubts) > 6 else ""
+    return Finding("split_uncertain", "warning", f"{doubts}{more}", seq=article.seq)
 
-    Two lines are kicker + headline, unless the second starts with `——`, or the layout keeps
-    empty slots and the empty one is the kicker's (a blank line before the block).
+
+def _join(first: str, second: str) -> str:
+    """Join a heading broken over two lines; a space only between two Latin letters or digits."""
+    if first[-1:].isascii() and second[:1].isascii() and first[-1:].isalnum() and second[:1].isalnum():
+        return f"{first} {second}"
+    return first + second
+
+
+def split_issue(
+    text: str, model: Path = MODEL_PATH, doubt_below: float | None = None
+) -> tuple[list[Article], list[Line]]:
+    """Split an issue into raw articles and residue lines; pure and deterministic.
+
+    `model` is the line labeller's weights; a line labelled with less confidence than
+    `doubt_below` (default `DOUBT_BELOW`) is named in its article's `split_uncertain` finding.
     """
-    if len(block) == 1:
-        return ["headline"]
-    if len(block) == 2:
-        first, second = block
-        if second.text.startswith("——") or (slotted and first.gap_before and not second.gap_after):
-            return ["headline", "subtitle"]
-        return ["kicker", "headline"]
-    return ["kicker", "headline", "subtitle"]
-
-
-def split_issue(text: str) -> tuple[list[Article], list[Line]]:
-    """Split an issue into raw articles and residue lines; pure and deterministic."""
     lines = split_lines(text)
-    articles, residue = _Splitter(lines).run()
+    infos, layout = read_lines(lines)
+    threshold = DOUBT_BELOW if doubt_below is None else doubt_below
+    articles, residue = _Assembler(infos, label_issue(infos, layout, model), threshold).run()
     log.debug("split %d lines into %d articles", len(lines), len(articles))
     return articles, residue
 
 
-__all__ = ["heading_roles", "split_issue", "split_lines"]
+__all__ = ["split_issue", "split_lines"]

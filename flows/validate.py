@@ -76,6 +76,7 @@ ARTICLE_COLUMNS = {
     "duplicate_of": pl.String,
     "near_duplicate_of": pl.String,
     "near_duplicate_similarity": pl.Float64,
+    "split_confidence": pl.Float64,
     "reporters": pl.List(pl.String),
     "parse_findings": pl.List(pl.Struct(_STRUCT_FIELDS["parse_findings"])),
 }
@@ -154,6 +155,7 @@ def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataF
                 ("duplicate_of", None),
                 ("near_duplicate_of", None),
                 ("near_duplicate_similarity", None),
+                ("split_confidence", round(article.confidence, 4)),
                 ("reporters", [c.name for c in article.contributors]),
                 ("parse_findings", [{"check": f.check, "detail": f.detail} for f in article.findings]),
             ):

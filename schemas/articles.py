@@ -55,6 +55,7 @@ class ArticleSchema(pa.DataFrameModel):
     duplicate_of: str = pa.Field(nullable=True)
     near_duplicate_of: str = pa.Field(nullable=True)
     near_duplicate_similarity: float = pa.Field(nullable=True, ge=0, le=1)
+    split_confidence: float = pa.Field(nullable=True, ge=0, le=1)
     reporters: pl.List(pl.String)  # type: ignore[valid-type]
     parse_findings: pl.List(pl.Struct({"check": pl.String, "detail": pl.String}))  # type: ignore[valid-type]
 

@@ -7,7 +7,7 @@ from datetime import date
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bench.eval_layouts import FIXTURES
+from bench.eval_split import FIXTURES
 from flows.cli import app
 from flows.models import Issue
 from flows.parse import parse_issue

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.eval_layouts import FIXTURES
+from bench.eval_split import FIXTURES
 from flows.ingest import decode_bytes
 from flows.lossless import placement_errors
 from flows.models import Issue, ParsedIssue

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bench.eval_layouts import FIXTURES
+from bench.eval_split import FIXTURES
 from flows.ingest import read_issue
-from flows.layout import Layout, read_lines
+from flows.layout import Kind, Layout, classify, read_lines
 from flows.lossless import placement_errors, significant
 from flows.models import ParsedIssue
 from flows.split import split_issue, split_lines
@@ -256,9 +256,11 @@ def test_a_long_title_is_a_title_when_a_byline_follows() -> None:
     assert [a.headline for a in articles] == [title] and residue == []
 
 
-def test_datelines_with_no_heading_still_start_articles() -> None:
+def test_a_dateline_with_no_heading_starts_an_article_and_a_later_one_stays_in_it() -> None:
+    """A digest holds several datelined items under one title: a second dateline is body text."""
     articles, residue = _split(["本报讯 " + BODY, BODY, "新华社北京2月28日电 " + BODY])
-    assert [a.dateline for a in articles] == ["本报讯", "新华社北京2月28日电"] and residue == []
+    assert [a.dateline for a in articles] == ["本报讯"] and residue == []
+    assert articles[0].paragraphs[-1].startswith("新华社北京2月28日电")
 
 
 @pytest.mark.parametrize(
@@ -267,6 +269,25 @@ def test_datelines_with_no_heading_still_start_articles() -> None:
 def test_a_sentence_that_starts_like_a_dateline_is_text(sentence: str) -> None:
     articles, _ = _split(["标题一则新闻", "本报讯 " + BODY, sentence])
     assert articles[0].dateline == "本报讯" and articles[0].paragraphs[-1] == sentence
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "credit"),
+    [
+        ("第A02版：要闻", Kind.FURNITURE, None),
+        ("【第3版】", Kind.FURNITURE, None),
+        ("版次：A02", Kind.FURNITURE, None),
+        ("全国第3版新冠诊疗方案发布", Kind.TEXT, None),
+        ("蒙钟德摄（影像中国）", Kind.CREDIT, "photo"),
+        ("（完）", Kind.CREDIT, "end_mark"),
+        ("版面设计：李娜", Kind.CREDIT, "layout"),
+        ("■本报记者 王萌", Kind.BYLINE, None),
+        ("■中尼合资喜马拉雅航空公司的客座率最高。", Kind.CREDIT, "bullet"),
+        ("观海新闻讯 记者从市教育局获悉，全市中小学课后服务实现全覆盖。", Kind.DATELINE, None),
+    ],
+)
+def test_what_a_line_is(line: str, kind: Kind, credit: str | None) -> None:
+    assert classify(line) == (kind, credit)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,264 @@
+"""Describe every line of an issue for the line labeller, from the line, its neighbours and the issue.
+
+A feature is a short string (crfsuite's attribute). Three kinds:
+- the line's own shape (`shared`): what `flows.layout` reads (kind, title-like, indentation,
+  blank lines around it) plus its length, how it ends and the marks inside it. Its neighbours,
+  two lines either side, see these too, prefixed with their offset (`-1:k=byline`);
+- the line's other features (`own`): how it starts, numbering, a column tag, the few words
+  that name a line's job (记者, 电, 讯, 摄), pairs with its neighbours (a title-like line
+  before a byline; a line after one that ended a sentence);
+- the issue's layout, alone and joined to the line's shape: an indented line means one thing
+  in an issue whose body is indented and another where nothing is.
+Words are otherwise left out on purpose: the labeller must learn layouts, not one paper's
+vocabulary. `issue_tokens` returns the shared and own features apart, so that the labeller can
+add a neighbour's weights without spelling `-1:…` out; `issue_features` spells every line's
+attributes out for training.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flows.layout import Kind, Layout, LineInfo
+from flows.patterns import CJK, TERMINAL
+
+OFFSETS = (-2, -1, 1, 2)
+_LENGTHS = (2, 4, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 45, 60, 80, 120, 200)
+_NUMBERED = re.compile(
+    rf"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.]|第[{CJK}]{{1,3}}[部章节])"
+)
+_QUOTED = re.compile(r"^[“「『].*[”」』]$")
+_JOB_WORDS = re.compile(r"记者|通讯员|摄|电|讯|编辑|评论员|来源|报道")
+_INNER_SPACE = re.compile(r"\S[ \u3000\xa0]+\S")
+_MARKS = re.compile(r"[。，,；;：:！!？?]")
+_CLAUSE = re.compile(r"[。，,；;：:！!？?]")
+_SENTENCE = re.compile(r"[。！？!?]")
+# How far into a line its job words are looked for: bylines and datelines say them early.
+_JOB_WORD_SPAN = 24
+
+
+@dataclass(frozen=True)
+class IssueTokens:
+    """Every line's features in three rows: `shared` ones its neighbours see too; `text` ones
+    from its own text; `context` ones from the issue and its neighbours.
+
+    Rows are tuples, and an issue's lines share few distinct rows (its paragraphs look
+    alike), so the labeller sums each distinct row's weights once.
+    """
+
+    shared: list[tuple[str, ...]]
+    text: list[tuple[str, ...]]
+    context: list[tuple[str, ...]]
+
+    @property
+    def own(self) -> list[tuple[str, ...]]:
+        """Return every line's features that its neighbours do not see."""
+        return [t + c for t, c in zip(self.text, self.context, strict=True)]
+
+
+@lru_cache(maxsize=4096)
+def _char_class(c: str) -> str:
+    """Name what kind of character a line starts or ends with."""
+    if c in TERMINAL:
+        return "stop" if c in "。！？!?…" else "close_quote"
+    if c in "）)】」』":
+        return "close_paren"
+    if c in "（(【「『“":
+        return "open"
+    if c in "：:":
+        return "colon"
+    if c in "，,；;、":
+        return "comma"
+    if c in "—-－―":
+        return "dash"
+    if c in "□◎■●★▲◆·•":
+        return "mark"
+    if c.isdigit():
+        return "digit"
+    if "\u3400" <= c <= "\u9fff":
+        return "cjk"
+    if c.isascii() and c.isalpha():
+        return "latin"
+    return "other"
+
+
+def _shared(f: LineInfo) -> tuple[str, ...]:
+    """Return a line's shape: the features its neighbours see too. Positions 0 to 6 are fixed."""
+    text = f.text
+    marks = len(_MARKS.findall(text, 0, 60))
+    return _shape(
+        f.kind.value if f.credit is None else f"credit.{f.credit}",
+        bisect_left(_LENGTHS, len(text)),
+        _char_class(text[-1]),
+        f.indented,
+        f.title_like,
+        f.gap_before,
+        min(marks, 4),
+        f.long_title,
+        f.column_tag,
+        f.section,
+        f.subhead_like,
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _shape(
+    kind: str,
+    length: int,
+    end: str,
+    indented: bool,
+    title_like: bool,
+    gap_before: bool,
+    marks: int,
+    long_title: bool,
+    column_tag: bool,
+    section: bool,
+    subhead_like: bool,
+) -> tuple[str, ...]:
+    """Spell a line's shape out as features (the same shape, the very same tuple)."""
+    shape = [
+        "k=" + kind,
+        "len=" + (str(_LENGTHS[length]) if length < len(_LENGTHS) else "more"),
+        "end=" + end,
+        "ind=" + ("1" if indented else "0"),
+        "tl=" + ("1" if title_like else "0"),
+        "gb=" + ("1" if gap_before else "0"),
+        "marks=" + (str(marks) if marks < 4 else "4+"),
+    ]
+    flags = (("long_title", long_title), ("column_tag", column_tag), ("section", section))
+    shape += [name for name, on in flags if on]
+    if subhead_like:
+        shape.append("subhead_like")
+    return tuple(shape)
+
+
+def _extra(f: LineInfo) -> tuple[str, ...]:
+    """Return the features only the line itself gets from its own text."""
+    text = f.text
+    extra = ["beg=" + _char_class(text[0]), "ga=" + ("1" if f.gap_after else "0")]
+    if text.startswith("——"):
+        extra.append("dash_start")
+    if _NUMBERED.match(text):
+        extra.append("numbered")
+    if len(text) <= 60:
+        if _QUOTED.match(text):
+            extra.append("quoted")
+        if _INNER_SPACE.search(text):
+            extra.append("inner_space")
+        if _CLAUSE.search(text, 0, len(text) - 1):
+            extra.append("clause_inside")
+        if _SENTENCE.search(text, 0, len(text) - 1):
+            extra.append("sentence_inside")
+    extra += ["w=" + word for word in dict.fromkeys(_JOB_WORDS.findall(text, 0, _JOB_WORD_SPAN))]
+    return tuple(extra)
+
+
+def _layout(layout: Layout, infos: list[LineInfo], ahead: list[bool]) -> tuple[str, ...]:
+    """Return the issue-wide features: indentation, blank-line rhythm, how headings are followed."""
+    short = [f for f in infos if len(f.text) <= 20]
+    flush_short = sum(not f.indented for f in short) / len(short) if short else 1.0
+    titles = [k for k, f in enumerate(infos) if f.title_like]
+    indented_titles = sum(infos[k].indented for k in titles) / len(titles) if titles else 0.0
+    # Where most title-like lines have a byline or dateline under them, one that has none is
+    # likelier a subhead; where few do, headings stand alone.
+    signed = sum(ahead[k] for k in titles) / len(titles) if titles else 0.0
+    return (
+        "L.tl_ind=" + ("many" if indented_titles > 0.3 else "some" if indented_titles > 0.05 else "none"),
+        "L.ind=" + ("1" if layout.indented_body else "0"),
+        "L.spaced=" + ("1" if layout.spaced else "0"),
+        "L.slotted=" + ("1" if layout.slotted else "0"),
+        "L.flush_short=" + ("hi" if flush_short > 0.8 else "mid" if flush_short > 0.4 else "lo"),
+        "L.signed=" + ("hi" if signed > 0.5 else "mid" if signed > 0.2 else "lo"),
+    )
+
+
+def _signed_ahead(infos: list[LineInfo]) -> list[bool]:
+    """Tell for every line whether a byline or dateline comes within the next three lines."""
+    marks = [f.kind in (Kind.BYLINE, Kind.DATELINE) for f in infos] + [False] * 3
+    return [marks[i + 1] or marks[i + 2] or marks[i + 3] for i in range(len(infos))]
+
+
+_START = ("k=start", "end=start", "ind=-", "tl=-")
+_END = ("k=end", "ind=-", "tl=-")
+
+
+@lru_cache(maxsize=1 << 16)
+def _context(
+    issue: tuple[str, ...],
+    mine: tuple[str, str, str, str],
+    previous: tuple[str, str, str, str],
+    following: tuple[str, str, str],
+    ahead: bool,
+    gap_after: bool,
+) -> tuple[str, ...]:
+    """Return the features a line gets from the issue's layout and from its neighbours.
+
+    `mine` is the line's kind, indented, title-like and blank-before features; `previous`
+    the line before's kind, end, indented and title-like; `following` the next line's kind,
+    indented and title-like.
+    """
+    tl_ind_l, ind_l, spaced_l, signed_l = issue[0], issue[1], issue[2], issue[5]
+    kind, indented, title_like, gap_before = mine
+    row = ["bias", *issue]
+    row += [
+        # The line's shape read against the issue's layout.
+        f"{ind_l}|{indented}",
+        f"{spaced_l}|{gap_before}",
+        f"{ind_l}|{indented}|{title_like}",
+        f"{tl_ind_l}|{ind_l}|{indented}|{title_like}",
+        f"{spaced_l}|{gap_before}|{title_like}|{'ga=1' if gap_after else 'ga=0'}",
+        f"{signed_l}|{title_like}|ahead={'1' if ahead else '0'}",
+        # The line with its neighbours.
+        f"pk|k={previous[0]}|{kind}",
+        f"k|nk={kind}|{following[0]}",
+        f"pend|tl={previous[1]}|{title_like}",
+        f"tl|nk={title_like}|{following[0]}",
+        f"pind|ind|nind={previous[2]}|{indented}|{following[1]}",
+        f"tl|ntl={title_like}|{following[2]}",
+        f"ptl|tl={previous[3]}|{title_like}",
+    ]
+    if ahead:
+        row.append("signed_ahead")
+    return tuple(row)
+
+
+def issue_tokens(infos: list[LineInfo], layout: Layout) -> IssueTokens:
+    """Return every line's shared, text and context features, in line order."""
+    n = len(infos)
+    shared = [_shared(f) for f in infos]
+    ahead = _signed_ahead(infos)
+    issue = _layout(layout, infos, ahead)
+    before = [(r[0], r[2], r[3], r[4]) for r in shared]  # what the next line reads of this one
+    after = [(r[0], r[3], r[4]) for r in shared]  # what the line before reads of this one
+    context = [
+        _context(
+            issue,
+            (row[0], row[3], row[4], row[5]),
+            before[i - 1] if i else _START,
+            after[i + 1] if i + 1 < n else _END,
+            ahead[i],
+            f.gap_after,
+        )
+        for i, (f, row) in enumerate(zip(infos, shared, strict=True))
+    ]
+    return IssueTokens(shared=shared, text=[_extra(f) for f in infos], context=context)
+
+
+def issue_features(infos: list[LineInfo], layout: Layout) -> list[list[str]]:
+    """Spell out every line's attributes: its own, its shape, and its neighbours' shapes."""
+    tokens = issue_tokens(infos, layout)
+    n = len(infos)
+    rows = []
+    for i in range(n):
+        row = [*tokens.shared[i], *tokens.text[i], *tokens.context[i]]
+        for offset in OFFSETS:
+            j = i + offset
+            if 0 <= j < n:
+                row += [f"{offset}:{feature}" for feature in tokens.shared[j]]
+            else:
+                row.append(f"{offset}:none")
+        rows.append(row)
+    return rows

@@ -1,0 +1,42 @@
+"""The labels the line labeller gives: one per non-blank line of an issue.
+
+A heading block is a run of heading lines; its first line carries `B-` (it begins an article),
+the others continue it. Two `B-` lines in a row are two articles; `B-headline` then `headline`
+is one headline broken over two lines. Every other label says where a line goes inside the
+article that is open, or (`furniture`) that it goes to the issue's residue.
+"""
+
+from __future__ import annotations
+
+BEGIN_KICKER = "B-kicker"
+BEGIN_HEADLINE = "B-headline"
+KICKER = "kicker"
+HEADLINE = "headline"
+SUBTITLE = "subtitle"
+BYLINE = "byline"
+DATELINE = "dateline"
+PARAGRAPH = "paragraph"
+SUBHEAD = "subhead"
+CREDIT = "credit"
+FURNITURE = "furniture"
+
+LABELS = (
+    BEGIN_KICKER,
+    BEGIN_HEADLINE,
+    KICKER,
+    HEADLINE,
+    SUBTITLE,
+    BYLINE,
+    DATELINE,
+    PARAGRAPH,
+    SUBHEAD,
+    CREDIT,
+    FURNITURE,
+)
+BEGINS = frozenset({BEGIN_KICKER, BEGIN_HEADLINE})
+HEADING = frozenset({BEGIN_KICKER, BEGIN_HEADLINE, KICKER, HEADLINE, SUBTITLE})
+
+
+def field_of(label: str) -> str:
+    """Name the article field a label fills: `B-headline` and `headline` both fill headline."""
+    return label.removeprefix("B-")
