@@ -10,3 +10,8 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 # A stage's warning outside a flow run (a test, `newsprint parse`) goes to the terminal only,
 # without Prefect warning that it could not send it to a run.
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+# No telemetry from the project's commands: offline it only logs "Failed to send telemetry" as
+# an ERROR, and the temporary server's telemetry write raced its own SQLite database on a first
+# run ("database is locked", a traceback on the console). Set either variable to opt back in.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -10,6 +10,9 @@ import tempfile
 # Keep the tests' Prefect state out of ~/.prefect: set before anything imports prefect.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsprint-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# And out of the user's home: DuckDB reads installed extensions from ~/.duckdb/extensions (an
+# `INSTALL fts` once run there would make the offline-loading tests pass or fail by the user).
+os.environ["HOME"] = tempfile.mkdtemp(prefix="newsprint-home-")
 
 from datetime import date
 from pathlib import Path
@@ -23,6 +26,7 @@ from flows.settings import SAMPLE_ISSUE
 
 # Removed at exit, after Prefect's temporary server has stopped (registered later, it runs first).
 atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
+atexit.register(shutil.rmtree, os.environ["HOME"], ignore_errors=True)
 
 TODAY = date(2026, 1, 15)
 

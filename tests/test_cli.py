@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flows import load
 from flows.cli import app
-from flows.settings import SAMPLE_ISSUE
+from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -78,11 +83,45 @@ def test_sql_is_read_only(warehouse: str, sample_issue) -> None:
 
 def test_python_dash_m_flows_has_every_command() -> None:
     """`python -m flows` is the same command line as `newsprint`, commands from every module included."""
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "-m", "flows", "--help"], capture_output=True, text=True, check=True, timeout=120
     )
     for command in ("run", "parse", "sql", "backfill", "bench", "serve", "search"):
         assert f" {command} " in result.stdout, command
+
+
+@pytest.mark.slow
+def test_a_first_run_on_a_fresh_machine_prints_no_error_and_no_traceback(tmp_path: Path) -> None:
+    """`newsprint run` with a new Prefect home and no API: Prefect's temporary server stays quiet.
+
+    Offline, Prefect's telemetry logged an ERROR on every run, and its first write to a new
+    SQLite database could meet "database is locked" and print a traceback: the project's
+    commands turn telemetry off (flows/__init__.py), so nothing here may switch it off for them.
+    """
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / SAMPLE_ISSUE.name).write_bytes(SAMPLE_ISSUE.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSPRINT_", "DO_NOT_"))}
+    env |= {"HOME": str(tmp_path), "PREFECT_HOME": str(tmp_path / "prefect")}
+    warehouse = tmp_path / "warehouse.duckdb"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("newsprint")),
+            "run",
+            "--inbox",
+            str(inbox),
+            "--warehouse",
+            str(warehouse),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "Starting temporary server" in output  # the case in question: no API configured
+    assert "| ERROR" not in output and "Traceback" not in output, output[-3000:]
+    assert '"files_loaded": 1' in output
