@@ -129,6 +129,38 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     _sync_directory(journal.parent)
 
 
+def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
+    """Put a copy of a journalled writer's database file at `target`, whole or not at all; return its bytes.
+
+    Read through the descriptor the writer already holds: opening and closing another one of
+    the file would drop this process's fcntl locks, DuckDB's among them (module docstring). The
+    caller checkpoints first, so the file holds every committed row and needs no WAL. The copy
+    is written beside the target, synced, given `mode` and renamed over it: a process that has
+    the old copy open keeps reading the old one.
+    """
+    descriptor = _descriptors.get(str(database.resolve()))
+    if descriptor is None:
+        raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
+    size = os.fstat(descriptor).st_size
+    partial = target.with_name(target.name + ".partial")
+    with open(partial, "wb") as out:
+        copied = 0
+        while copied < size:
+            try:
+                step = os.copy_file_range(descriptor, out.fileno(), size - copied, copied, copied)
+            except OSError:  # no in-kernel copy between these file systems: read and write
+                chunk = os.pread(descriptor, min(size - copied, 2**24), copied)
+                step = os.pwrite(out.fileno(), chunk, copied)
+            if step == 0:
+                raise OSError(f"{database} ended at {copied} bytes while being copied, not {size}")
+            copied += step
+        os.fchmod(out.fileno(), mode)
+        os.fsync(out.fileno())
+    partial.replace(target)
+    _sync_directory(target.parent)
+    return size
+
+
 @contextmanager
 def memory_for_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Let DuckDB's buffers hold what the checkpoint must write and a margin, then bound them again.

@@ -103,6 +103,7 @@ def quality(
 def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -> None:
     """Re-apply the current checks to every loaded and rejected article, in one transaction."""
     from flows.load import WarehouseBusy, open_warehouse
+    from flows.read_copy import finish, read_copy_path
     from flows.revalidate import revalidate_warehouse
     from flows.warehouse import warehouse_exists
 
@@ -117,6 +118,7 @@ def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -
     try:
         with open_warehouse(target, settings.lock_timeout_s) as con:
             outcome = revalidate_warehouse(con, settings.checks, datetime.now())
+            finish(con, target, read_copy_path(target, settings.read_copy))
     except WarehouseBusy as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error

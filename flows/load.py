@@ -20,6 +20,7 @@ import polars as pl
 
 from flows import handover
 from flows.checkpoint import checkpoint_if_due
+from flows.read_copy import read_copy_path
 from flows.settings import SQL_DIR, sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
@@ -27,6 +28,7 @@ from flows.validate import gate_frames, has_near_duplicates
 from flows.warehouse import (
     WarehouseBusy,
     close_connection,
+    lock_holder,
     open_connection,
     parse_warehouse,
     remember_schema,
@@ -71,10 +73,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
             if not _is_lock_error(error):
                 raise
             if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    f"the warehouse {warehouse} is being written by another process "
-                    f"(waited {timeout_s:.0f} s); try again when that run has finished"
-                ) from error
+                raise WarehouseBusy(busy_message(warehouse, timeout_s, str(error))) from error
             handover.announce(mark)
             waited = True
             time.sleep(delay)
@@ -83,6 +82,21 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
             if waited:
                 handover.withdraw(mark)
             return con
+
+
+def busy_message(warehouse: str, waited_s: float, error: str) -> str:
+    """Say who holds the warehouse and what to do; a reader is pointed at the read copy."""
+    holder = lock_holder(error)
+    if holder.reading:
+        return (
+            f"the warehouse {warehouse} is held open by a reader, {holder} (waited {waited_s:.0f} s): "
+            "DuckDB lets no one write a file another process has open; close that session "
+            f"(analysts keep the read copy, {read_copy_path(warehouse)}, open instead)"
+        )
+    return (
+        f"the warehouse {warehouse} is being written by another process, {holder} "
+        f"(waited {waited_s:.0f} s); try again when that run has finished"
+    )
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
@@ -95,15 +109,30 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
         remember_schema(con)
 
 
-@contextmanager
-def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for writing, with its schema applied."""
+def open_writer(warehouse: str, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, with its schema applied; close it with `close_writer`."""
     con = connect(warehouse, timeout_s=timeout_s)
     try:
         apply_ddl(con)
+    except BaseException:
+        close_writer(warehouse, con)
+        raise
+    return con
+
+
+def close_writer(warehouse: str, con: duckdb.DuckDBPyConnection) -> None:
+    """Close a writer's connection (a DuckDB file checkpoints if its WAL is due, flows/checkpoint.py)."""
+    close_connection(parse_warehouse(warehouse), con)
+
+
+@contextmanager
+def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for writing, with its schema applied."""
+    con = open_writer(warehouse, timeout_s)
+    try:
         yield con
     finally:
-        close_connection(parse_warehouse(warehouse), con)
+        close_writer(warehouse, con)
 
 
 class BatchWriter:

@@ -35,10 +35,11 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, ingest, load, quality, search
+from flows import backfill, bulk_load, ingest, load, quality, read_copy, search
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
 from flows.models import Issue
+from flows.read_copy import Published
 from flows.report import IssueOutcome, QualityReport, RunStats, findings_table, summary_markdown
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
@@ -76,6 +77,47 @@ def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
 # Tasks carry no tags: a tagged task run first asks the API for the tags' concurrency slots, a
 # round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
+
+
+@task(name="open-warehouse", cache_policy=NO_CACHE)
+def open_writer(warehouse: str, timeout_s: float) -> duckdb.DuckDBPyConnection | State:
+    """Open the warehouse for writing, waiting up to `timeout_s` for whoever holds it.
+
+    Still held, the task fails with a message naming the holder, and Prefect retries it
+    (NEWSPRINT_LOCK_RETRIES times, NEWSPRINT_LOCK_RETRY_DELAY seconds apart): the run's
+    page shows the wait and who caused it. A returned state, not an exception: no traceback.
+    """
+    try:
+        return load.open_writer(warehouse, timeout_s)
+    except load.WarehouseBusy as error:
+        return Failed(message=str(error))
+
+
+@contextmanager
+def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held."""
+    opener = open_writer.with_options(
+        retries=settings.lock_retries, retry_delay_seconds=settings.lock_retry_delay_s
+    )
+    state = opener(warehouse, settings.lock_timeout_s, return_state=True)
+    if state.is_failed():
+        raise load.WarehouseBusy(state.message or f"the warehouse {warehouse} stayed busy")
+    con = state.result()
+    try:
+        yield con
+    finally:
+        load.close_writer(warehouse, con)
+
+
+@task(name="publish-read-copy", **IO_RETRIES, cache_policy=NO_CACHE)
+def publish_read_copy(
+    con: duckdb.DuckDBPyConnection, warehouse: str, setting: str | None
+) -> Published | None:
+    """Checkpoint the warehouse (its file alone is then complete) and publish the analysts' copy.
+
+    `setting`: NEWSPRINT_READ_COPY (unset: beside the warehouse; `off`: no copy).
+    """
+    return read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, setting))
 
 
 @task(name="discover-files", **IO_RETRIES, cache_policy=NO_CACHE)
@@ -236,12 +278,13 @@ def daily_ingest(
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
     max_bytes = settings.max_file_bytes
     try:
-        with load.open_warehouse(target, settings.lock_timeout_s) as con:
+        with writing(target, settings) as con:
             ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities, max_bytes)
             refresh_search_index(con)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
+            publish_read_copy(con, target, settings.read_copy)
     except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
         logger.error("%s", error)
         return Failed(message=str(error))  # type: ignore[return-value]
@@ -420,7 +463,7 @@ def backfill_archive(
     )
     paths = discover_archive(Path(archive), since, until)
     try:
-        with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
+        with writing(options.warehouse, settings) as con:
             options.loaded = load.loaded_file_hashes(con)
         logger.info(
             "%d file(s) in %s (%d already in %s); batches of %d files or %.1f MB, %d worker process(es)",
@@ -432,12 +475,15 @@ def backfill_archive(
             load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
         ):
             load_archive(paths, workers, writer, stats, seconds, options)
-        with load.open_warehouse(options.warehouse, options.lock_timeout_s) as con:
+        with writing(options.warehouse, settings) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
+            publish_read_copy(
+                con, options.warehouse, read_copy.read_copy_path(options.warehouse, settings.read_copy)
+            )
     except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
         logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
         return Failed(message=str(error))  # type: ignore[return-value]

@@ -89,6 +89,13 @@ class Settings:
     lock_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))
     )
+    # a run whose warehouse stays held past lock_timeout_s tries again (Prefect task retries)
+    lock_retries: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_LOCK_RETRIES", "2")))
+    lock_retry_delay_s: float = field(
+        default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_RETRY_DELAY", "60"))
+    )
+    # the copy analysts keep open (flows/read_copy.py): unset, beside the warehouse; "off", none
+    read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
     query_timeout_s: float = field(

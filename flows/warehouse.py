@@ -48,6 +48,41 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse; the message says what to do."""
 
 
+_HOLDER = re.compile(r"held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """The process DuckDB's lock error names: its PID, command line, and whether it only reads."""
+
+    pid: int | None
+    command: str
+    reading: bool
+
+    def __str__(self) -> str:
+        return f"PID {self.pid} ({self.command})" if self.pid else self.command
+
+
+def lock_holder(error: str) -> LockHolder:
+    """Read who holds the file from DuckDB's lock error (its message names the program and PID).
+
+    The command line, from /proc where there is one, tells an analyst's `duckdb -readonly …`
+    from a run. DuckDB tells a refused writer that it could open the file read-only when the
+    holder only reads it.
+    """
+    reading = "read-only mode" in error
+    match = _HOLDER.search(error)
+    if match is None:
+        return LockHolder(None, "another process", reading)
+    try:
+        arguments = Path(f"/proc/{match['pid']}/cmdline").read_bytes().split(b"\0")
+        command = " ".join(" ".join(a.decode(errors="replace") for a in arguments).split())
+    except OSError:
+        command = ""
+    command = command or match["program"]
+    return LockHolder(int(match["pid"]), command if len(command) <= 100 else command[:99] + "…", reading)
+
+
 class WarehouseSettingError(ValueError):
     """The warehouse setting cannot be understood; the message shows the accepted forms."""
 

@@ -118,11 +118,11 @@ def test_a_run_waits_a_bounded_time_then_says_who_is_writing(
     held: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEWSPRINT_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("NEWSPRINT_LOCK_RETRIES", "0")
     result = CliRunner().invoke(app, ["run", "--inbox", str(inbox), "--warehouse", held])
     assert result.exit_code == 1
-    assert (
-        f"run failed: the warehouse {held} is being written by another process (waited 1 s)" in result.output
-    )
+    assert f"run failed: the warehouse {held} is being written by another process, PID" in result.output
+    assert "(waited 1 s); try again when that run has finished" in result.output
     assert "Traceback" not in result.output
 
 
@@ -130,9 +130,12 @@ def test_a_backfill_waits_a_bounded_time_then_says_who_is_writing(
     held: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEWSPRINT_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("NEWSPRINT_LOCK_RETRIES", "0")
     result = CliRunner().invoke(app, ["backfill", str(inbox), "--warehouse", held, "--no-progress"])
     assert result.exit_code == 1
-    assert "is being written by another process (waited 1 s)" in result.output
+    assert "is being written by another process, PID" in result.output
+    assert "from flows.load import open_warehouse" in result.output  # its command line
+    assert "(waited 1 s); try again when that run has finished" in result.output
     assert "Traceback" not in result.output
 
 
