@@ -29,6 +29,7 @@ from flows.ingest import (
     IngestError,
     check_size,
     date_from_filename,
+    describe_files,
     file_digest,
     read_issue,
     refuse_without_articles,
@@ -100,7 +101,20 @@ class Progress:
 
     @property
     def percent(self) -> float:
+        """The share of the files done, whatever became of them (the terminal's bar)."""
         return 100.0 * self.done / self.total if self.total else 100.0
+
+    @property
+    def percent_in_warehouse(self) -> float:
+        """The share of the files in the warehouse, loaded or found there: a failure keeps it below 100."""
+        return 100.0 * (self.loaded + self.skipped) / self.total if self.total else 100.0
+
+    def describe(self) -> str:
+        """Say where the backfill stands in counts (the progress artifact's description)."""
+        return (
+            f"{self.done} of {self.total} files done: {self.loaded} loaded, "
+            f"{self.skipped} skipped (already loaded), {self.failed} failed"
+        )
 
 
 def select_files(paths: Sequence[Path], since: date | None, until: date | None) -> list[Path]:
@@ -275,7 +289,8 @@ def _validate_batch(
     try:
         return list(validate_issues([issue for _, issue in parsed], severities))
     except Exception:
-        log.warning("validating the batch at once failed: validating its %d issues one by one", len(parsed))
+        files = describe_files([item.source_file for item, _ in parsed])
+        log.warning("validating the batch %s at once failed: validating its issues one by one", files)
     return [_settle(item, partial(validate_articles, issue, {}, severities)) for item, issue in parsed]
 
 
@@ -288,7 +303,8 @@ def _segment_batch(
     try:
         return list(bundle_issues([p for _, p, _ in valid], [v for _, _, v in valid], {}, severities))
     except Exception:
-        log.warning("segmenting the batch at once failed: segmenting its %d issues one by one", len(valid))
+        files = describe_files([item.source_file for item, _, _ in valid])
+        log.warning("segmenting the batch %s at once failed: segmenting its issues one by one", files)
     return [_settle(item, partial(bundle_issue, p, v, {}, severities)) for item, p, v in valid]
 
 

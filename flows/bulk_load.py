@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from flows.checkpoint import checkpoint_if_due
+from flows.ingest import describe_files
 from flows.load import _insert, article_rows, known_bodies, registered_hashes, sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
@@ -189,9 +190,10 @@ def load_issues(
     checkpoint_if_due(con)
     loaded = [r.bundle.validated for r in results if r.loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each
-        "loaded %d of %d issues: %d articles accepted, %d rejected",
+        "loaded %d of %d issues, %s: %d articles accepted, %d rejected",
         len(loaded),
         len(results),
+        describe_files([r.bundle.issue.source_file for r in results]),
         sum(v.accepted.height for v in loaded),
         sum(v.rejected.height for v in loaded),
     )

@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -270,6 +271,16 @@ def date_from_filename(name: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def describe_files(paths: Sequence[str | Path]) -> str:
+    """Name some files in a log line or a task run's name: the one file, or the dates they span."""
+    names = [Path(path).name for path in paths]
+    if len(names) <= 1:
+        return names[0] if names else "no file"
+    dates = sorted(day for day in map(date_from_filename, names) if day is not None)
+    span = f"{dates[0]}…{dates[-1]}" if dates else f"{min(names)}…{max(names)}"
+    return f"{span} ({len(names)} files)"
 
 
 def paper_from_filename(name: str) -> str | None:

@@ -40,7 +40,14 @@ from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
 from flows.models import Issue
 from flows.read_copy import Published
-from flows.report import IssueOutcome, QualityReport, RunStats, findings_table, summary_markdown
+from flows.report import (
+    FINDING_COLUMNS,
+    IssueOutcome,
+    QualityReport,
+    RunStats,
+    findings_table,
+    summary_markdown,
+)
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
 from flows.workers import Workers
@@ -79,7 +86,24 @@ IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_con
 # round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
 
 
-@task(name="open-warehouse", cache_policy=NO_CACHE)
+def _named(task_name: str, describe: Callable[[dict[str, Any]], str]) -> Callable[..., str]:
+    """Name each run of a task after what it works on (Prefect calls this with the run's parameters)."""
+
+    def name(parameters: dict[str, Any]) -> str:
+        return f"{task_name} {describe(parameters)}"
+
+    return name
+
+
+def _files(*paths: Any) -> str:
+    return ingest.describe_files([str(path) for path in paths])
+
+
+@task(
+    name="open-warehouse",
+    task_run_name=_named("open-warehouse", lambda p: _files(load.parse_warehouse(p["warehouse"]).location)),
+    cache_policy=NO_CACHE,
+)
 def open_writer(warehouse: str, timeout_s: float) -> duckdb.DuckDBPyConnection | State:
     """Open the warehouse for writing, waiting up to `timeout_s` for whoever holds it.
 
@@ -109,7 +133,12 @@ def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConne
         load.close_writer(warehouse, con)
 
 
-@task(name="publish-read-copy", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(
+    name="publish-read-copy",
+    task_run_name=_named("publish-read-copy", lambda p: _files(p["warehouse"])),
+    **IO_RETRIES,
+    cache_policy=NO_CACHE,
+)
 def publish_read_copy(
     con: duckdb.DuckDBPyConnection, warehouse: str, setting: str | None
 ) -> Published | None:
@@ -120,13 +149,13 @@ def publish_read_copy(
     return read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, setting))
 
 
-@task(name="discover-files", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(name="discover-files", task_run_name="discover-files in {inbox}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_files(inbox: Path) -> list[Path]:
     """List the inbox."""
     return ingest.list_inbox(inbox)
 
 
-@task(name="read-issue", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(name="read-issue", task_run_name="read-issue {path.name}", **IO_RETRIES, cache_policy=NO_CACHE)
 def read_issue(path: Path, issue_date: date | None, paper: str | None, max_bytes: int) -> Issue | IngestError:
     """Read and decode one file, refusing a huge one unread; a refusal is returned, not raised."""
     try:
@@ -136,7 +165,11 @@ def read_issue(path: Path, issue_date: date | None, paper: str | None, max_bytes
         return error
 
 
-@task(name="transform-issue", cache_policy=NO_CACHE)
+@task(
+    name="transform-issue",
+    task_run_name=_named("transform-issue", lambda p: _files(p["issue"].source_file)),
+    cache_policy=NO_CACHE,
+)
 def transform(
     issue: Issue, today: date, known: dict[str, str], severities: dict[str, str] | None = None
 ) -> IssueBundle | IngestError:
@@ -149,7 +182,12 @@ def transform(
     return bundle
 
 
-@task(name="load-issue", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(
+    name="load-issue",
+    task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
+    **IO_RETRIES,
+    cache_policy=NO_CACHE,
+)
 def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
     """Load one issue in one transaction (a retry is safe: the load is idempotent)."""
     return load.load_issue(con, bundle, run_id, datetime.now())
@@ -169,22 +207,28 @@ def _outcome(bundle: IssueBundle, status: str) -> IssueOutcome:
         status=status,
         sha256=issue.sha256,
         issue_date=issue.issue_date.isoformat() if issue.issue_date else None,
+        paper=issue.paper,
         accepted=validated.accepted.height,
         rejected=validated.rejected.height,
         findings=validated.findings,
     )
 
 
-def publish_artifacts(stats: RunStats, prefix: str, report: QualityReport | None = None) -> None:
+def publish_artifacts(
+    stats: RunStats, prefix: str, report: QualityReport | None = None, published: Published | None = None
+) -> None:
     """Publish the run summary and the findings table under stable keys (`report`: from the warehouse)."""
+    copy = str(published.path) if published else None
     create_markdown_artifact(
-        key=f"{prefix}-summary", markdown=summary_markdown(stats, report), description="Run summary"
+        key=f"{prefix}-summary",
+        markdown=summary_markdown(stats, report, copy),
+        description=f"{stats.flow_name}: what was loaded, skipped and failed, and its data quality",
     )
     rows = findings_table(stats, report)
     create_table_artifact(
         key=f"{prefix}-findings",
-        table=rows or [{"kind": "none", "file": "", "seq": None, "check": "", "severity": "", "detail": ""}],
-        description="Rejected articles and quality findings",
+        table=rows or [dict.fromkeys(FINDING_COLUMNS, "") | {"check": "none", "detail": "no finding"}],
+        description="Errors (the article or file was rejected), then warnings; info findings counted",
     )
 
 
@@ -284,11 +328,11 @@ def daily_ingest(
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
-            publish_read_copy(con, target, settings.read_copy)
+            published = publish_read_copy(con, target, settings.read_copy)
     except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
         logger.error("%s", error)
         return Failed(message=str(error))  # type: ignore[return-value]
-    publish_artifacts(stats, "daily-ingest", report)
+    publish_artifacts(stats, "daily-ingest", report, published)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
@@ -299,7 +343,7 @@ def daily_ingest(
 # --- backfill: batches transformed in worker processes, one writer (this process) -------------
 
 
-@task(name="list-archive", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(name="list-archive", task_run_name="list-archive {archive}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_archive(archive: Path, since: date | None, until: date | None) -> list[Path]:
     """List the archive's files (recursively) dated within [since, until]."""
     return backfill.select_files(ingest.list_archive(archive), since, until)
@@ -320,7 +364,11 @@ class Transformed:
     read_seconds: float = 0.0  # reading the batch's files, in the task: the run's `read` stage
 
 
-@task(name="transform-batch", cache_policy=NO_CACHE)
+@task(
+    name="transform-batch",
+    task_run_name=_named("transform-batch", lambda p: _files(*p["paths"])),
+    cache_policy=NO_CACHE,
+)
 def transform_batch(workers: Workers, paths: list[Path], options: BackfillOptions) -> Transformed:
     """Read one batch's files, then decode, split, validate and segment them in a worker process.
 
@@ -340,7 +388,12 @@ def transform_batch(workers: Workers, paths: list[Path], options: BackfillOption
     return Transformed(transformed, read_seconds)
 
 
-@task(name="load-batch", **IO_RETRIES, cache_policy=NO_CACHE)
+@task(
+    name="load-batch",
+    task_run_name=_named("load-batch", lambda p: _files(*(item.source_file for item in p["batch"].items))),
+    **IO_RETRIES,
+    cache_policy=NO_CACHE,
+)
 def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> list[IssueOutcome]:
     """Write one batch as the only writer: its issues in one transaction, then the failed files.
 
@@ -410,8 +463,9 @@ def load_archive(
     """
     pending = deque(backfill.batches(paths, options.batch_size, options.batch_bytes))
     in_flight: list[PrefectFuture[Transformed]] = []
-    artifact_id = create_progress_artifact(progress=0.0, key="backfill-progress", description="Files done")
-    backfill.log_progress(backfill.progress_of(stats.outcomes, len(paths)))
+    progress = backfill.progress_of(stats.outcomes, len(paths))
+    artifact_id = create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
+    backfill.log_progress(progress)
     while pending or in_flight:
         while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
             # quote: Prefect does not walk the options (the loaded files' hashes) for futures
@@ -429,7 +483,7 @@ def load_archive(
         batch.items = []  # the batch is freed here, not at a full collection (Transformed)
         progress = backfill.progress_of(stats.outcomes, len(paths))
         backfill.log_progress(progress)
-        update_progress_artifact(artifact_id, progress.percent)
+        update_progress_artifact(artifact_id, progress.percent_in_warehouse, description=progress.describe())
 
 
 @flow(name="backfill", log_prints=True)
@@ -481,13 +535,11 @@ def backfill_archive(
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
-            publish_read_copy(
-                con, options.warehouse, read_copy.read_copy_path(options.warehouse, settings.read_copy)
-            )
+            published = publish_read_copy(con, options.warehouse, settings.read_copy)
     except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
         logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
         return Failed(message=str(error))  # type: ignore[return-value]
-    publish_artifacts(stats, "backfill", report)
+    publish_artifacts(stats, "backfill", report, published)
     seconds["wall"] = time.perf_counter() - started
     row = {**stats.row(), "seconds": {stage: round(value, 3) for stage, value in seconds.items()}}
     logger.info("backfill summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})

@@ -21,6 +21,7 @@ import pandera.polars as pa
 import polars as pl
 
 from flows.frames import split_parts, struct_lists
+from flows.ingest import describe_files
 from flows.models import Finding, ParsedIssue
 from flows.similarity import (
     SIGNATURE_SCHEMA,
@@ -295,7 +296,6 @@ def check_articles(
         pl.Series("failed_checks", [failed.get(s, []) for s in seqs], dtype=pl.List(pl.String))
     )
     articles, accepted, rejected = _sort_rows(frame)
-    log.info("validated %d articles: %d rejected", frame.height, rejected.height)
     return Validated(articles=articles, accepted=accepted, rejected=rejected, findings=findings)
 
 
@@ -365,6 +365,11 @@ def validate_articles(
     frame = mark_duplicates(frame, signatures, known_bodies or {}, known_signatures)
     validated = check_articles(frame, severities, parsed.findings)
     validated.signatures = signatures
+    again = " again, against the warehouse" if known_bodies or known_signatures is not None else ""
+    log.info(
+        "validated %s%s: %d articles, %d rejected",
+        describe_files([parsed.issue.source_file]), again, frame.height, validated.rejected.height,
+    )  # fmt: skip
     return validated
 
 
@@ -438,7 +443,11 @@ def validate_issues(
     findings, failed_checks = _batch_findings(
         batch, parsed_issues, starts, failures, severity_levels(severities)
     )
-    return _cut_into_issues(batch, signatures, starts, findings, failed_checks)
+    validated = _cut_into_issues(batch, signatures, starts, findings, failed_checks)
+    files = describe_files([parsed.issue.source_file for parsed in parsed_issues])
+    rejected = sum(v.rejected.height for v in validated)
+    log.info("validated %s: %d articles, %d rejected", files, batch.height, rejected)
+    return validated
 
 
 def _batch_findings(
@@ -483,7 +492,6 @@ def _cut_into_issues(
     part = pl.Series("part", [i for i in range(count) for _ in range(starts[i], starts[i + 1])], pl.UInt32)
     marked = batch.with_columns(part, pl.Series("failed_checks", failed_checks, pl.List(pl.String)))
     articles, accepted, rejected = _sort_rows(marked)
-    log.info("validated %d articles of %d issues: %d rejected", batch.height, count, rejected.height)
     part_of = dict(zip(batch["article_id"], part, strict=True))
     signed = signatures.with_columns(
         pl.Series("part", [part_of[a] for a in signatures["article_id"]], pl.UInt32)

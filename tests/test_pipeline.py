@@ -110,6 +110,31 @@ def test_io_tasks_retry_and_every_task_has_a_verb_name() -> None:
     ]
 
 
+def test_task_runs_are_named_after_their_file_or_their_batch_dates(sample_issue) -> None:
+    from flows import pipeline
+    from flows.backfill import BatchItem
+
+    names = [f"archive/2016/01/qingdao-daily-2016-01-{day:02}.txt" for day in (3, 1, 2)]
+    batch = pipeline.Transformed([BatchItem(name, None, 0) for name in names])
+    assert pipeline.transform_batch.task_run_name(parameters={"paths": [Path(n) for n in names]}) == (
+        "transform-batch 2016-01-01…2016-01-03 (3 files)"
+    )
+    assert pipeline.load_batch.task_run_name(parameters={"batch": batch}) == (
+        "load-batch 2016-01-01…2016-01-03 (3 files)"
+    )
+    assert pipeline.transform.task_run_name(parameters={"issue": sample_issue}) == (
+        "transform-issue qingdao-daily-2025-12-30.txt"
+    )
+    assert (
+        pipeline.read_issue.task_run_name.format(path=Path("in/x-2025-12-30.txt"))
+        == "read-issue x-2025-12-30.txt"
+    )
+    assert (
+        pipeline.open_writer.task_run_name(parameters={"warehouse": "data/w.duckdb"})
+        == "open-warehouse w.duckdb"
+    )
+
+
 def test_only_io_errors_are_retried() -> None:
     from prefect.states import Failed
 
@@ -279,8 +304,14 @@ def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) ->
             )
         )
     by_key = {a.key: a for a in artifacts}
-    assert by_key["backfill-progress"].type == "progress" and float(by_key["backfill-progress"].data) == 100.0
-    assert "photo-2016-01-11.png" in str(by_key["backfill-summary"].data)
+    progress = by_key["backfill-progress"]
+    assert progress.type == "progress"
+    assert float(progress.data) == pytest.approx(200 / 3)  # the failed photo keeps it below 100
+    assert progress.description == "3 of 3 files done: 2 loaded, 0 skipped (already loaded), 1 failed"
+    summary = str(by_key["backfill-summary"].data)
+    assert summary.startswith("# backfill: qingdao-daily 2016-01-09 … 2016-01-10 (2 issues), failed\n")
+    assert f"## Files in {archive / '2016' / '01'}" in summary
+    assert "| photo-2016-01-11.png | failed |" in summary  # failed files first
 
 
 # --- schedule and deployments ------------------------------------------------------------

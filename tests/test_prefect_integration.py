@@ -120,15 +120,15 @@ def test_a_run_is_completed_with_its_artifacts_tasks_and_stage_logs(
     stage_logs = {log.name: log.message for log in logs if log.name.startswith("flows.")}
     assert "6 accepted, 1 rejected" in stage_logs["flows.load"]  # a stage module's INFO line
 
+    per_file = {f"{task} {SAMPLE_ISSUE.name}" for task in ("read-issue", "transform-issue", "load-issue")}
     tasks = _eventually(
         lambda: client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))),
-        lambda found: (
-            {"read-issue", "transform-issue", "load-issue"} <= {t.name.rsplit("-", 1)[0] for t in found}
-        ),
+        lambda found: per_file <= {t.name for t in found},
     )
-    by_name = {t.name.rsplit("-", 1)[0]: t for t in tasks}
-    assert {"read-issue", "transform-issue", "load-issue", "discover-files"} <= set(by_name)
-    assert not {"io", "cpu", "duckdb"} & set(by_name["read-issue"].tags)  # a task tag costs an API call
+    by_name = {t.name: t for t in tasks}
+    assert per_file | {f"discover-files in {inbox}", "publish-read-copy warehouse.duckdb"} <= set(by_name)
+    assert not {"io", "cpu", "duckdb"} & set(by_name[f"read-issue {SAMPLE_ISSUE.name}"].tags)  # an API call
+    assert f"validated {SAMPLE_ISSUE.name}: 7 articles, 1 rejected" in stage_logs["flows.validate"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select run_id from runs").fetchall() == [(str(run_id),)]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from flows import load, quality
 from flows.cli import app
 from flows.ingest import read_issue
-from flows.report import quality_markdown, quality_table
+from flows.report import FINDING_COLUMNS, quality_markdown, quality_table
 from flows.settings import SAMPLE_ISSUE
 from flows.transform import transform_issue
 from tests.conftest import TODAY
@@ -163,12 +163,20 @@ def test_run_publishes_the_same_report_as_artifacts(inbox: Path, warehouse: str)
     for line in ("| dateline_present | error | 1 |", "| repeated_paragraph | warning | 1 |"):
         assert line in markdown
     assert "| text_lost_at_break | warning | 1 |" in markdown and "already loaded" in markdown
+    assert markdown.startswith("# daily-ingest: qingdao-daily 2025-12-30, completed\n")
+    query = f"select issue_date, paper, source_file from issues where run_id = '{first['run_id']}'"
+    assert f'newsprint sql "{query}"' in markdown  # from the run to its issues
+    assert f"| {SAMPLE_ISSUE.name} | loaded | qingdao-daily | 2025-12-30 | 6 | 1 |" in markdown  # base names
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert {(r["kind"], r["seq"], r["check"]) for r in rows} >= {
-        ("rejected", 5, "dateline_present"),
-        ("finding", 5, "repeated_paragraph"),
-        ("finding", 6, "text_lost_at_break"),
-    }
+    assert [list(r) for r in rows] == [list(FINDING_COLUMNS)] * len(rows)  # what and how bad first
+    assert [(r["severity"], r["check"], r["seq"], r["file"]) for r in rows] == [
+        ("error", "dateline_present", 5, SAMPLE_ISSUE.name),  # errors first: the rejected article
+        ("warning", "repeated_paragraph", 5, SAMPLE_ISSUE.name),
+        ("warning", "text_lost_at_break", 6, SAMPLE_ISSUE.name),
+        ("info", "paragraph_joined", None, None),  # info findings counted, not listed
+    ]
+    assert rows[0]["headline"] == "锚定新目标，笃行实干开新局" and rows[0]["issue_date"] == "2025-12-30"
+    assert rows[-1]["detail"] == "3 finding(s), counted, not listed"
 
     printed = runner.invoke(app, ["quality", "--warehouse", warehouse, "--format", "markdown"])
     assert printed.exit_code == 0
@@ -193,3 +201,18 @@ def test_the_same_file_under_another_name_loads_nothing(inbox: Path, warehouse: 
         counts = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("issues", "articles")]
         assert counts == [1, 6]
         assert con.execute("select count(*) from rejected_articles").fetchone() == (1,)
+
+
+def test_the_quality_report_reads_whole_at_80_columns(loaded: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    from flows.cli import console
+
+    monkeypatch.setattr(console, "width", 80)
+    result = runner.invoke(app, ["quality", "--warehouse", loaded])
+    assert result.exit_code == 0, result.output
+    assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout.replace("这为…", "").replace("问题。…", "").replace("…奢靡", "")
+    for whole in ("dateline_present", "repeated_paragraph", "text_lost_at_break", "2025-12-30 #6"):
+        assert whole in result.stdout
+    assert "paragraph_joined ×3" in result.stdout  # info findings are counted, not listed
