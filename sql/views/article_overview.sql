@@ -46,3 +46,7 @@ final as (
 )
 
 select * from final;
+
+-- what it holds, for the catalog (replacing the view drops it: set again each time; a DuckLake
+-- takes no comment on a view's columns, which are the tables' columns of the same names)
+comment on view article_overview is 'One row per accepted article: paper, issue_date, seq, headline; reporters (its byline''s, in order), contributors (everyone else credited, as name（role）), keywords (heaviest first), people, places and organisations (most named first), body_chars.';

@@ -14,3 +14,7 @@ with final as (
 )
 
 select * from final;
+
+-- what it holds, for the catalog (replacing the view drops it: set again each time; a DuckLake
+-- takes no comment on a view's columns, which are the tables' columns of the same names)
+comment on view entity_mentions is 'One row per named entity (person, place, organisation) and accepted article that names it; mentions: how many times.';

@@ -22,3 +22,7 @@ final as (
 )
 
 select * from final;
+
+-- what it holds, for the catalog (replacing the view drops it: set again each time; a DuckLake
+-- takes no comment on a view's columns, which are the tables' columns of the same names)
+comment on view reporter_articles is 'One row per person and article they are credited on, accepted or rejected (the paper printed both); accepted: true for a row of articles.';
