@@ -131,6 +131,22 @@ def select_files(paths: Sequence[Path], since: date | None, until: date | None) 
     return chosen
 
 
+def count_loaded(paths: Sequence[Path], hashes: set[str], sizes: set[int]) -> int:
+    """Count the files whose bytes are already in the warehouse (their batches skip them unread).
+
+    Only a file with the size of a loaded one is read and hashed: starting an archive into an
+    empty warehouse reads nothing here.
+    """
+    count = 0
+    for path in paths:
+        try:
+            if path.stat().st_size in sizes and file_digest(path)[0] in hashes:
+                count += 1
+        except OSError:  # gone or forbidden: its batch will say so
+            continue
+    return count
+
+
 def start_workers(count: int) -> ProcessPoolExecutor:
     """Start the worker processes that transform batches, below the writer's CPU priority.
 

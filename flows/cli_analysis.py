@@ -35,7 +35,7 @@ def _open_read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words to look for, e.g. 人工智能.")],
+    words: Annotated[list[str], typer.Argument(help="Words to look for, e.g. 人工智能, or 机器人 青岛.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many articles to show.")] = 10,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
     any_word: Annotated[
@@ -48,6 +48,7 @@ def search(
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("--format must be table or json")
+    query = " ".join(words)
     con = _open_read_only(warehouse)
     try:
         hits = search_articles(con, query, limit=limit, any_word=any_word)

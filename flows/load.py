@@ -211,6 +211,11 @@ def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute(sql("load/loaded_file_hashes")).fetchall()}
 
 
+def loaded_file_sizes(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Return the byte sizes of loaded files (a file of another size is not among them)."""
+    return {row[0] for row in con.execute(sql("load/loaded_file_sizes")).fetchall()}
+
+
 def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, str]:
     """Return body hash → earliest article id, for the hashes already in the warehouse."""
     if not hashes:

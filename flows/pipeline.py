@@ -519,9 +519,10 @@ def backfill_archive(
     try:
         with writing(options.warehouse, settings) as con:
             options.loaded = load.loaded_file_hashes(con)
+            already = backfill.count_loaded(paths, options.loaded, load.loaded_file_sizes(con))
         logger.info(
-            "%d file(s) in %s (%d already in %s); batches of %d files or %.1f MB, %d worker process(es)",
-            len(paths), archive, len(options.loaded), options.warehouse, options.batch_size,
+            "%d file(s) in %s, %d of them already in %s; batches of %d files or %.1f MB, %d worker(s)",
+            len(paths), archive, already, options.warehouse, options.batch_size,
             options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
         with (

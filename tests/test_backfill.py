@@ -24,6 +24,7 @@ from flows.backfill import (
     select_files,
     transform_files,
 )
+from flows.ingest import file_digest
 from flows.report import IssueOutcome
 from flows.settings import SAMPLE_ISSUE
 from tests.conftest import TODAY
@@ -185,3 +186,22 @@ def test_a_worker_does_not_import_the_parents_main_module(tmp_path: Path, pool: 
     script.write_text(_MAIN_SCRIPT, encoding="utf-8")
     subprocess.run([sys.executable, str(script), str(marker), pool], check=True, timeout=120)
     assert marker.exists() is imported
+
+
+def test_counting_the_archive_files_already_loaded_reads_only_those_of_a_loaded_size(tmp_path: Path) -> None:
+    loaded = tmp_path / "a-2016-01-01.txt"
+    loaded.write_text("已经入库的一期")
+    renamed = tmp_path / "copy-of-a.txt"  # the same bytes under another name: loaded too
+    renamed.write_bytes(loaded.read_bytes())
+    same_size = tmp_path / "b-2016-01-02.txt"
+    same_size.write_text("尚未入库的一期")  # as many bytes, other text
+    other = tmp_path / "c-2016-01-03.txt"
+    other.write_text("另一期，长一点，没有入库")
+    digest, size = file_digest(loaded)
+    assert size == same_size.stat().st_size != other.stat().st_size
+    paths = [loaded, renamed, same_size, other, tmp_path / "gone.txt"]
+    with patch("flows.backfill.file_digest", wraps=file_digest) as hashed:
+        assert backfill.count_loaded(paths, {digest}, {size}) == 2
+        assert [call.args[0] for call in hashed.call_args_list] == [loaded, renamed, same_size]
+        assert backfill.count_loaded(paths, set(), set()) == 0  # an empty warehouse: nothing read
+        assert hashed.call_count == 3

@@ -201,7 +201,9 @@ def _task_runs(flow_run_id: str, name: str) -> list[Any]:
             time.sleep(0.5)
 
 
-def test_backfill_loads_an_archive_in_batches_and_resumes(archive: Path, warehouse: str) -> None:
+def test_backfill_loads_an_archive_in_batches_and_resumes(
+    archive: Path, warehouse: str, caplog: pytest.LogCaptureFixture
+) -> None:
     code, first = _backfill(archive, warehouse, "--until", "2016-01-04", "--no-progress")
     assert code == 0
     assert (first["files_seen"], first["files_loaded"], first["articles_accepted"]) == (4, 4, 28)
@@ -212,6 +214,7 @@ def test_backfill_loads_an_archive_in_batches_and_resumes(archive: Path, warehou
     assert code == 1
     counts = [second[f"files_{k}"] for k in ("seen", "loaded", "skipped", "failed")]
     assert counts == [11, 6, 4, 1]
+    assert f"11 file(s) in {archive}, 4 of them already in {warehouse};" in caplog.text  # files, not issues
     with duckdb.connect(warehouse, read_only=True) as con:
         assert con.execute("select count(*), count(distinct sha256) from issues").fetchone() == (10, 10)
         assert con.execute("select count(*) from articles").fetchone() == (70,)

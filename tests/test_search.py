@@ -235,6 +235,18 @@ def test_cli_json(indexed: str) -> None:
     assert hits[0]["score"] > hits[1]["score"]
 
 
+def test_cli_takes_a_query_of_several_words(indexed: str) -> None:
+    """`newsprint search 机器人 青岛`: every word must match, as in one quoted query."""
+    several = runner.invoke(app, ["search", "机器人", "青岛", "-w", indexed, "--format", "json"])
+    quoted = runner.invoke(app, ["search", "机器人 青岛", "-w", indexed, "--format", "json"])
+    assert several.exit_code == 0, several.output
+    hits = json.loads(several.stdout)
+    assert hits == json.loads(quoted.stdout)
+    assert [h["headline"][:14] for h in hits] == [CHANGMUGU, LONGREAD_HEADLINE[:14]]
+    narrower = runner.invoke(app, ["search", "机器人", "哈尔滨工程大学", "-w", indexed, "--format", "json"])
+    assert len(json.loads(narrower.stdout)) < len(hits)
+
+
 def test_cli_table(indexed: str) -> None:
     result = runner.invoke(app, ["search", "人工智能", "-w", indexed, "--limit", "1"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
