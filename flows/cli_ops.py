@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,6 +99,27 @@ def backfill(
     print_outcome(state)
 
 
+def describe_schedule(cron: str, timezone: str, after: datetime | None = None) -> str:
+    """Say when daily-ingest runs, in the schedule's time zone and in UTC (the UI shows the browser's).
+
+    Raises ValueError for a cron string Prefect does not accept.
+    """
+    from prefect.server.schemas.schedules import CronSchedule
+
+    try:
+        schedule = CronSchedule(cron=cron, timezone=timezone)
+    except ValueError as error:  # pydantic's, several lines long
+        raise ValueError(
+            f"Invalid cron string {cron!r}: five fields, minute hour day month weekday"
+        ) from error
+    [when] = asyncio.run(schedule.get_dates(n=1, start=after))
+    local, utc = when.astimezone(ZoneInfo(timezone)), when.astimezone(UTC)
+    return (
+        f"daily-ingest/daily runs on `{cron}` in {timezone}: next at {local:%Y-%m-%d %H:%M %Z} "
+        f"({utc:%Y-%m-%d %H:%M} UTC); the Prefect UI shows times in the browser's time zone"
+    )
+
+
 @app.command()
 def serve(
     cron: Annotated[
@@ -128,6 +151,7 @@ def serve(
         )
     parameters = {"inbox": str(inbox) if inbox else None, "warehouse": warehouse}
     try:
+        err.print(describe_schedule(cron, timezone))
         serve_deployments(cron, timezone, {k: v for k, v in parameters.items() if v is not None})
     except ValueError as error:  # an invalid cron string
         raise typer.BadParameter(str(error)) from error

@@ -336,6 +336,17 @@ def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
     assert (archive.flow_name, archive.name, archive.schedules) == ("backfill", "archive", [])
 
 
+def test_serve_says_when_the_next_run_is_in_the_schedules_time_zone_and_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from flows.cli_ops import describe_schedule
+
+    assert describe_schedule("0 6 * * *", "Asia/Shanghai", datetime(2026, 12, 7, 12, 0, tzinfo=UTC)) == (
+        "daily-ingest/daily runs on `0 6 * * *` in Asia/Shanghai: next at 2026-12-08 06:00 CST "
+        "(2026-12-07 22:00 UTC); the Prefect UI shows times in the browser's time zone"
+    )
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
