@@ -51,4 +51,4 @@ eval-split: $(STAMP)
 	$(BIN)/python -m bench.eval_split --corpus $(CORPUS)
 
 clean:
-	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal
+	rm -rf $(VENV) data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.read.duckdb
