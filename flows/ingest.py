@@ -279,7 +279,7 @@ def describe_files(paths: Sequence[str | Path]) -> str:
     if len(names) <= 1:
         return names[0] if names else "no file"
     dates = sorted(day for day in map(date_from_filename, names) if day is not None)
-    span = f"{dates[0]}…{dates[-1]}" if dates else f"{min(names)}…{max(names)}"
+    span = f"{dates[0]} to {dates[-1]}" if dates else f"{min(names)} to {max(names)}"
     return f"{span} ({len(names)} files)"
 
 

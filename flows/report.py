@@ -109,9 +109,10 @@ def describe_issues(issues: list[tuple[str | None, str | None]]) -> str:
         return "no new issue"
     papers = sorted({paper or "unknown paper" for paper, _ in issues})
     dates = sorted({str(day) for _, day in issues if day})
-    when = "undated" if not dates else dates[0] if len(dates) == 1 else f"{dates[0]} … {dates[-1]}"
+    when = "undated" if not dates else dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
     count = f" ({len(issues)} issues)" if len(issues) > 1 else ""
-    return f"{', '.join(papers[:3])}{' …' if len(papers) > 3 else ''} {when}{count}"
+    more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""
+    return f"{', '.join(papers[:3])}{more} {when}{count}"
 
 
 def _cell(value: Any) -> str:

@@ -117,10 +117,10 @@ def test_task_runs_are_named_after_their_file_or_their_batch_dates(sample_issue)
     names = [f"archive/2016/01/qingdao-daily-2016-01-{day:02}.txt" for day in (3, 1, 2)]
     batch = pipeline.Transformed([BatchItem(name, None, 0) for name in names])
     assert pipeline.transform_batch.task_run_name(parameters={"paths": [Path(n) for n in names]}) == (
-        "transform-batch 2016-01-01…2016-01-03 (3 files)"
+        "transform-batch 2016-01-01 to 2016-01-03 (3 files)"
     )
     assert pipeline.load_batch.task_run_name(parameters={"batch": batch}) == (
-        "load-batch 2016-01-01…2016-01-03 (3 files)"
+        "load-batch 2016-01-01 to 2016-01-03 (3 files)"
     )
     assert pipeline.transform.task_run_name(parameters={"issue": sample_issue}) == (
         "transform-issue qingdao-daily-2025-12-30.txt"
@@ -312,7 +312,7 @@ def test_backfill_shows_its_progress_in_the_ui(archive: Path, warehouse: str) ->
     assert float(progress.data) == pytest.approx(200 / 3)  # the failed photo keeps it below 100
     assert progress.description == "3 of 3 files done: 2 loaded, 0 skipped (already loaded), 1 failed"
     summary = str(by_key["backfill-summary"].data)
-    assert summary.startswith("# backfill: qingdao-daily 2016-01-09 … 2016-01-10 (2 issues), failed\n")
+    assert summary.startswith("# backfill: qingdao-daily 2016-01-09 to 2016-01-10 (2 issues), failed\n")
     assert f"## Files in {archive / '2016' / '01'}" in summary
     assert "| photo-2016-01-11.png | failed |" in summary  # failed files first
 
