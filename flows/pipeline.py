@@ -558,8 +558,9 @@ def deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> list[Ru
         name="daily",
         schedules=[Cron(cron, timezone=timezone)],
         parameters=parameters,
-        tags=["newsprint", "daily"],
-        description=f"Load the inbox every day ({cron}, {timezone}).",
+        # the UI shows the next run in the browser's time zone: the tag says the schedule's
+        tags=["newsprint", "daily", f"{cron} {timezone}"],
+        description=f"Load the inbox on the schedule `{cron}` in the time zone {timezone}.",
     )
     archive = backfill_archive.to_deployment(
         name="archive",

@@ -333,6 +333,7 @@ def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
     )
     [schedule] = daily.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Shanghai")
+    assert "0 6 * * * Asia/Shanghai" in daily.tags  # beside the next run's time in the UI
     assert (archive.flow_name, archive.name, archive.schedules) == ("backfill", "archive", [])
 
 
