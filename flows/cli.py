@@ -106,7 +106,7 @@ def _rows_out(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None
         records = [dict(zip(columns, r, strict=True)) for r in rows]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=2) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(sys.stdout, lineterminator="\n")  # a line for `tail`, `cut`, `$(…)`
         writer.writerow(columns)
         writer.writerows(rows)
     else:
