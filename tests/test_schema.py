@@ -75,7 +75,7 @@ def test_an_older_warehouse_gets_the_new_columns_filled_and_its_comments(
             "select count(*) from quality_findings where check_name is null or issue_date is null"
         ).fetchone() == (0,)
         assert con.execute(UNCOMMENTED).fetchall() == []
-        comments = (SQL_DIR / "ddl" / "009_comments.sql").read_text(encoding="utf-8")
+        comments = (SQL_DIR / "ddl" / "010_comments.sql").read_text(encoding="utf-8")
         assert not load.comments_differ(con, comments)
         runs = con.execute("select comment from duckdb_tables() where table_name = 'runs'").fetchone()
     assert runs is not None and runs[0].startswith("One row per flow run")

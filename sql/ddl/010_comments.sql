@@ -46,6 +46,7 @@ comment on column articles.tokens is 'The headline and body cut into words by th
 comment on column articles.loaded_at is 'When its issue was loaded.';
 comment on column articles.near_duplicate_of is 'The earlier article whose body is nearly the same (MinHash Jaccard >= 0.7 within 30 days), if any.';
 comment on column articles.search_tokens is 'tokens plus the dictionary words inside each long word: what full-text search indexes.';
+comment on column articles.split_confidence is 'The splitter''s confidence in the article''s boundaries and heading roles, 0 to 1: the lowest of its lines'' (below NEWSPRINT_SPLIT_DOUBT, a split_uncertain finding); null for articles loaded before it was measured.';
 
 comment on table rejected_articles is 'One row per rejected article: an error-severity check failed (see failed_checks and quality_findings). The same columns as articles.';
 comment on column rejected_articles.article_id is 'The article''s id: the first 16 hex digits of its issue''s sha256, a dash, its position.';
@@ -71,6 +72,7 @@ comment on column rejected_articles.loaded_at is 'When its issue was loaded.';
 comment on column rejected_articles.failed_checks is 'The error-severity checks it failed (quality_findings.check_name).';
 comment on column rejected_articles.near_duplicate_of is 'The earlier article whose body is nearly the same, if any.';
 comment on column rejected_articles.search_tokens is 'tokens plus the dictionary words inside each long word (not indexed: rejected articles are not searched).';
+comment on column rejected_articles.split_confidence is 'The splitter''s confidence in the article''s boundaries and heading roles, 0 to 1: the lowest of its lines'' (below NEWSPRINT_SPLIT_DOUBT, a split_uncertain finding); null for articles loaded before it was measured.';
 
 comment on table article_reporters is 'One row per person and role named in an article''s byline or credits, accepted or rejected article.';
 comment on column article_reporters.article_id is 'The article: articles.article_id or rejected_articles.article_id.';
