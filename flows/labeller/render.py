@@ -559,11 +559,17 @@ def _page_credits(layout: Layout, rng: random.Random) -> list[tuple[str, str]]:
 def is_composite(article: DumpArticle) -> bool:
     """Tell whether a dump article is several stories under one file, each with its own byline.
 
-    Feature pages print a place, a title and a byline per story; the dump keeps them in one
-    article. Most papers would print them as articles of their own: they are left out of
-    training rather than teach that a title over a byline can be an in-body subhead.
+    Feature pages print a place, a title and a byline (or a dateline) per story; the dump keeps
+    them in one article. Most papers would print them as articles of their own: they are left
+    out of training rather than teach that a title over a byline can be an in-body subhead.
     """
-    return any(classify(p)[0].value == "byline" for p in article.paragraphs[2:])
+    kinds = [classify(p)[0].value for p in article.paragraphs]
+    for k in range(2, len(kinds)):
+        if kinds[k] == "byline":
+            return True
+        if kinds[k] == "dateline" and _is_subhead(article.paragraphs[k - 1]):  # a title over a dateline
+            return True
+    return False
 
 
 def _is_commentary(article: DumpArticle) -> bool:
