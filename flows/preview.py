@@ -40,10 +40,17 @@ def _article_fields(article: Article) -> Table:
         (f"paragraphs ({len(article.paragraphs)})", paragraphs),
         ("credits", "\n".join(f"{c.role}: {_snippet(c.text)}" for c in article.credits)),
         ("findings", "、".join(f.check for f in article.findings)),
+        ("split", _confidence(article)),
     ):
         if value:
             fields.add_row(Text(name), Text(value))
     return fields
+
+
+def _confidence(article: Article) -> str:
+    """Say how sure the splitter is of the article, and which lines it doubts."""
+    doubts = ", ".join(f"line {n} {role} {sure:.2f}" for n, role, sure in article.doubts)
+    return f"confidence {article.confidence:.2f}" + (f"; in doubt: {doubts}" if doubts else "")
 
 
 def _residue_table(parsed: ParsedIssue) -> Table:

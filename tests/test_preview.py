@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -47,3 +48,11 @@ def test_preview_prints_newspaper_text_literally() -> None:
     assert "标题[bold]不是标记[/bold]" in out
     assert "正文[red]第一段。" in out
     assert "residue: none" in out
+
+
+def test_preview_says_how_sure_the_splitter_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("flows.split.DOUBT_BELOW", 1.0)  # every line in doubt
+    result = runner.invoke(app, ["parse", str(FIXTURES / "qingdao-daily-2025-12-31.txt")])
+    assert result.exit_code == 0, result.output
+    assert "confidence" in result.stdout and "in doubt: line 1 " in result.stdout
+    assert "split_uncertain" in result.stdout
