@@ -1,1 +1,0 @@
-select getvariable('newsprint_writer_lock') as lock_key
