@@ -185,7 +185,7 @@ def load_issues(
     if not bundles:
         return []
     con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
-    with writer_lock(con), transaction(con):
+    with writer_lock(con, bundles), transaction(con):
         results = _load_in_transaction(con, bundles, run_id, clock)
     checkpoint_if_due(con)
     loaded = [r.bundle.validated for r in results if r.loaded]

@@ -8,6 +8,7 @@ processes are serialised per issue by a writer lock.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -105,16 +106,29 @@ def busy_message(warehouse: str, waited_s: float, error: str) -> str:
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and analyst views if they are missing, and comment them (idempotent)."""
-    with writer_lock(con):  # two writers of one lake must not replace a view at the same moment
-        if schema_is_applied(con):  # a lake this process set up, unchanged since
+    """Create the tables and analyst views if they are missing, and comment them (idempotent).
+
+    A lake's schema is applied once per version of its files (flows/warehouse.py).
+    """
+    files = [*ddl_files(), *view_files()]
+    digest = schema_digest(files)
+    if schema_is_applied(con, digest):
+        return
+    with writer_lock(con), transaction(con):  # the lake alone: no load meanwhile, one snapshot
+        if schema_is_applied(con, digest):  # another process applied it while this one waited
             return
-        for path in [*ddl_files(), *view_files()]:
+        for path in files:
             text = path.read_text(encoding="utf-8")
             if path.name.endswith(COMMENTS_SUFFIX) and not comments_differ(con, text):
                 continue
             con.execute(text)
-        remember_schema(con)
+        remember_schema(con, digest)
+
+
+def schema_digest(files: list[Path]) -> str:
+    """Return the hash of the schema files' names and texts: a new one is a new schema version."""
+    texts = "\n".join(f"{path.name}\n{path.read_text(encoding='utf-8')}" for path in files)
+    return hashlib.sha256(texts.encode()).hexdigest()
 
 
 def comments_differ(con: duckdb.DuckDBPyConnection, text: str) -> bool:
@@ -282,8 +296,8 @@ def article_rows(
 def load_issue(
     con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
 ) -> bool:
-    """Load one issue in one transaction, as the only writer of a shared lake meanwhile."""
-    with writer_lock(con):
+    """Load one issue in one transaction, holding its locks on a shared lake (flows/lake_locks.py)."""
+    with writer_lock(con, [bundle]):
         return _load_issue_in_transaction(con, bundle, run_id, now)
 
 

@@ -7,13 +7,15 @@ The setting (NEWSPRINT_WAREHOUSE, `--warehouse`) names the storage:
     ducklake:postgres:dbname=newsprint host=db user=etl     DuckLake, PostgreSQL catalog (many processes)
 
 A DuckLake setting may end with options: ` DATA_PATH <folder or URL>` (where the Parquet files
-go; only needed when the lake is created, since the catalog remembers it), ` METADATA_SCHEMA
+go: a folder, or `s3://…`/`gs://…` (flows/object_store.py); only needed when the lake is
+created, since the catalog remembers it), ` METADATA_SCHEMA
 <name>` (the PostgreSQL schema of the catalog, so several lakes share one database) and
 ` SEARCH_INDEX <file>` (the local DuckDB file holding the full-text index, see
 `flows/lake_search.py`). The same tables, views and SQL run on both: a lake connection is an
 in-memory DuckDB with the lake attached and made the default database.
 
-Extensions are loaded from the files in their PyPI wheels, never downloaded.
+Extensions are loaded from the files in their PyPI wheels, never downloaded. A password in
+the setting is never shown: `redact` hides it in every message and log line that names it.
 """
 
 from __future__ import annotations
@@ -21,17 +23,24 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from flows import checkpoint
+from flows.lake_locks import WHOLE_LAKE, LakeBusy, LakeLocks, conninfo_of, load_keys
+from flows.object_store import is_object_store, s3_secret_from_env
 from flows.settings import DATA_DIR, sql
+
+if TYPE_CHECKING:
+    from flows.transform import IssueBundle
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,14 @@ OPTIONS = ("DATA_PATH", "METADATA_SCHEMA", "SEARCH_INDEX")
 _OPTION = re.compile(r"\s+(" + "|".join(OPTIONS) + r")\s+('(?:[^']|'')*'|\S+)")
 # Never reach for the network to install an extension: the wheels ship them.
 OFFLINE = {"autoinstall_known_extensions": False}
+WRITER_LOCK_WAIT_S = 600.0  # a load waits this long for the locks another writer holds
+_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)""", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+
+
+def redact(text: str) -> str:
+    """Hide the passwords of conninfo strings (`password=…`) and URLs (`user:…@`) in a text."""
+    return _URL_PASSWORD.sub(r"\1***@", _PASSWORD.sub(r"\1***", text))
 
 
 class WarehouseBusy(RuntimeError):
@@ -116,10 +133,14 @@ class Warehouse:
         digest = hashlib.sha256(f"{self.location} {self.metadata_schema}".encode()).hexdigest()[:12]
         return DATA_DIR / f"search-index-{digest}.duckdb"
 
-    def writer_lock_key(self) -> int:
-        """Return the PostgreSQL advisory-lock key of this lake's writers (one per catalog schema)."""
-        digest = hashlib.sha256(f"newsprint-writer {self.metadata_schema or 'main'}".encode()).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+    @property
+    def lake_id(self) -> str:
+        """Name the lake (catalog and schema) for what is kept per lake in this process."""
+        return f"{self.location} {self.metadata_schema}"
+
+    def locks(self) -> LakeLocks:
+        """Return the advisory locks of this lake's writers (flows/lake_locks.py), one set per schema."""
+        return LakeLocks(conninfo_of(self.location), self.metadata_schema or "main")
 
 
 def _unquote(value: str) -> str:
@@ -131,6 +152,11 @@ def _absolute(path: str) -> str:
     return path if "://" in path else str(Path(path).expanduser().resolve())
 
 
+def _ending_slash(path: str) -> str:
+    """End an object-store path with `/`: DuckLake joins file names to it as they are."""
+    return path if not is_object_store(path) or path.endswith("/") else path + "/"
+
+
 def parse_warehouse(setting: str) -> Warehouse:
     """Parse the warehouse setting: a DuckDB file path, or `ducklake:<catalog>` with options."""
     text = setting.strip()
@@ -140,7 +166,7 @@ def parse_warehouse(setting: str) -> Warehouse:
     catalog = _OPTION.sub("", text[len(LAKE_PREFIX) :]).strip()
     if not catalog or re.match(r"^(sqlite|mysql|quack):", catalog):
         raise WarehouseSettingError(
-            f"cannot use the warehouse setting {setting!r}: a DuckLake catalog is a file "
+            f"cannot use the warehouse setting {redact(setting)!r}: a DuckLake catalog is a file "
             "(`ducklake:/srv/lake/catalog.ducklake`) or PostgreSQL "
             "(`ducklake:postgres:dbname=newsprint host=… DATA_PATH /srv/lake/data`)"
         )
@@ -151,7 +177,7 @@ def parse_warehouse(setting: str) -> Warehouse:
     return Warehouse(
         location=catalog,
         lake=True,
-        data_path=_absolute(data_path) if data_path else "",
+        data_path=_ending_slash(_absolute(data_path)) if data_path else "",
         metadata_schema=options.get("METADATA_SCHEMA", ""),
         search_index=_absolute(search_index) if search_index else "",
     )
@@ -198,6 +224,9 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
     con = duckdb.connect(":memory:", config=OFFLINE)
     try:
         attach_lake(con, warehouse, read_only)
+    except duckdb.Error as error:  # its message may quote the catalog's conninfo, password and all
+        con.close()
+        raise type(error)(redact(str(error))) from None
     except BaseException:
         con.close()
         raise
@@ -221,16 +250,29 @@ def attach_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_only:
         Path(warehouse.location).parent.mkdir(parents=True, exist_ok=True)
     if warehouse.data_path and "://" not in warehouse.data_path and not read_only:
         Path(warehouse.data_path).mkdir(parents=True, exist_ok=True)
+    if is_object_store(warehouse.data_path):
+        use_object_store(con)
     params = {"catalog": warehouse.location, "data_path": warehouse.data_path}
     con.execute(lake_sql("create_secret"), {**params, "metadata_schema": warehouse.metadata_schema})
     _attach(con, lake_sql("attach_read_only" if read_only else "attach"))
     con.execute(lake_sql("use_lake"))
     row = con.execute(lake_sql("data_path")).fetchone()
-    index = warehouse.search_index_file(row[0] if row else "")
+    data_path = row[0] if row else ""
+    if is_object_store(data_path) and not is_object_store(warehouse.data_path):
+        use_object_store(con)  # a lake made elsewhere, attached without its DATA_PATH
+    index = warehouse.search_index_file(data_path)
     con.execute(lake_sql("set_search_index"), {"path": str(index)})
-    if warehouse.postgres and not read_only:
-        con.execute(lake_sql("set_writer_lock"), {"key": warehouse.writer_lock_key()})
-    con.execute(lake_sql("set_lake_id"), {"lake_id": f"{warehouse.location} {warehouse.metadata_schema}"})
+    if warehouse.postgres:
+        _lake_locks[warehouse.lake_id] = warehouse.locks()
+    con.execute(lake_sql("set_lake_id"), {"lake_id": warehouse.lake_id})
+
+
+def use_object_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Load httpfs, and make the environment's S3 credentials a secret (flows/object_store.py)."""
+    con.load_extension(str(extension_file("httpfs")))
+    secret = s3_secret_from_env(os.environ)
+    if secret is not None:
+        con.execute(lake_sql("create_s3_secret"), secret.params())
 
 
 def _attach(con: duckdb.DuckDBPyConnection, statement: str, attempts: int = 5) -> None:
@@ -265,33 +307,26 @@ def search_index_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(row[0]) if row and row[0] else None
 
 
-# lake → the schema version this process left it at after applying sql/ddl and sql/views
-_schema_applied: dict[str, int] = {}
+def schema_is_applied(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Tell whether the schema files of this digest were applied to this lake (a DuckDB file: never).
 
-
-def _schema_state(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
-    if not is_lake(con):
-        return None
-    lake_id = con.execute(lake_sql("get_lake_id")).fetchone()
-    version = con.execute(lake_sql("schema_version")).fetchone()
-    return (lake_id[0], version[0]) if lake_id and version else None
-
-
-def schema_is_applied(con: duckdb.DuckDBPyConnection) -> bool:
-    """Tell whether this process applied the schema to this lake and no one has changed it since.
-
-    Replacing a view is a new snapshot in a lake; skipping an unchanged schema keeps a backfill,
-    which opens the warehouse once per batch, from adding several per batch.
+    Replacing a view is a new snapshot in a lake: the schema is applied once per version of
+    its files, by whichever process first opens the lake with them, not by every process.
     """
-    state = _schema_state(con)
-    return state is not None and _schema_applied.get(state[0]) == state[1]
+    if not is_lake(con):
+        return False
+    try:
+        row = con.execute(lake_sql("schema_applied"), {"digest": digest}).fetchone()
+    except duckdb.CatalogException:  # a lake that never had its schema applied
+        return False
+    return bool(row and row[0])
 
 
-def remember_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Note that the schema was just applied to this lake (a DuckDB file needs no note)."""
-    state = _schema_state(con)
-    if state is not None:
-        _schema_applied[state[0]] = state[1]
+def remember_schema(con: duckdb.DuckDBPyConnection, digest: str) -> None:
+    """Record in the lake that the schema files of this digest are applied (a DuckDB file needs no note)."""
+    if is_lake(con):
+        con.execute(lake_sql("create_schema_versions"))
+        con.execute(lake_sql("record_schema"), {"digest": digest})
 
 
 @contextmanager
@@ -312,45 +347,31 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
-@contextmanager
-def writer_lock(con: duckdb.DuckDBPyConnection, timeout_s: float = 600.0) -> Iterator[None]:
-    """Be the lake's only loader while the block runs (a PostgreSQL advisory lock); else do nothing.
+# lake id → the advisory locks of its writers, for the PostgreSQL-catalog lakes attached here
+_lake_locks: dict[str, LakeLocks] = {}
 
-    DuckLake lets two writers append at once and both commit, so two flows could each load
-    the same issue, or the same article in two issues, each unseen by the other. Loads are
-    serialised on a transaction-scoped advisory lock held by a second connection from the
-    lock being granted until after the load's commit: the next writer's transaction starts
-    after that and sees what was committed. A DuckDB file or file catalog needs none: only
-    one process can open it for writing.
+
+@contextmanager
+def writer_lock(
+    con: duckdb.DuckDBPyConnection,
+    bundles: Sequence[IssueBundle] | None = None,
+    timeout_s: float = WRITER_LOCK_WAIT_S,
+) -> Iterator[None]:
+    """Hold the advisory locks of a load of these issues on a PostgreSQL-catalog lake; else do nothing.
+
+    Taken before the load's transaction begins and released after it commits, so the next
+    writer of the same issue, bodies or dates starts its transaction after that commit and
+    sees it (flows/lake_locks.py). Without issues: the whole lake, alone. A DuckDB file or
+    file catalog needs none: only one process can open it for writing.
     """
-    row = con.execute(lake_sql("get_writer_lock")).fetchone()
-    key = row[0] if row else None
-    if key is None:
+    row = con.execute(lake_sql("get_lake_id")).fetchone()
+    locks = _lake_locks.get(row[0]) if row and row[0] else None
+    if locks is None:
         yield
         return
-    guard = con.cursor()  # its own transaction, on its own catalog connection
+    keys = WHOLE_LAKE if bundles is None else load_keys(locks.namespace, bundles)
     try:
-        guard.execute("begin transaction")
-        _take_writer_lock(guard, int(key), timeout_s)
-        yield
-    finally:
-        with suppress(duckdb.Error):
-            guard.execute("rollback")  # ends the guard's transaction, which releases the lock
-        guard.close()
-
-
-def _take_writer_lock(guard: duckdb.DuckDBPyConnection, key: int, timeout_s: float) -> None:
-    """Wait for the advisory lock inside the guard's transaction, or say that the lake is busy."""
-    started = time.monotonic()
-    params = {"catalog": f"__ducklake_metadata_{LAKE_NAME}", "key": key, "ms": int(timeout_s * 1000)}
-    try:
-        guard.execute(lake_sql("lock_writer"), params)
-    except duckdb.Error as error:
-        if "lock timeout" not in str(error):
-            raise
-        raise WarehouseBusy(
-            f"another flow has been loading into the lake for {timeout_s:.0f} s; try again later"
-        ) from error
-    waited = time.monotonic() - started
-    if waited > 1:
-        log.info("waited %.1f s for another writer of the lake", waited)
+        with locks.hold(keys, timeout_s):
+            yield
+    except LakeBusy as error:
+        raise WarehouseBusy(str(error)) from error
