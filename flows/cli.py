@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,19 @@ WarehouseOption = Annotated[
         help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE) or ducklake:<catalog>.",
     ),
 ]
+
+
+def flow_warehouse(warehouse: str | None) -> str | None:
+    """Return the `--warehouse` to give a flow; one with a password goes through the environment.
+
+    Prefect stores a flow run's parameters and shows them in its UI: a password must not be one.
+    """
+    from flows.warehouse import redact
+
+    if warehouse is None or redact(warehouse) == warehouse:
+        return warehouse
+    os.environ["NEWSPRINT_WAREHOUSE"] = warehouse  # read by the flow's Settings, in this process
+    return None
 
 
 def _date(value: str | None) -> date | None:
@@ -57,7 +71,7 @@ def run(
 
     state = daily_ingest(
         inbox=str(inbox) if inbox else None,
-        warehouse=warehouse,
+        warehouse=flow_warehouse(warehouse),
         issue_date=_date(issue_date),
         paper=paper,
         checks=read_check_severities(checks) if checks else None,

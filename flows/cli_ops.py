@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from flows.backfill import Progress as BackfillProgress
 from flows.backfill import progress_log
-from flows.cli import WarehouseOption, _date, app, err, print_outcome
+from flows.cli import WarehouseOption, _date, app, err, flow_warehouse, print_outcome
 from flows.settings import Settings
 
 
@@ -88,7 +88,7 @@ def backfill(
     with progress_bar(progress):
         state = backfill_archive(
             archive=str(archive),
-            warehouse=warehouse,
+            warehouse=flow_warehouse(warehouse),
             since=_date(since),
             until=_date(until),
             batch_size=batch_size,
@@ -131,7 +131,7 @@ def serve(
     inbox: Annotated[Path | None, typer.Option(help="Inbox folder the scheduled runs read.")] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Serve daily-ingest on a cron schedule (and backfill on demand) until stopped with Ctrl-C."""
+    """Serve daily-ingest on a cron schedule, backfill on demand and a lake's weekly upkeep, until stopped."""
     from prefect.settings import PREFECT_API_URL
 
     from flows.pipeline import serve_deployments
@@ -149,9 +149,28 @@ def serve(
             "with this process. Start a server (`prefect server start`) and set PREFECT_API_URL first "
             "(README, Monitoring).[/yellow]"
         )
-    parameters = {"inbox": str(inbox) if inbox else None, "warehouse": warehouse}
+    parameters = {"inbox": str(inbox) if inbox else None, "warehouse": flow_warehouse(warehouse)}
     try:
         err.print(describe_schedule(cron, timezone))
-        serve_deployments(cron, timezone, {k: v for k, v in parameters.items() if v is not None})
+        serve_deployments(
+            cron,
+            timezone,
+            {k: v for k, v in parameters.items() if v is not None},
+            settings.maintenance_cron,
+        )
     except ValueError as error:  # an invalid cron string
         raise typer.BadParameter(str(error)) from error
+
+
+@app.command("lake-maintenance")
+def lake_maintenance(
+    warehouse: WarehouseOption = None,
+    keep_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="Days of snapshots to keep (default 7, env NEWSPRINT_KEEP_SNAPSHOTS_DAYS)."),
+    ] = None,
+) -> None:
+    """Flush a lake's inlined rows, merge small files, expire old snapshots and delete unused files."""
+    from flows.pipeline import maintain_lake
+
+    print_outcome(maintain_lake(warehouse=flow_warehouse(warehouse), keep_days=keep_days, return_state=True))

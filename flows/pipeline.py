@@ -35,7 +35,7 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, ingest, load, quality, read_copy, search
+from flows import backfill, bulk_load, ingest, lake_maintenance, load, quality, read_copy, search
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
 from flows.models import Issue
@@ -50,6 +50,7 @@ from flows.report import (
 )
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
+from flows.warehouse import parse_warehouse, redact
 from flows.workers import Workers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -273,10 +274,14 @@ def ingest_files(
         if isinstance(bundle, IngestError):
             _record_failure(con, stats, path, str(bundle))
             continue
-        loaded = load_bundle(con, bundle, stats.run_id)
-        outcome = _outcome(bundle, "loaded" if loaded else "skipped")
-        if loaded:  # the load re-checks duplicates against the warehouse: count what it committed
-            outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
+        if not load_bundle(con, bundle, stats.run_id):  # another run committed it meanwhile
+            stats.outcomes.append(
+                IssueOutcome(str(path), "skipped", sha256=issue.sha256, reason="loaded by another run")
+            )
+            continue
+        outcome = _outcome(bundle, "loaded")
+        # the load re-checks duplicates against the warehouse: count what it committed
+        outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
         stats.outcomes.append(outcome)
 
 
@@ -319,7 +324,7 @@ def daily_ingest(
     stats = RunStats(run_id=run_id, flow_name="daily-ingest", started_at=datetime.now())
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
-    logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
+    logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, redact(target))
     max_bytes = settings.max_file_bytes
     try:
         with writing(target, settings) as con:
@@ -522,7 +527,7 @@ def backfill_archive(
             already = backfill.count_loaded(paths, options.loaded, load.loaded_file_sizes(con))
         logger.info(
             "%d file(s) in %s, %d of them already in %s; batches of %d files or %.1f MB, %d worker(s)",
-            len(paths), archive, already, options.warehouse, options.batch_size,
+            len(paths), archive, already, redact(options.warehouse), options.batch_size,
             options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
         with (
@@ -549,11 +554,39 @@ def backfill_archive(
     return row
 
 
+# --- lake upkeep -------------------------------------------------------------------------------
+
+
+@flow(name="lake-maintenance", log_prints=True)
+@with_stage_logs
+def maintain_lake(warehouse: str | None = None, keep_days: int | None = None) -> dict[str, Any]:
+    """Flush a lake's inlined rows, merge its small files, expire old snapshots, delete unused files."""
+    settings = Settings()
+    target = warehouse or settings.warehouse
+    logger = get_run_logger()
+    if not parse_warehouse(target).lake:
+        logger.info("the warehouse is a DuckDB file: it needs no lake maintenance")
+        return {}
+    keep = settings.keep_snapshots_days if keep_days is None else keep_days
+    try:
+        with load.open_warehouse(target, settings.lock_timeout_s) as con:
+            upkeep = lake_maintenance.maintain_lake(con, keep)
+    except load.WarehouseBusy as error:
+        logger.error("%s", error)
+        return Failed(message=str(error))  # type: ignore[return-value]
+    create_markdown_artifact(
+        key="lake-maintenance-summary", markdown=upkeep.markdown(), description="Lake maintenance"
+    )
+    return upkeep.row()
+
+
 # --- schedule ---------------------------------------------------------------------------------
 
 
-def deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> list[RunnerDeployment]:
-    """Return daily-ingest on its cron schedule, and backfill to start by hand from the UI."""
+def deployments(
+    cron: str, timezone: str, parameters: dict[str, Any], maintenance_cron: str = "0 3 * * 0"
+) -> list[RunnerDeployment]:
+    """Return daily-ingest on its cron schedule, backfill to start by hand, a lake's weekly upkeep."""
     daily = daily_ingest.to_deployment(
         name="daily",
         schedules=[Cron(cron, timezone=timezone)],
@@ -568,9 +601,18 @@ def deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> list[Ru
         tags=["newsprint", "backfill"],
         description="Load an archive folder of issues; give `archive` when you start a run.",
     )
-    return [daily, archive]
+    upkeep = maintain_lake.to_deployment(
+        name="maintenance",
+        schedules=[Cron(maintenance_cron, timezone=timezone)],
+        parameters={k: v for k, v in parameters.items() if k == "warehouse"},
+        tags=["newsprint", "maintenance"],
+        description=f"Keep a lake's files and snapshots in check ({maintenance_cron}, {timezone}).",
+    )
+    return [daily, archive, upkeep]
 
 
-def serve_deployments(cron: str, timezone: str, parameters: dict[str, Any]) -> None:
+def serve_deployments(
+    cron: str, timezone: str, parameters: dict[str, Any], maintenance_cron: str = "0 3 * * 0"
+) -> None:
     """Serve the deployments from this process until it is stopped (runs go to PREFECT_API_URL)."""
-    serve(*deployments(cron, timezone, parameters))
+    serve(*deployments(cron, timezone, parameters, maintenance_cron))

@@ -108,6 +108,13 @@ class Settings:
     schedule_timezone: str = field(
         default_factory=lambda: os.environ.get("NEWSPRINT_TIMEZONE", "Asia/Shanghai")
     )
+    # a lake's upkeep (flows/lake_maintenance.py): when serve runs it, how far back time travel reaches
+    maintenance_cron: str = field(
+        default_factory=lambda: os.environ.get("NEWSPRINT_MAINTENANCE_CRON", "0 3 * * 0")
+    )
+    keep_snapshots_days: int = field(
+        default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
+    )
     # severity per quality check (error rejects the article); defaults in flows/validate.py
     checks: dict[str, str] = field(default_factory=configured_check_severities)
 

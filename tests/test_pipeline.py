@@ -325,7 +325,9 @@ def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
     from flows.settings import Settings
 
     settings = Settings()
-    daily, archive = deployments(settings.schedule_cron, settings.schedule_timezone, {"inbox": "/srv/inbox"})
+    daily, archive, upkeep = deployments(
+        settings.schedule_cron, settings.schedule_timezone, {"inbox": "/srv/inbox"}, settings.maintenance_cron
+    )
     assert (daily.flow_name, daily.name, daily.parameters) == (
         "daily-ingest",
         "daily",
@@ -335,6 +337,8 @@ def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Shanghai")
     assert "0 6 * * * Asia/Shanghai" in daily.tags  # beside the next run's time in the UI
     assert (archive.flow_name, archive.name, archive.schedules) == ("backfill", "archive", [])
+    [weekly] = upkeep.schedules
+    assert (upkeep.flow_name, weekly.schedule.cron) == ("lake-maintenance", "0 3 * * 0")
 
 
 def test_serve_says_when_the_next_run_is_in_the_schedules_time_zone_and_in_utc() -> None:
