@@ -12,12 +12,25 @@
 #   NEWSPRINT_PG_PORT  TCP port            (default 54329)
 #   NEWSPRINT_PG_DB    database to create  (default newsprint)
 #
+# A catalog other machines reach (README "Scaling out"), when a password file is given:
+#   NEWSPRINT_PG_PASSWORD_FILE         the writers' password: role newsprint_writer, which
+#                                      creates and loads the lakes (DuckLake makes its tables)
+#   NEWSPRINT_PG_READER_PASSWORD_FILE  optional: role newsprint_reader, which may only read them
+#   NEWSPRINT_PG_LISTEN                listen_addresses (default 127.0.0.1; '*' for every interface)
+#   NEWSPRINT_PG_ALLOW                 the clients' addresses, CIDR (default 127.0.0.1/32)
+# The roles log in with scram-sha-256 from NEWSPRINT_PG_ALLOW; the printed conninfo names
+# newsprint_writer and holds no password: clients give it as libpq does (PGPASSFILE, ~/.pgpass
+# or PGPASSWORD). The password goes to PostgreSQL on psql's standard input, never on a command
+# line, in this script's output or in the server's log.
+#
 # Idempotent: every step is skipped when already done. Only stdout line on
 # success is the connection string, so `CONN=$(bash .ci/postgres.sh)` works;
 # progress goes to stderr.
 #
-# The server listens on 127.0.0.1 only, without a Unix socket, with `trust`
-# auth (no password): a throwaway for tests, never for real data.
+# The superuser connects from 127.0.0.1 with `trust` auth (no password), without a Unix
+# socket: without a password file the cluster is a throwaway for tests, never for real data.
+# PostgreSQL 12 or newer (DuckLake's minimum). Each load holds one advisory lock per issue,
+# article body and month it touches (flows/lake_locks.py): max_locks_per_transaction is 256.
 # As root, initdb/postgres run as the `postgres` system user (created by the
 # Debian package), because PostgreSQL refuses to run as root; so DIR's parent
 # must be reachable by that user (the default under /tmp is).
@@ -30,13 +43,26 @@ PORT=${2:-${NEWSPRINT_PG_PORT:-54329}}
 DB=${NEWSPRINT_PG_DB:-newsprint}
 DATA=$PGDIR/data
 LOG=$PGDIR/server.log
+LISTEN=${NEWSPRINT_PG_LISTEN:-127.0.0.1}
+ALLOW=${NEWSPRINT_PG_ALLOW:-127.0.0.1/32}
+PASSWORD_FILE=${NEWSPRINT_PG_PASSWORD_FILE:-}
+READER_PASSWORD_FILE=${NEWSPRINT_PG_READER_PASSWORD_FILE:-}
+MIN_MAJOR=12
+WRITER=newsprint_writer
+READER=newsprint_reader
 # cluster owner and superuser name: postgres when root, else the current user
 if [[ $EUID -eq 0 ]]; then PGUSER_NAME=postgres; else PGUSER_NAME=$(id -un); fi
 
 log() { echo "postgres.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-conninfo() { echo "dbname=$DB host=127.0.0.1 port=$PORT user=$PGUSER_NAME"; }
+conninfo() {
+    if [[ -n $PASSWORD_FILE ]]; then
+        echo "dbname=$DB host=127.0.0.1 port=$PORT user=$WRITER"
+    else
+        echo "dbname=$DB host=127.0.0.1 port=$PORT user=$PGUSER_NAME"
+    fi
+}
 
 find_bindir() {  # newest /usr/lib/postgresql/<major>/bin that has initdb
     local d best=""
@@ -110,10 +136,14 @@ start() {
                 --encoding=UTF8 --locale=C.UTF-8 >"$PGDIR/initdb.log" 2>&1 \
                 || { cat "$PGDIR/initdb.log" >&2; die "initdb failed"; }
         fi
-        log "starting on 127.0.0.1:$PORT (log $LOG)"
+        local major
+        major=$(cat "$DATA/PG_VERSION")
+        (( ${major%%.*} >= MIN_MAJOR )) || die "PostgreSQL $major is older than $MIN_MAJOR, DuckLake's minimum"
+        write_hba
+        log "starting on $LISTEN:$PORT (log $LOG)"
         as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-            -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >&2 \
-            || { tail -n 30 "$LOG" >&2 || true; die "pg_ctl start failed"; }
+            -o "-p $PORT -c listen_addresses='$LISTEN' -c unix_socket_directories='' -c max_locks_per_transaction=256" \
+            start >&2 || { tail -n 30 "$LOG" >&2 || true; die "pg_ctl start failed"; }
     fi
 
     if [[ $(psql_db postgres -tAc "select 1 from pg_database where datname = '$DB'") != 1 ]]; then
@@ -121,7 +151,47 @@ start() {
         psql_db postgres -c "create database \"$DB\""
     fi
     psql_db "$DB" -tAc "select 1" >/dev/null || die "cannot connect to $DB"
+    [[ -z $PASSWORD_FILE ]] || make_roles
     conninfo
+}
+
+write_hba() {  # the superuser from 127.0.0.1 only; with a password file, the roles from $ALLOW
+    {
+        echo "# written by .ci/postgres.sh"
+        echo "host all $PGUSER_NAME 127.0.0.1/32 trust"
+        if [[ -n $PASSWORD_FILE ]]; then
+            echo "host $DB $WRITER,$READER 127.0.0.1/32 scram-sha-256"
+            echo "host $DB $WRITER,$READER $ALLOW scram-sha-256"
+        fi
+    } | as_pg tee "$DATA/pg_hba.conf" >/dev/null
+}
+
+set_password() {  # set_password ROLE FILE: the password travels on psql's stdin, and a failing
+    # statement is not written to the server's log with it
+    local role=$1 file=$2
+    [[ -r $file ]] || die "cannot read the password file $file"
+    printf "set log_min_error_statement = panic;\\nset password_encryption = 'scram-sha-256';\n\\set pw \`cat %q\`\nalter role %s password :'pw';\n" \
+        "$file" "$role" | psql_db "$DB" >/dev/null
+}
+
+make_roles() {  # the writer creates the lakes' schemas and tables; the reader may read what it made
+    log "roles $WRITER${READER_PASSWORD_FILE:+ and $READER}, scram-sha-256 from $ALLOW"
+    psql_db "$DB" <<SQL
+set client_min_messages = warning;
+do \$\$ begin
+    if not exists (select from pg_roles where rolname = '$WRITER') then create role $WRITER login; end if;
+    if not exists (select from pg_roles where rolname = '$READER') then create role $READER login; end if;
+end \$\$;
+set password_encryption = 'scram-sha-256';
+grant connect, create on database "$DB" to $WRITER;
+grant connect on database "$DB" to $READER;
+grant usage, create on schema public to $WRITER;
+grant usage on schema public to $READER;
+alter default privileges for role $WRITER grant usage on schemas to $READER;
+alter default privileges for role $WRITER grant select on tables to $READER;
+SQL
+    set_password "$WRITER" "$PASSWORD_FILE"
+    [[ -z $READER_PASSWORD_FILE ]] || set_password "$READER" "$READER_PASSWORD_FILE"
 }
 
 stop() {
