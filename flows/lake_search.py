@@ -2,10 +2,12 @@
 
 DuckDB's fts extension stores its index as tables and macros of the database it indexes, and
 a DuckLake cannot hold them (`PRAGMA create_fts_index` fails on a lake table). So the writer
-copies the searchable columns of `articles` into a DuckDB file, with a fingerprint of what it
-copied, and indexes them there; searches open that file read-only and run the same SQL as on
-a single-file warehouse. Readers of the lake never wait for it; readers of the index wait only
-while a rebuild holds the file.
+keeps a copy of the lake's `articles` in a DuckDB file, with a fingerprint of what it copied,
+and indexes it there as on a single-file warehouse: after a run, only the articles the copy
+lacks are copied and appended to the index (`flows/search.py`); it is rebuilt only when
+articles left the lake (a revalidation) or their columns changed. Searches open that file
+read-only and run the same SQL as on a single-file warehouse. Readers of the lake never wait
+for it; readers of the index wait only while a refresh holds the file.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import duckdb
 import pyarrow as pa
 
 from flows.load import sql
-from flows.search import SearchError, load_fts
-from flows.warehouse import OFFLINE, search_index_file
+from flows.search import SearchError, refresh_file_index
+from flows.warehouse import OFFLINE, search_index_file, transaction
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
-    """Rebuild the lake's index file if the lake's articles changed since; return whether it did."""
+    """Bring the lake's index file up to date with its articles; return whether anything changed."""
     path = search_index_file(con)
     assert path is not None, "refresh_index on a lake connection only"
     fingerprint = _fingerprint(con)
@@ -69,22 +71,55 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     try:
         if _source(index) == fingerprint:
             return False
+        with transaction(index):
+            added = _sync_copy(con, index)
+        refresh_file_index(index)  # append the new articles to the BM25 index, or rebuild it
         source = pa.Table.from_pylist(
             [dict(zip(SOURCE_SCHEMA.names, fingerprint, strict=True))], SOURCE_SCHEMA
         )
-        index.execute("begin transaction")
-        index.register("incoming", con.execute(sql("lake/search_articles")).to_arrow_reader())
-        index.execute(sql("lake/replace_search_articles"))
-        index.register("incoming", source)
-        index.execute(sql("lake/replace_search_source"))
-        index.unregister("incoming")
-        index.execute("commit")
-        load_fts(index)
-        index.execute(sql("search/create_index"))
+        with transaction(index), _registered(index, "incoming", source):
+            index.execute(sql("lake/replace_search_source"))
     finally:
         index.close()
-    log.info("search index %s rebuilt from %d article(s)", path, fingerprint[0])
+    log.info("search index %s: %d article(s) copied, %d in all", path, added, fingerprint[0])
     return True
+
+
+def _sync_copy(con: duckdb.DuckDBPyConnection, index: duckdb.DuckDBPyConnection) -> int:
+    """Make the index file's copy of `articles` hold the lake's; return how many rows were copied."""
+    if not _same_columns(con, index):  # a first build, or the lake's articles gained a column
+        with _registered(index, "incoming", con.execute(sql("lake/search_articles")).to_arrow_reader()):
+            index.execute(sql("lake/replace_search_articles"))
+        row = index.execute(sql("lake/search_copy_size")).fetchone()
+        return int(row[0]) if row else 0
+    with _registered(index, "lake_ids", con.execute(sql("lake/article_ids")).to_arrow_table()):
+        index.execute(sql("lake/delete_gone_search_articles"))
+        missing = index.execute(sql("lake/missing_search_ids")).to_arrow_table()
+    if missing.num_rows:
+        with _registered(con, "wanted", missing):
+            rows = con.execute(sql("lake/search_articles_wanted")).to_arrow_reader()
+            with _registered(index, "incoming", rows):
+                index.execute(sql("lake/append_search_articles"))
+    return int(missing.num_rows)
+
+
+def _same_columns(con: duckdb.DuckDBPyConnection, index: duckdb.DuckDBPyConnection) -> bool:
+    """Tell whether the index file has a copy of `articles` with the lake's columns."""
+    try:
+        copied = index.table("articles").columns
+    except duckdb.CatalogException:
+        return False
+    return copied == con.table("articles").columns
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> Iterator[None]:
+    """Make Arrow data a relation of `con` while the block runs."""
+    con.register(name, data)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 @contextmanager

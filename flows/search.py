@@ -97,7 +97,8 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
 
     New articles are appended to the index (`search/append_index.sql`), so a daily run costs
     what its own articles cost, not the archive's; the index is rebuilt whole only when it is
-    missing or an article left (a revalidation moved it). A lake's index file is rebuilt.
+    missing or an article left (a revalidation moved it). A lake's index file is kept the same
+    way, from a copy of the lake's articles (flows/lake_search.py).
     """
     if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
         from flows import lake_search
@@ -117,7 +118,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def refresh_file_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Append a backfill batch's articles to a DuckDB file's index (a lake's is rebuilt once, at the end)."""
+    """Append a backfill batch's articles to a DuckDB file's index (a lake's is refreshed at the end)."""
     if not is_lake(con):
         refresh_index(con)
 
