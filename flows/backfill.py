@@ -71,6 +71,7 @@ class BatchItem:
     bundle: IssueBundle | None = None
     reason: str | None = None
     already_loaded: bool = False  # the same bytes are in the warehouse: settled without decoding
+    deferred: bool = False  # another writer of the lake holds it: tried again at the run's end
     seconds: dict[str, float] = field(default_factory=dict)
 
 

@@ -7,13 +7,14 @@ checks read that a concurrent load could be writing:
 
 - the issue's identity (its content hash): an issue is loaded exactly once;
 - each incoming article's body hash: an exact duplicate is rejected whichever writer wins;
-- the 30-day spans of the near-duplicate window around its date: two issues whose windows
-  reach each other's dates share a span, so near-duplicates across them are seen too.
+- its date, alone, and the days of its near-duplicate window (30 days either side), shared:
+  an issue within the window of another holds, shared, the day the other holds alone, so
+  near-duplicates across them are seen too, and issues more than 30 days apart never meet.
 
 Loads of different issues, with different bodies and dates apart, so run at once on any
 number of machines. An undated issue (its near-duplicate window is the whole lake), the
-schema, a revalidation and the lake's upkeep take the whole lake: every other load waits.
-Locks are taken in one sorted order, so two writers never deadlock.
+schema, a revalidation and the lake's upkeep take the whole lake alone; every load takes it
+shared. Every writer takes its locks in the order of their keys, so two never deadlock.
 
 A backfill also *claims* the files it is about to transform, with session locks it only
 tries: a second backfill of the same archive passes over the files the first holds, and
@@ -32,7 +33,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPAN_DAYS = NEAR_DUPLICATE_DAYS  # one lock per span of this many days (see `date_spans`)
-
 
 class LakeBusy(RuntimeError):
     """Another writer held what a load needs for longer than the wait allows."""
@@ -54,13 +53,13 @@ class LakeBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class LoadKeys:
-    """The advisory locks one load holds: its own keys, and the whole lake shared or alone."""
+    """The advisory locks one load holds, in the order taken: (key, shared) sorted by key."""
 
-    keys: tuple[int, ...] = ()  # sorted, taken exclusively
-    whole_lake: bool = False  # True: alone in the lake; False: alongside other loads
+    locks: tuple[tuple[int, bool], ...]
 
-
-WHOLE_LAKE = LoadKeys(whole_lake=True)
+    @property
+    def keys(self) -> set[int]:
+        return {key for key, _ in self.locks}
 
 
 def lock_key(namespace: str, kind: str, value: str) -> int:
@@ -69,33 +68,30 @@ def lock_key(namespace: str, kind: str, value: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def date_spans(day: date) -> range:
-    """Return the spans of SPAN_DAYS days that the near-duplicate window around `day` touches.
+def whole_lake(namespace: str) -> LoadKeys:
+    """Return the lock of work that must be alone in the lake."""
+    return LoadKeys(((lock_key(namespace, "lake", ""), False),))
 
-    An issue of day b within NEAR_DUPLICATE_DAYS of day a lies in a's window, so a's spans
-    include b's own span, which b's spans include too: the two loads share a lock.
-    """
-    first, last = day.toordinal() - NEAR_DUPLICATE_DAYS, day.toordinal() + NEAR_DUPLICATE_DAYS
-    return range(first // SPAN_DAYS, last // SPAN_DAYS + 1)
+
+def window(day: date) -> list[date]:
+    """Return the days whose issues a load of `day` compares with for near-duplicates."""
+    return [day + timedelta(days=offset) for offset in range(-NEAR_DUPLICATE_DAYS, NEAR_DUPLICATE_DAYS + 1)]
 
 
 def load_keys(namespace: str, bundles: Sequence[IssueBundle]) -> LoadKeys:
     """Return the locks a load of these issues holds (see the module); an undated one takes the lake."""
-    if any(bundle.issue.issue_date is None for bundle in bundles):
-        return WHOLE_LAKE
-    things = {("issue", bundle.issue.sha256) for bundle in bundles}
-    things |= {("body", digest) for bundle in bundles for digest in bundle.incoming_body_hashes()}
-    things |= {
-        ("span", str(span))
-        for bundle in bundles
-        for span in date_spans(bundle.issue.issue_date)  # type: ignore[arg-type]
-    }
-    return LoadKeys(tuple(sorted({lock_key(namespace, kind, value) for kind, value in things})))
-
-
-def lake_key(namespace: str) -> int:
-    """Return the key every load holds shared, and the whole-lake work holds alone."""
-    return lock_key(namespace, "lake", "")
+    days = [bundle.issue.issue_date for bundle in bundles]
+    if any(day is None for day in days):
+        return whole_lake(namespace)
+    alone = {("issue", bundle.issue.sha256) for bundle in bundles}
+    alone |= {("body", digest) for bundle in bundles for digest in bundle.incoming_body_hashes()}
+    alone |= {("day", day.isoformat()) for day in days if day}
+    shared = {("day", near.isoformat()) for day in days if day for near in window(day)}
+    shared.add(("lake", ""))
+    exclusive = {lock_key(namespace, kind, value) for kind, value in alone}
+    locks = {lock_key(namespace, kind, value): True for kind, value in shared - alone}
+    locks |= dict.fromkeys(exclusive, False)  # a key wanted both ways is taken alone
+    return LoadKeys(tuple(sorted(locks.items())))
 
 
 def conninfo_of(catalog: str) -> str:
@@ -117,10 +113,8 @@ class LakeLocks:
         with psycopg.connect(self.conninfo) as session:  # a transaction until the rollback
             try:
                 session.execute(sql("postgres/lock_timeout"), {"ms": f"{int(timeout_s * 1000)}ms"})
-                lake = {"key": lake_key(self.namespace)}
-                session.execute(sql("postgres/lock_lake" if keys.whole_lake else "postgres/share_lake"), lake)
-                if keys.keys:
-                    session.execute(sql("postgres/lock_keys"), {"keys": list(keys.keys)})
+                keys_in_order = {"keys": [key for key, _ in keys.locks], "shared": [s for _, s in keys.locks]}
+                session.execute(sql("postgres/lock_keys"), keys_in_order)
             except psycopg.errors.LockNotAvailable as error:
                 raise LakeBusy(
                     f"another writer of the lake held what this load needs for {timeout_s:.0f} s; "

@@ -38,6 +38,7 @@ from prefect.utilities.annotations import opaque, quote
 from flows import backfill, bulk_load, ingest, lake_maintenance, load, quality, read_copy, search
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.ingest import IngestError
+from flows.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.models import Issue
 from flows.read_copy import Published
 from flows.report import (
@@ -374,16 +375,19 @@ class Transformed:
     task_run_name=_named("transform-batch", lambda p: _files(*p["paths"])),
     cache_policy=NO_CACHE,
 )
-def transform_batch(workers: Workers, paths: list[Path], options: BackfillOptions) -> Transformed:
+def transform_batch(
+    workers: Workers, paths: list[Path], options: BackfillOptions, claims: NoClaims
+) -> Transformed:
     """Read one batch's files, then decode, split, validate and segment them in a worker process.
 
     The files are read here, in the task's thread, not by a task of their own: each task run
     costs Prefect's API server about 25 ms of CPU, taken from the same two cores (a ten-year
     backfill's server: 4.9–5.5 → 3.9–4.3 s of CPU without a read task). The files read are
-    dropped once transformed (see Transformed).
+    dropped once transformed (see Transformed). On a shared lake the files other writers hold or
+    loaded are passed over (flows/lake_claims.py).
     """
     started = time.perf_counter()
-    items = backfill.read_batch(paths, options.loaded, options.max_bytes)
+    items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes))
     read_seconds = time.perf_counter() - started
     if not any(isinstance(item, FileJob) for item in items):
         transformed = [item for item in items if isinstance(item, BatchItem)]  # all settled when read
@@ -416,6 +420,8 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
                 outcomes.append(_load_outcome(next(loaded)))
             elif item.already_loaded:
                 outcomes.append(IssueOutcome(item.source_file, "skipped", reason="already loaded"))
+            elif item.deferred:  # another writer holds it: the run comes back to it at its end
+                continue
             else:
                 logger.warning("cannot load %s: %s", item.source_file, item.reason)
                 outcomes.append(IssueOutcome(item.source_file, "failed", reason=item.reason))
@@ -458,23 +464,33 @@ def load_archive(
     stats: RunStats,
     seconds: dict[str, float],
     options: BackfillOptions,
+    claims: NoClaims | None = None,
 ) -> None:
     """Keep batches in flight (backfill.in_flight_limit) and write each one as soon as it is transformed.
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
     batches: +250 MB in the writer (bench/HISTORY.md, stop 13). Meanwhile the heap of before
-    is frozen out of the collector (heap_frozen).
+    is frozen out of the collector (heap_frozen). The files another writer of the lake held
+    are looked at again at the end, until none is left (flows/lake_claims.py).
     """
+    claims = claims or NoClaims()
     pending = deque(backfill.batches(paths, options.batch_size, options.batch_bytes))
     in_flight: list[PrefectFuture[Transformed]] = []
+    deferred: list[Path] = []
     progress = backfill.progress_of(stats.outcomes, len(paths))
     artifact_id = create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
     backfill.log_progress(progress)
-    while pending or in_flight:
+    while pending or in_flight or deferred:
+        if not pending and not in_flight:
+            get_run_logger().info("%d file(s) held by another writer: looking at them again", len(deferred))
+            time.sleep(CLAIM_RETRY_S)
+            pending, deferred = deque(backfill.batches(deferred, options.batch_size, options.batch_bytes)), []
         while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
             # quote: Prefect does not walk the options (the loaded files' hashes) for futures
-            in_flight.append(transform_batch.submit(workers, pending.popleft(), quote(options)))
+            in_flight.append(
+                transform_batch.submit(workers, pending.popleft(), quote(options), quote(claims))
+            )
         done = next(as_completed(in_flight))
         in_flight.remove(done)
         with backfill.timed(seconds, "load"):
@@ -483,6 +499,8 @@ def load_archive(
             outcomes = load_batch(writer, opaque(done), stats.run_id)
         stats.outcomes += outcomes
         batch = done.result()
+        claims.release(batch.items)  # committed: the other writers may have these files
+        deferred += [Path(item.source_file) for item in batch.items if item.deferred]
         seconds["read"] += batch.read_seconds
         backfill.add_batch_seconds(seconds, batch.items)
         batch.items = []  # the batch is freed here, not at a full collection (Transformed)
@@ -530,11 +548,15 @@ def backfill_archive(
             len(paths), archive, already, redact(options.warehouse), options.batch_size,
             options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
-        with (
-            Workers(options.workers) as workers,
-            load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
-        ):
-            load_archive(paths, workers, writer, stats, seconds, options)
+        claims = claims_for(options.warehouse, options.lock_timeout_s)
+        try:
+            with (
+                Workers(options.workers) as workers,
+                load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
+            ):
+                load_archive(paths, workers, writer, stats, seconds, options, claims)
+        finally:
+            claims.close()
         with writing(options.warehouse, settings) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)

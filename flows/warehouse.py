@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from flows import checkpoint
-from flows.lake_locks import WHOLE_LAKE, LakeBusy, LakeLocks, conninfo_of, load_keys
+from flows.lake_locks import LakeBusy, LakeLocks, conninfo_of, load_keys, whole_lake
 from flows.object_store import is_object_store, s3_secret_from_env
 from flows.settings import DATA_DIR, sql
 
@@ -369,7 +369,7 @@ def writer_lock(
     if locks is None:
         yield
         return
-    keys = WHOLE_LAKE if bundles is None else load_keys(locks.namespace, bundles)
+    keys = whole_lake(locks.namespace) if bundles is None else load_keys(locks.namespace, bundles)
     try:
         with locks.hold(keys, timeout_s):
             yield

@@ -1,2 +1,0 @@
--- PostgreSQL (psycopg): the whole lake, shared with the other loads
-select pg_advisory_xact_lock_shared(%(key)s)
