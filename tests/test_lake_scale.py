@@ -332,3 +332,38 @@ def test_issues_within_the_near_duplicate_window_share_a_lock_and_further_apart_
     assert meet(first, first) and alone  # the same issue
     assert lake_locks.load_keys("other_lake", [bundle_of(paths[0])]).keys.isdisjoint(first.keys)
     assert [key for key, _ in first.locks] == sorted(first.keys)  # taken in one order by every writer
+
+
+def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog, tmp_path: Path) -> None:
+    from flows.backfill import BatchItem, FileJob, read_batch
+    from flows.lake_claims import FileClaims
+
+    lake = catalog.lake("claims")
+    paths = build_archive(tmp_path / "archive", 3)
+    with load.open_warehouse(lake):
+        pass
+    first, second = FileClaims(lake, 60), FileClaims(lake, 60)
+    try:
+        mine = first.settle(read_batch(paths, set(), 10_000_000))
+        assert all(isinstance(item, FileJob) for item in mine)  # the first writer takes all three
+        theirs = second.settle(read_batch(paths, set(), 10_000_000))
+        assert [isinstance(item, BatchItem) and item.deferred for item in theirs] == [True] * 3
+
+        done = mine[0].item()  # the first writer loads one file and gives its claim back
+        with load.open_warehouse(lake) as con:
+            bundle = transform_issue(read_issue(done.source_file, paths[0].read_bytes()), TODAY)
+            assert load.load_issue(con, bundle, "first", NOW)
+        first.release([done])
+        again = second.settle(read_batch(paths, set(), 10_000_000))
+        assert [(item.already_loaded, item.deferred) for item in again] == [
+            (True, False),
+            (False, True),
+            (False, True),
+        ]
+
+        first.close()  # a writer that stops (or dies) gives back every claim
+        last = second.settle(read_batch(paths[1:], set(), 10_000_000))
+        assert all(isinstance(item, FileJob) for item in last)
+    finally:
+        first.close()
+        second.close()
