@@ -23,7 +23,7 @@ from flows.load import registered, sql
 from flows.models import Finding
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
-from flows.warehouse import transaction
+from flows.warehouse import transaction, writer_lock
 from schemas.articles import ARTICLE_CHECKS
 
 log = logging.getLogger(__name__)
@@ -192,8 +192,8 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def revalidate_warehouse(
     con: duckdb.DuckDBPyConnection, severities: Mapping[str, str] | None, now: datetime
 ) -> Revalidation:
-    """Re-apply the current checks to all loaded and rejected articles, atomically."""
-    with transaction(con):
+    """Re-apply the current checks to all loaded and rejected articles, atomically (alone in a lake)."""
+    with writer_lock(con), transaction(con):
         stored = con.execute(sql("quality/stored_articles"), {"evidence": STORED_EVIDENCE}).pl()
         findings = con.execute(sql("quality/stored_findings")).pl()
         signatures = dict(con.execute(sql("quality/stored_minhashes"), {"kind": SIGNATURE_KIND}).fetchall())
