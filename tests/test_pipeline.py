@@ -376,11 +376,11 @@ def test_prefect_yaml_deploys_the_flows_of_this_project() -> None:
 
     config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     found = {d["name"]: d for d in config["deployments"]}
-    assert set(found) == {"daily", "archive"}
+    assert set(found) == {"daily", "archive", "maintenance"}
     names = {
         name: load_flow_from_entrypoint(str(PROJECT_ROOT / d["entrypoint"])).name for name, d in found.items()
     }
-    assert names == {"daily": "daily-ingest", "archive": "backfill"}
+    assert names == {"daily": "daily-ingest", "archive": "backfill", "maintenance": "lake-maintenance"}
     [schedule] = found["daily"]["schedules"]
     settings = Settings()
     assert (schedule["cron"], schedule["timezone"]) == (settings.schedule_cron, settings.schedule_timezone)
