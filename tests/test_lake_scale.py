@@ -167,16 +167,36 @@ def test_a_lake_on_s3_loads_and_a_second_process_queries_and_searches_it(
     assert again.stdout.splitlines() == ["n", "6"]
 
 
-def test_without_credentials_the_store_refuses_and_says_so(catalog: Catalog, s3: str, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+def test_without_keys_in_the_environment_a_duckdb_persistent_secret_serves(
+    catalog: Catalog, s3: str, sample_issue, tmp_path: Path
+) -> None:
+    lake = catalog.lake("secret_s3", f"s3://{BUCKET}/secret-lake/")
+    with load.open_warehouse(lake) as con:  # the keys from the environment
+        assert load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+    home = tmp_path / "home"  # another machine's home, where its DuckDB keeps persistent secrets
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"HOME": str(home)}
+    make_secret = (
+        "import duckdb; from flows.warehouse import extension_file; con = duckdb.connect(); "
+        "con.load_extension(str(extension_file('httpfs'))); "
+        "con.execute(\"create persistent secret lake_store (type s3, key_id 'k', secret 's', "
+        f"endpoint '{s3.removeprefix('http://')}', url_style 'path', use_ssl false)\")"
+    )
+    subprocess.run([sys.executable, "-c", make_secret], env=env, check=True, timeout=120)
+    query = [str(Path(sys.executable).parent / "newsprint"), "sql", "select count(*) as n from articles"]
+    counted = subprocess.run(
+        [*query, "--warehouse", lake, "--format", "csv"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert counted.returncode == 0, counted.stderr[-2000:]
+    assert counted.stdout.splitlines() == ["n", "6"]
+
+
+def test_the_environment_names_another_store_with_path_style_urls(s3: str) -> None:
     from flows.object_store import s3_secret_from_env
 
     secret = s3_secret_from_env(os.environ)
-    assert secret is not None and (secret.endpoint, secret.url_style, secret.use_ssl) == (
-        s3.removeprefix("http://"),
-        "path",
-        False,
-    )
+    assert secret is not None
+    assert (secret.endpoint, secret.url_style, secret.use_ssl) == (s3.removeprefix("http://"), "path", False)
+    assert s3_secret_from_env({}) is None  # no key: DuckDB's own secrets
 
 
 # --- the catalog: roles and passwords ---------------------------------------------------------
