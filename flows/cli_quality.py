@@ -49,7 +49,7 @@ def _read(warehouse: str, issue_date: date | None) -> QualityReport:
 
     from flows.load import connect
     from flows.quality import read_report
-    from flows.warehouse import warehouse_exists
+    from flows.warehouse import redact, warehouse_exists
 
     if not warehouse_exists(warehouse):
         err.print(f"[red]no warehouse at {warehouse}:[/red] run `newsprint run` first")
@@ -57,7 +57,7 @@ def _read(warehouse: str, issue_date: date | None) -> QualityReport:
     try:
         con = connect(warehouse, read_only=True, timeout_s=Settings().lock_timeout_s)
     except Exception as error:  # WarehouseBusy and DuckDB errors alike
-        err.print(f"[red]cannot open {warehouse}:[/red] {error}")
+        err.print(f"[red]cannot open {redact(warehouse)}:[/red] {error}")
         raise typer.Exit(1) from error
     try:
         return read_report(con, issue_date=issue_date)

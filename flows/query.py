@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from flows.load import WarehouseBusy, connect
-from flows.warehouse import warehouse_exists
+from flows.warehouse import redact, warehouse_exists
 
 # Statement types an analyst may run: reading, explaining, settings, table functions, extensions.
 READ_ONLY_STATEMENTS = frozenset(
@@ -57,7 +57,7 @@ def run_query(warehouse: str, query: str, timeout_s: float = 10.0) -> tuple[list
             f"read while it writes (waited {timeout_s:.0f} s); try again when the run has finished"
         ) from error
     except duckdb.Error as error:
-        raise QueryError(f"cannot open {warehouse}: {error}") from error
+        raise QueryError(f"cannot open {redact(warehouse)}: {error}") from error
     try:
         cursor = con.execute(query)
         if cursor.description is None:
