@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from flows import lake_locks, load
+from flows import bulk_load, lake_locks, load
 from flows.cli import app
 from flows.ingest import read_issue
 from flows.query import run_query
@@ -290,6 +291,44 @@ def test_loads_of_different_issues_do_not_wait_for_each_other(catalog: Catalog, 
         other.close()
 
 
+def test_two_writers_are_inside_their_load_transactions_at_the_same_moment(
+    catalog: Catalog, tmp_path: Path, monkeypatch
+) -> None:
+    """Each writer waits, inside its locks and transaction, for the other to be there too."""
+    lake = catalog.lake("same_moment")
+    paths = build_archive(tmp_path / "archive", 40)
+    batches = {"early": [bundle_of(p) for p in paths[:3]], "late": [bundle_of(p) for p in paths[-3:]]}
+    with load.open_warehouse(lake):
+        pass
+    meeting = threading.Barrier(2, timeout=120)  # broken (an error) if one writer waited for the other
+    load_in_transaction = bulk_load._load_in_transaction
+
+    def meet_then_load(*args, **kwargs):
+        meeting.wait()
+        return load_in_transaction(*args, **kwargs)
+
+    monkeypatch.setattr(bulk_load, "_load_in_transaction", meet_then_load)
+    outcomes: dict[str, object] = {}
+
+    def write(name: str) -> None:
+        con = load.connect(lake)
+        try:
+            outcomes[name] = [r.loaded for r in bulk_load.load_issues(con, batches[name], name)]
+        except Exception as error:
+            outcomes[name] = error
+        finally:
+            con.close()
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert outcomes == {"early": [True] * 3, "late": [True] * 3}
+    _, once = run_query(lake, "select count(*), count(distinct sha256), count(distinct run_id) from issues")
+    assert once == [(6, 6, 2)]
+
+
 def start_backfill(archive: Path, lake: str, log: Path) -> subprocess.Popen[bytes]:
     """Start `newsprint backfill` in its own process, reporting to the test harness's Prefect API."""
     from prefect.settings import PREFECT_API_URL
@@ -307,9 +346,9 @@ def test_two_writers_on_different_issues_load_at_once_each_issue_once(
 ) -> None:
     lake = catalog.lake("two_halves")
     archive = tmp_path / "archive"
-    paths = build_archive(archive, 12)
+    paths = build_archive(archive, 42)
     halves = [tmp_path / "first", tmp_path / "second"]
-    for half, part in zip(halves, (paths[:6], paths[6:]), strict=True):  # 6 days apart at least
+    for half, part in zip(halves, (paths[:6], paths[-6:]), strict=True):  # 31 days apart at least
         half.mkdir()
         for path in part:
             shutil.copy(path, half / path.name)
@@ -319,12 +358,11 @@ def test_two_writers_on_different_issues_load_at_once_each_issue_once(
     writers = [start_backfill(half, lake, log) for half, log in zip(halves, logs, strict=True)]
     for writer, log in zip(writers, logs, strict=True):
         assert writer.wait(timeout=900) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-    _, issues = run_query(
-        lake, "select run_id, min(loaded_at), max(loaded_at), count(*) from issues group by all"
-    )
-    assert sorted(count for *_, count in issues) == [6, 6]
-    (_, first_start, first_end, _), (_, second_start, second_end, _) = issues
-    assert first_start < second_end and second_start < first_end  # their loads overlapped in time
+    _, issues = run_query(lake, "select run_id, count(*) from issues group by all")
+    assert sorted(count for _, count in issues) == [6, 6]
+    _, runs = run_query(lake, "select started_at, ended_at from runs")
+    (first_start, first_end), (second_start, second_end) = runs
+    assert first_start < second_end and second_start < first_end  # the two runs overlapped in time
     _, once = run_query(lake, "select count(*), count(distinct sha256) from issues")
     assert once == [(12, 12)]
     _, totals = run_query(
