@@ -29,8 +29,10 @@
 #
 # The superuser connects from 127.0.0.1 with `trust` auth (no password), without a Unix
 # socket: without a password file the cluster is a throwaway for tests, never for real data.
-# PostgreSQL 12 or newer (DuckLake's minimum). Each load holds one advisory lock per issue,
-# article body and month it touches (flows/lake_locks.py): max_locks_per_transaction is 256.
+# PostgreSQL 12 or newer (DuckLake's minimum). Each load holds an advisory lock per issue,
+# article body and day it touches (flows/lake_locks.py), up to a thousand for a backfill's
+# batch: max_locks_per_transaction is 256 (the lock table: 256 x max_connections), for
+# several writers at once.
 # As root, initdb/postgres run as the `postgres` system user (created by the
 # Debian package), because PostgreSQL refuses to run as root; so DIR's parent
 # must be reachable by that user (the default under /tmp is).
