@@ -35,7 +35,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -158,6 +158,8 @@ class Claims:
             self._session.execute(sql("postgres/release_claims"), {"keys": keys})
 
     def close(self) -> None:
-        """Release every claim by ending the session."""
+        """Release every claim, then end the session."""
         self._held.clear()
+        with suppress(psycopg.Error):  # a lost session has released them already
+            self._session.execute(sql("postgres/release_all_claims"))
         self._session.close()
