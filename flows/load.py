@@ -114,7 +114,7 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     digest = schema_digest(files)
     if schema_is_applied(con, digest):
         return
-    with writer_lock(con), transaction(con):  # the lake alone: no load meanwhile, one snapshot
+    with writer_lock(con):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
         if schema_is_applied(con, digest):  # another process applied it while this one waited
             return
         for path in files:

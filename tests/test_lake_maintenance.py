@@ -110,8 +110,9 @@ def test_the_schema_is_applied_once_per_version_of_its_files(tmp_path: Path, mon
     extra.write_text("create or replace view extra_view as select 1 as one\n", encoding="utf-8")
     files = load.view_files()
     monkeypatch.setattr(load, "view_files", lambda: [*files, extra])
-    assert snapshots(lake) == first + 1  # a new version of the files: applied, in one snapshot
-    assert snapshots(lake) == first + 1
+    again = snapshots(lake)
+    assert again > first  # a new version of the files: applied
+    assert snapshots(lake) == again  # once
     with load.open_warehouse(lake) as con:
         assert con.execute("select count(*) from newsprint.schema_versions").fetchone() == (2,)
         assert con.execute("select * from extra_view").fetchall() == [(1,)]
