@@ -48,7 +48,10 @@ _DATE = (
     rf"(?:(?P<month>[{DIGIT}{CN_NUM}]{{1,3}})月)?"
     rf"(?:(?P<day>[{DIGIT}{CN_NUM}]{{1,3}})日)?"
 )
-_SOURCE = rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(?:日报|晚报|时报|报|社|网|新闻|客户端))"
+_SOURCE = (
+    rf"(?P<source>本报|新华社|中新社|人民日报|[{CJK}]{{2,8}}?(?:日报|晚报|时报|报|社)"
+    rf"|[{CJK}]{{1,8}}?(?:网|新闻|客户端))"
+)
 _PLACE = rf"(?P<place>[{CJK}]{{0,8}}?)"
 
 # A dateline opening the first paragraph: 本报12月29日讯, 据新华社金边1月30日电, 【新华社重庆十四日电】.

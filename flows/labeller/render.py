@@ -222,14 +222,14 @@ class _Story:
     correspondents: list[str]
     people_known: bool
     paragraphs: list[str]
-    lead: int  # the paragraph the dateline opens: the first, or the second after a summary
+    lead: int  # the paragraph the dateline opens: the first, or a later one after a summary
 
 
 def _take_apart(article: DumpArticle) -> _Story:
-    """Split the dateline and `（记者…）` off the paragraph that opens with them (first or second)."""
+    """Split the dateline and `（记者…）` off the first paragraph that opens with them."""
     paragraphs = list(article.paragraphs)
     dateline, reporters, correspondents, known, lead = None, [], [], True, 0
-    for k, paragraph in enumerate(paragraphs[:2]):
+    for k, paragraph in enumerate(paragraphs):
         match = DATELINE_START.match(paragraph)
         if match is None:
             continue
@@ -248,6 +248,13 @@ def _take_apart(article: DumpArticle) -> _Story:
         if not paragraphs[k]:
             paragraphs.pop(k)
         break
+    else:  # no opening dateline: one in brackets at the end is the article's (（本报伦敦5月7日电）)
+        for k, paragraph in enumerate(paragraphs):
+            inner = paragraph.strip("（()）")
+            if paragraph.startswith(("（", "(")) and DATELINE_START.match(inner) and len(inner) <= 30:
+                dateline = DATELINE_START.match(inner).group(0)  # type: ignore[union-attr]
+                paragraphs.pop(k)
+                break
     # Byline lines printed inside the body keep their place; their names are not this article's
     # lead byline, so the gold leaves reporters unlabelled when there are any.
     for p in paragraphs:
@@ -487,7 +494,9 @@ def render_article(
         bare = dateline.strip("（）")
         text = f"（{_digits(bare, layout)}）" if rng.random() < 0.8 else _digits(bare, layout)
         lines.append((_indent(text, layout.indent, rng.random() < 0.5), roles.DATELINE))
-    lines += _end_lines(layout, article.page, rng)
+    closing = _end_lines(layout, article.page, rng)
+    lines += closing
+    gold_body += [text.strip(" \t\u3000\xa0") for text, label in closing if label == roles.PARAGRAPH]
     gold_dateline = None
     if dateline is not None:
         printed = dateline if dateline.startswith("【") or end_dateline else _digits(dateline, layout)
