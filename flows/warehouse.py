@@ -54,6 +54,9 @@ OFFLINE = {"autoinstall_known_extensions": False}
 WRITER_LOCK_WAIT_S = 600.0  # a load waits this long for the locks another writer holds
 _PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)""", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+# The storage format a new warehouse file is created in. DuckDB's default (v0.10.2, readable by
+# older releases) cannot compress strings with zstd: the articles' text took 2.5 times the room.
+STORAGE_VERSION = "v1.5.0"
 
 
 def redact(text: str) -> str:
@@ -215,9 +218,12 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
     if not warehouse.lake:
         database = Path(warehouse.location)
         checkpoint.recover(database)  # a checkpoint a killed writer left half done
+        config = {}
         if not read_only:
             database.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(warehouse.location, read_only=read_only)
+            if not database.exists():  # the format is chosen once, when the file is made
+                config["storage_compatibility_version"] = STORAGE_VERSION
+        con = duckdb.connect(warehouse.location, read_only=read_only, config=config)
         if not read_only:
             checkpoint.take_over(con, database)
         return con

@@ -1,1 +1,0 @@
-insert into article_terms by name select * from incoming
