@@ -44,7 +44,6 @@ TABLES = (
     "rejected_articles",
     "article_reporters",
     "article_minhashes",
-    "article_terms",
     "article_keywords",
     "article_entities",
     "quality_findings",
@@ -247,7 +246,6 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: 
         rows["issues"].append(frames.issue)
         rows["article_reporters"].append(frames.reporters)
         rows["article_minhashes"].append(validated.signatures)
-        rows["article_terms"].append(bundle.terms)
         rows["article_keywords"].append(bundle.keywords)
         rows["article_entities"].append(bundle.entities)
         rows["quality_findings"].append(frames.findings)

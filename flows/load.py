@@ -117,11 +117,11 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     with writer_lock(con):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
         if schema_is_applied(con, digest):  # another process applied it while this one waited
             return
-        for path in files:
-            text = path.read_text(encoding="utf-8")
-            if path.name.endswith(COMMENTS_SUFFIX) and not comments_differ(con, text):
-                continue
-            con.execute(text)
+        for path in ddl_files():
+            _apply(con, path)
+        migrate(con)
+        for path in view_files():
+            _apply(con, path)
         remember_schema(con, digest)
 
 
@@ -129,6 +129,27 @@ def schema_digest(files: list[Path]) -> str:
     """Return the hash of the schema files' names and texts: a new one is a new schema version."""
     texts = "\n".join(f"{path.name}\n{path.read_text(encoding='utf-8')}" for path in files)
     return hashlib.sha256(texts.encode()).hexdigest()
+
+
+def _apply(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Run one DDL or view file; a comments file only when it would change something."""
+    text = path.read_text(encoding="utf-8")
+    if path.name.endswith(COMMENTS_SUFFIX) and not comments_differ(con, text):
+        return
+    con.execute(text)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse made by an earlier version to today's tables.
+
+    `article_terms` was a table of counts; it is now a view that counts the stored tokens
+    (sql/views/article_terms.sql), the same rows. Its table is dropped before the view
+    replaces it: a quarter of the warehouse's size.
+    """
+    row = con.execute(sql("migrate/terms_table_exists")).fetchone()
+    if row and row[0]:
+        con.execute(sql("migrate/drop_terms_table"))
+        log.info("article_terms is now a view over the stored tokens; its table was dropped")
 
 
 def comments_differ(con: duckdb.DuckDBPyConnection, text: str) -> bool:
@@ -325,7 +346,6 @@ def _load_issue_in_transaction(
         _insert(con, "rejected_articles", article_rows([validated.rejected], [bundle.segmented], [now]))
         _insert(con, "article_reporters", frames.reporters)
         _insert(con, "article_minhashes", validated.signatures)
-        _insert(con, "article_terms", bundle.terms)
         _insert(con, "article_keywords", bundle.keywords)
         _insert(con, "article_entities", bundle.entities)
         _insert(con, "quality_findings", frames.findings)

@@ -1,9 +1,11 @@
-"""Segment articles and describe them: tokens, term counts, TF-IDF keywords, named entities.
+"""Segment articles and describe them: tokens, search words, TF-IDF keywords, named entities.
 
 Segmentation is rjieba (jieba-rs: jieba's dictionary and algorithm, about 20 times faster;
 bench/segmenters.py measures it against jieba) with the newspaper user dictionary, whose
 part-of-speech tags win over the base dictionary's. Keywords use jieba's own TF-IDF formula
-and shipped IDF table (offline). Named entities come from the part-of-speech tags.
+and shipped IDF table (offline). Named entities are the words the dictionaries tag as people,
+places and organisations. Term counts are not stored: the view `article_terms` counts the
+stored tokens.
 
 The module is named tokenise, not tokenize, so it never shadows the standard library.
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import rjieba
 
@@ -43,11 +46,16 @@ _WORDLIKE = re.compile(r"[\w\u3400-\u9fff]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # any letter, Chinese included; not digits or punctuation
 _CHINESE_WORD = re.compile(r"[\u3400-\u9fff]{2,}")
 _USER_DICT_LINE = re.compile(r"^(.+?)(?: (\d+))?(?: ([a-z]+))?$")  # jieba's user-dictionary format
+# is_word's and _HAS_LETTER's classes in Polars' (Rust) regex syntax, for a whole batch's words
+WORD_PATTERN = r"[\p{L}\p{N}_\x{3400}-\x{9fff}]"  # Python's \w: letters, numbers, _
+LETTER_PATTERN = r"[\p{L}\p{Nl}\p{No}]"  # [^\W\d_]: a word character, not a digit, not _
+CHINESE_WORD_PATTERN = r"^[\x{3400}-\x{9fff}]{2,}$"  # _CHINESE_WORD, whole
 
 KEYWORD_SCHEMA = {"article_id": pl.String, "rank": pl.Int32, "keyword": pl.String, "weight": pl.Float64}
 ENTITY_SCHEMA = {"article_id": pl.String, "entity": pl.String, "kind": pl.String, "count": pl.Int32}
 TOKENS_SCHEMA = {"article_id": pl.String, "tokens": pl.String, "search_tokens": pl.String}
-TERM_SCHEMA = {"article_id": pl.String, "term": pl.String, "count": pl.Int64}
+SCHEMAS = (TOKENS_SCHEMA, KEYWORD_SCHEMA, ENTITY_SCHEMA)  # ArticleText's frames, in its order
+_WORD_KIND = {"word": pl.String, "kind": pl.String}
 
 
 @dataclass(frozen=True)
@@ -66,10 +74,14 @@ class Segmenter:
     jieba: rjieba.Jieba
     user_tags: dict[str, str]
     inner_words: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    guessed_flag: Callable[[str], str | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         inner = lru_cache(maxsize=200_000)(partial(dictionary_words_inside, self.jieba))
         object.__setattr__(self, "inner_words", inner)
+        object.__setattr__(
+            self, "guessed_flag", lru_cache(maxsize=200_000)(partial(flag_of_guess, self.jieba))
+        )
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Cut a text into (word, part-of-speech) pairs, without whitespace and punctuation."""
@@ -97,6 +109,16 @@ class Segmenter:
         return out
 
 
+def flag_of_guess(jieba: rjieba.Jieba, word: str) -> str | None:
+    """Return the tag rjieba gives a word its dictionaries lack (found by its HMM), tagged alone.
+
+    Such a word's tag depends on the word, not on the text around it; alone, though, a few
+    are cut otherwise than in their text (None: tag them in their text).
+    """
+    tagged = jieba.tag(word)
+    return tagged[0][1] if len(tagged) == 1 else None
+
+
 def dictionary_words_inside(jieba: rjieba.Jieba, word: str) -> tuple[str, ...]:
     """Return the 2- then 3-character dictionary words inside a word (jieba's cut_for_search)."""
     grams = [word[i : i + 2] for i in range(len(word) - 1)]
@@ -110,7 +132,6 @@ class ArticleText:
     """What segmentation adds to an issue's articles, one frame per table."""
 
     tokens: pl.DataFrame  # article_id, tokens and search_tokens (space-joined)
-    terms: pl.DataFrame  # article_id, term, count
     keywords: pl.DataFrame  # article_id, rank, keyword, weight
     entities: pl.DataFrame  # article_id, entity, kind, count
 
@@ -149,12 +170,51 @@ def entity_stopwords(path: Path = ENTITY_STOPWORDS) -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def jieba_idf_file() -> Path:
-    """Locate the IDF table jieba ships, without importing jieba.analyse (a 3 s import)."""
+def jieba_file(name: str) -> Path:
+    """Locate a file jieba ships (dictionary, IDF table), without importing jieba (a 3 s import)."""
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
-        raise RuntimeError("jieba is not installed: its IDF table gives the keyword weights")
-    return Path(spec.origin).parent / "analyse" / "idf.txt"
+        raise RuntimeError("jieba is not installed: its dictionary and IDF table are needed")
+    return Path(spec.origin).parent / name
+
+
+def jieba_idf_file() -> Path:
+    """Locate the IDF table jieba ships (the keyword weights)."""
+    return jieba_file("analyse/idf.txt")
+
+
+@lru_cache(maxsize=4)
+def dictionary_words(user_dict: Path = USER_DICT) -> pl.DataFrame:
+    """Return every dictionary word (jieba's and the user dictionary's) and what it names, if anything.
+
+    `kind` is person, place or organisation, else null. rjieba tags a dictionary word with the
+    dictionary's tag (jieba's, or the user dictionary's, which wins: Segmenter.tag) whatever
+    the text around it, so a text's named dictionary words are found by a join, with no
+    tagging pass; the rules of `entity_kind` (stop words, Chinese only, no four-character
+    idioms as names) are applied once, here. 350,000 words, about 10 MB, once per process.
+    """
+    base = pl.read_csv(
+        jieba_file("dict.txt"),
+        separator=" ",
+        has_header=False,
+        new_columns=["word", "freq", "flag"],
+        schema_overrides={"word": pl.String, "freq": pl.String, "flag": pl.String},
+        quote_char=None,
+    ).select("word", "flag")
+    user = pl.DataFrame(
+        [(e.word, e.tag) for e in parse_user_dictionary(user_dict.read_text(encoding="utf-8"))]
+        if user_dict.exists()
+        else [],
+        schema={"word": pl.String, "flag": pl.String},
+        orient="row",
+    )
+    base = base.join(user.drop_nulls("flag"), on="word", how="anti")  # the user dictionary's tags win
+    words = pl.concat([base, user]).unique("word", keep="last", maintain_order=True)
+    named = words.filter(pl.col("flag").is_in(list(ENTITY_KINDS)))
+    stopwords = entity_stopwords()
+    kinds = [entity_kind(w, f, stopwords) for w, f in named.iter_rows()]
+    named = named.select("word", pl.Series("kind", kinds, dtype=pl.String)).drop_nulls("kind")
+    return words.select("word").join(named, on="word", how="left", maintain_order="left")
 
 
 @lru_cache(maxsize=1)
@@ -201,12 +261,6 @@ def extract_keywords(tokens: Sequence[str], top_k: int = KEYWORDS_PER_ARTICLE) -
     return rank_keywords(Counter(tokens), top_k)
 
 
-@lru_cache(maxsize=200_000)
-def is_keyword_candidate(word: str) -> bool:
-    """Tell whether a word can be a keyword: not short, not a stop word, not a bare number."""
-    return len(word) >= 2 and word.lower() not in JIEBA_STOP_WORDS and _HAS_LETTER.search(word) is not None
-
-
 def rank_keywords(counts: Mapping[str, int], top_k: int = KEYWORDS_PER_ARTICLE) -> list[tuple[str, float]]:
     """Weigh each counted word by jieba's TF-IDF; ties keep the order words first appeared in."""
     frame = pl.DataFrame(
@@ -225,9 +279,11 @@ def rank_keywords_of(counts: pl.DataFrame, top_k: int = KEYWORDS_PER_ARTICLE) ->
     in jieba's order of operations (n × (idf / total)), so the floats are the same.
     """
     idf, median = keyword_model()
-    words = counts["word"].unique().to_list()
-    candidates = pl.DataFrame(
-        {"word": [w for w in words if is_keyword_candidate(w)]}, schema={"word": pl.String}
+    word = pl.col("word")
+    candidates = counts.select(word.unique()).filter(  # is_keyword_candidate, for the batch at once
+        (word.str.len_chars() >= 2)
+        & word.str.contains(LETTER_PATTERN)
+        & ~word.str.to_lowercase().is_in(list(JIEBA_STOP_WORDS))
     )
     # the IDF rows of these words first: a join would hash all 270,000 of them every batch (14 ms)
     known = idf.filter(pl.col("word").is_in(candidates["word"].implode()))
@@ -266,87 +322,92 @@ def extract_entities(tagged: Iterable[tuple[str, str]]) -> list[tuple[str, str, 
     return [(word, kind, count) for (word, kind), count in ordered]
 
 
-def count_entities_of(tags: pl.DataFrame) -> pl.DataFrame:
+def count_entities_of(counts: pl.DataFrame, seg: Segmenter, text_of: Callable[[int], str]) -> pl.DataFrame:
     """Count the people, places and organisations of many articles at once, as extract_entities does.
 
-    `tags` holds (article, word, flag), one row per token; the result (article, entity, kind,
-    count) lists each article's most mentioned first, then by kind and name.
+    `counts` holds (article, word, n); the result (article, entity, kind, count) lists each
+    article's most mentioned first, then by kind and name. A dictionary word is named by
+    `dictionary_words`; a word the dictionaries lack (found by rjieba's HMM) by its tag
+    (`Segmenter.guessed_flag`), or, for the few that alone are cut otherwise, by tagging the
+    articles that hold them (`text_of(article)`).
     """
+    word = pl.col("word")
+    seen = counts.select(word.unique())
+    known = dictionary_words().filter(word.is_in(seen["word"].implode()))
+    guesses = seen.filter(word.str.contains(CHINESE_WORD_PATTERN)).join(known, on="word", how="anti")
+    flags = {w: seg.guessed_flag(w) for w in guesses["word"].to_list()}
     stopwords = entity_stopwords()
-    named = (
-        tags.filter(pl.col("flag").is_in(list(ENTITY_KINDS)))
-        .group_by("article", "word", "flag")
-        .agg(pl.len().alias("n"))
+    guessed = [(w, entity_kind(w, f, stopwords)) for w, f in flags.items() if f is not None]
+    in_text = [w for w, f in flags.items() if f is None]
+    rows = []
+    for article in counts.filter(word.is_in(in_text))["article"].unique().sort().to_list():
+        tagged = dict(reversed(seg.tag(text_of(article))))  # each word's first tag in the text
+        rows += [(article, w, entity_kind(w, tagged[w], stopwords)) for w in in_text if w in tagged]
+    named = pl.concat(
+        [known.drop_nulls("kind"), pl.DataFrame(guessed, schema=_WORD_KIND, orient="row").drop_nulls()]
     )
-    pairs = named.select("word", "flag").unique()
-    kinds = pairs.with_columns(
-        pl.Series("kind", [entity_kind(w, f, stopwords) for w, f in pairs.iter_rows()], dtype=pl.String)
-    )
+    in_context = pl.DataFrame(rows, schema={"article": pl.UInt32, **_WORD_KIND}, orient="row").drop_nulls()
     return (
-        named.join(kinds.drop_nulls("kind"), on=["word", "flag"], how="inner")
-        .group_by("article", "word", "kind")
-        .agg(pl.col("n").sum().cast(pl.Int32).alias("count"))
-        .sort(["article", "count", "kind", "word"], descending=[False, True, False, False])
-        .select("article", pl.col("word").alias("entity"), "kind", "count")
+        pl.concat(
+            [
+                counts.join(named, on="word", how="inner"),
+                counts.join(in_context, on=["article", "word"], how="inner"),
+            ]
+        )
+        .sort(["article", "n", "kind", "word"], descending=[False, True, False, False])
+        .select("article", pl.col("word").alias("entity"), "kind", pl.col("n").cast(pl.Int32).alias("count"))
     )
 
 
 def analyse_articles(articles: pl.DataFrame) -> ArticleText:
-    """Segment each article's headline and body once; derive terms, keywords and entities."""
+    """Segment each article's headline and body once; derive its search words, keywords and entities."""
     return analyse_batch([articles])[0]
 
 
 def analyse_batch(issues: Sequence[pl.DataFrame]) -> list[ArticleText]:
     """Analyse the articles of several issues (one frame each) together, one result per issue.
 
-    Each article is tagged once; the counting, ranking and naming then run as one Polars
-    query per table over the whole batch: a query costs about a millisecond whatever its
-    size, and Python counting per article cost more than rjieba's tagging itself.
+    Each article is cut once by rjieba; everything after the cut runs as Polars queries over
+    the batch's words, one row per word: which are words (not punctuation), the joined
+    tokens, the counts, the search words, the keywords and the named entities (`entity_words`:
+    no tagging pass). A query costs about a millisecond whatever its size; the same work per
+    word in Python cost as much as the cut itself.
     """
     seg = segmenter()
-    parts: list[int] = []
-    ids: list[str] = []
-    joined: list[str] = []
-    searchable: list[str] = []
-    token_article: list[int] = []
-    token_words: list[str] = []
-    token_flags: list[str] = []
     batch = (
-        pl.concat(issues, how="diagonal_relaxed").select("article_id", "headline", "body") if issues else None
+        pl.concat([frame.select("article_id", "headline", "body") for frame in issues]) if issues else None
     )
-    for part, (article_id, headline, body) in zip(
-        (part for part, articles in enumerate(issues) for _ in range(articles.height)),
-        batch.iter_rows() if batch is not None else (),
-        strict=True,
-    ):
-        tagged = seg.tag(f"{headline or ''}\n{body}")
-        words, flags = zip(*tagged, strict=True) if tagged else ((), ())
-        token_article.extend([len(ids)] * len(words))
-        token_words.extend(words)
-        token_flags.extend(flags)
-        parts.append(part)
-        ids.append(article_id)
-        joined.append(" ".join(words))
-        searchable.append(" ".join(seg.search_words(words)))
+    if batch is None or batch.height == 0:
+        return [ArticleText(*(pl.DataFrame(schema=schema) for schema in SCHEMAS)) for _ in issues]
     articles_of = pl.DataFrame(
-        {"article": range(len(ids)), "part": parts, "article_id": ids},
-        schema={"article": pl.UInt32, "part": pl.UInt32, "article_id": pl.String},
+        {
+            "article": np.arange(batch.height, dtype=np.uint32),
+            "part": np.repeat(np.arange(len(issues), dtype=np.uint32), [frame.height for frame in issues]),
+            "article_id": batch["article_id"],
+        }
     )
-    tags = pl.DataFrame(
-        {"article": token_article, "word": token_words, "flag": token_flags},
-        schema={"article": pl.UInt32, "word": pl.String, "flag": pl.String},
+    texts = batch.select(pl.concat_str(pl.col("headline").fill_null(""), pl.lit("\n"), "body"))[
+        :, 0
+    ].to_list()
+    words = cut_words(seg, texts)
+    counts = words.group_by("article", "word", maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("n"))
+    joined = (
+        with_search_words(seg, words, counts)
+        .group_by("article")
+        .agg(
+            pl.col("word").str.join(" ").alias("tokens"),
+            pl.col("search").str.join(" ").alias("search_tokens"),
+        )
     )
-    counts = tags.group_by("article", "word", maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("n"))
-    tokens = pl.DataFrame(
-        {"article": range(len(ids)), "tokens": joined, "search_tokens": searchable},
-        schema={"article": pl.UInt32, "tokens": pl.String, "search_tokens": pl.String},
+    tokens = (
+        articles_of.select("article")
+        .join(joined, on="article", how="left")  # an article without a word has empty tokens
+        .with_columns(pl.col("tokens", "search_tokens").fill_null(""))
     )
-    terms = counts.select("article", pl.col("word").alias("term"), pl.col("n").cast(pl.Int64).alias("count"))
     tables = {
         "tokens": (tokens, TOKENS_SCHEMA, ["article"]),
-        "terms": (terms, TERM_SCHEMA, ["article_id", "term"]),
         "keywords": (rank_keywords_of(counts), KEYWORD_SCHEMA, ["article", "rank"]),
-        "entities": (count_entities_of(tags), ENTITY_SCHEMA, ["article"]),
+        "entities": (count_entities_of(counts, seg, texts.__getitem__), ENTITY_SCHEMA, ["article"]),
     }
     per_issue: dict[str, list[pl.DataFrame]] = {}
     for name, (frame, schema, order) in tables.items():
@@ -354,9 +415,34 @@ def analyse_batch(issues: Sequence[pl.DataFrame]) -> list[ArticleText]:
         ordered = with_ids.sort("part", *order, maintain_order=True)
         per_issue[name] = _split_parts(ordered, len(issues), schema)
     return [
-        ArticleText(tokens=t, terms=c, keywords=k, entities=e)
-        for t, c, k, e in zip(*(per_issue[n] for n in tables), strict=True)
+        ArticleText(tokens=t, keywords=k, entities=e)
+        for t, k, e in zip(*(per_issue[n] for n in tables), strict=True)
     ]
+
+
+def cut_words(seg: Segmenter, texts: Sequence[str]) -> pl.DataFrame:
+    """Cut each article's text (headline and body): its words (article, word) in order, no punctuation."""
+    cut = seg.jieba.cut
+    found: list[str] = []
+    lengths: list[int] = []
+    for text in texts:
+        words = cut(text)
+        found.extend(words)
+        lengths.append(len(words))
+    owner = np.repeat(np.arange(len(lengths), dtype=np.uint32), lengths)
+    frame = pl.DataFrame({"article": owner, "word": pl.Series(found, dtype=pl.String)})
+    return frame.filter(pl.col("word").str.contains(WORD_PATTERN))  # is_word
+
+
+def with_search_words(seg: Segmenter, words: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
+    """Add `search`: each word after the dictionary words inside it, as Segmenter.search_words gives.
+
+    The dictionary is asked once per distinct long word of the batch (and remembered across
+    batches), then every word is mapped in one query.
+    """
+    long = counts.filter(pl.col("word").str.len_chars() > 2)["word"].unique().to_list()
+    forms = [" ".join((*seg.inner_words(word), word)) for word in long]
+    return words.with_columns(pl.col("word").replace(long, forms).alias("search"))
 
 
 def _split_parts(frame: pl.DataFrame, count: int, schema: Mapping[str, pl.DataType]) -> list[pl.DataFrame]:
@@ -364,7 +450,6 @@ def _split_parts(frame: pl.DataFrame, count: int, schema: Mapping[str, pl.DataTy
     return split_parts(frame.select("part", *schema).cast(dict(schema)), count)  # type: ignore[arg-type]
 
 
-def segment_articles(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (article_id → space-joined tokens and search tokens) and (article_id, term, count) frames."""
-    text = analyse_articles(articles)
-    return text.tokens, text.terms
+def segment_articles(articles: pl.DataFrame) -> pl.DataFrame:
+    """Return article_id → space-joined tokens and search tokens."""
+    return analyse_articles(articles).tokens

@@ -24,8 +24,7 @@ class IssueBundle:
 
     parsed: ParsedIssue
     validated: Validated
-    segmented: pl.DataFrame
-    terms: pl.DataFrame
+    segmented: pl.DataFrame  # article_id, tokens, search_tokens (article_terms counts the tokens)
     reporters: pl.DataFrame
     known_bodies: dict[str, str]
     keywords: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KEYWORD_SCHEMA))
@@ -105,7 +104,6 @@ def bundle_issues(
             parsed=p,
             validated=v,
             segmented=text.tokens,
-            terms=text.terms,
             reporters=reporters_frame(p),
             known_bodies=dict(known_bodies or {}),
             keywords=text.keywords,

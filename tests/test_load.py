@@ -53,6 +53,39 @@ def test_load_sample(warehouse: str, bundle) -> None:
         assert [str(d[0]) for d in date_row] == ["2025-12-29"]
 
 
+def test_article_terms_counts_every_article_s_tokens(warehouse: str, bundle) -> None:
+    """The view holds each word of every article's tokens, accepted or rejected, with its count."""
+    from collections import Counter
+
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundle, "run-1", NOW)
+        terms = con.execute("select article_id, term, count from article_terms").fetchall()
+    expected = Counter(
+        (article, word)
+        for article, tokens in bundle.segmented.select("article_id", "tokens").iter_rows()
+        for word in tokens.split(" ")
+    )
+    assert {(a, t): n for a, t, n in terms} == expected
+    assert {a for a, _, _ in terms} == set(bundle.validated.articles["article_id"])  # rejected one too
+
+
+def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) -> None:
+    """A warehouse made when article_terms was a table: the table goes, the view counts the same."""
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundle, "run-1", NOW)
+        before = con.execute("select * from article_terms order by all").fetchall()
+        con.execute("drop view article_terms")
+        con.execute(
+            "create table article_terms as select * from (select 'x' as article_id, 'y' as term, 1 as count)"
+        )
+    with load.open_warehouse(warehouse) as con:
+        kind = con.execute(
+            "select table_type from information_schema.tables where table_name = 'article_terms'"
+        )
+        assert kind.fetchone() == ("VIEW",)
+        assert con.execute("select * from article_terms order by all").fetchall() == before
+
+
 def test_reload_changes_nothing(warehouse: str, bundle) -> None:
     with load.open_warehouse(warehouse) as con:
         load.load_issue(con, bundle, "run-1", NOW)
@@ -82,7 +115,7 @@ def test_reprinted_article_is_rejected_as_duplicate(warehouse: str, bundle, samp
 
 
 def test_failure_mid_load_leaves_nothing(warehouse: str, bundle, monkeypatch) -> None:
-    broken = replace(bundle, terms=bundle.terms.rename({"term": "not_a_column"}))
+    broken = replace(bundle, entities=bundle.entities.rename({"entity": "not_a_column"}))
     with load.open_warehouse(warehouse) as con:
         with pytest.raises(duckdb.Error):
             load.load_issue(con, broken, "run-1", NOW)

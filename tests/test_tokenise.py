@@ -16,9 +16,13 @@ from flows.settings import USER_DICT
 from flows.tokenise import (
     ENTITY_SCHEMA,
     KEYWORD_SCHEMA,
-    TERM_SCHEMA,
+    TOKENS_SCHEMA,
+    Segmenter,
     analyse_articles,
     analyse_batch,
+    count_entities_of,
+    cut_words,
+    dictionary_words,
     entity_kind,
     entity_stopwords,
     extract_entities,
@@ -169,15 +173,10 @@ def test_entity_kind(word: str, flag: str, kind: str | None) -> None:
 def test_frames_line_up_with_the_tokens(sample_articles, sample_text) -> None:
     assert sample_text.keywords.schema == pl.Schema(KEYWORD_SCHEMA)
     assert sample_text.entities.schema == pl.Schema(ENTITY_SCHEMA)
-    assert sample_text.terms.schema == pl.Schema(TERM_SCHEMA)
+    assert sample_text.tokens.schema == pl.Schema(TOKENS_SCHEMA)
     assert sample_text.tokens["article_id"].to_list() == sample_articles["article_id"].to_list()
-    token_counts = {
-        a: len(t.split(" ")) for a, t in sample_text.tokens.select("article_id", "tokens").iter_rows()
-    }
-    term_counts = sample_text.terms.group_by("article_id").agg(pl.col("count").sum())
-    assert dict(term_counts.iter_rows()) == token_counts
-    headline, body = sample_articles.row(0, named=True)["headline"], sample_articles["body"][0]
-    assert sample_text.tokens["tokens"][0] == " ".join(segment(f"{headline}\n{body}"))
+    for row, (headline, body) in enumerate(sample_articles.select("headline", "body").iter_rows()):
+        assert sample_text.tokens["tokens"][row] == " ".join(segment(f"{headline or ''}\n{body}"))
 
 
 def test_search_words_are_jieba_search_mode(sample_articles) -> None:
@@ -215,9 +214,9 @@ def test_a_batch_is_analysed_as_each_issue_alone(batch_of_issues) -> None:
     assert len(batch) == 3
     for articles, together in zip(batch_of_issues, batch, strict=True):
         alone = analyse_articles(articles)
-        for table in ("tokens", "terms", "keywords", "entities"):
+        for table in ("tokens", "keywords", "entities"):
             assert_frame_equal(getattr(together, table), getattr(alone, table))
-    assert batch[0].terms.height > 1000 and batch[1].keywords.height == 10 * batch_of_issues[1].height
+    assert batch[0].entities.height > 20 and batch[1].keywords.height == 10 * batch_of_issues[1].height
 
 
 def test_batch_keywords_and_entities_are_those_of_each_article_alone(batch_of_issues) -> None:
@@ -233,16 +232,16 @@ def test_batch_keywords_and_entities_are_those_of_each_article_alone(batch_of_is
             assert list(zip(keywords["keyword"], keywords["weight"], strict=True)) == expected
             entities = result.entities.filter(pl.col("article_id") == article_id)
             assert [tuple(r[1:]) for r in entities.iter_rows()] == extract_entities(tagged)
-            terms = result.terms.filter(pl.col("article_id") == article_id)
-            assert dict(zip(terms["term"], terms["count"], strict=True)) == Counter(w for w, _ in tagged)
+            tokens = result.tokens.filter(pl.col("article_id") == article_id)["tokens"].item()
+            assert tokens.split(" ") == [w for w, _ in tagged]
 
 
 def test_an_empty_batch_and_an_issue_without_articles(sample_articles) -> None:
     assert analyse_batch([]) == []
     empty, full = analyse_batch([sample_articles.clear(), sample_articles])
-    heights = (empty.tokens.height, empty.terms.height, empty.keywords.height, empty.entities.height)
-    assert heights == (0, 0, 0, 0)
-    assert empty.keywords.schema == KEYWORD_SCHEMA and empty.terms.schema == TERM_SCHEMA
+    heights = (empty.tokens.height, empty.keywords.height, empty.entities.height)
+    assert heights == (0, 0, 0)
+    assert empty.keywords.schema == KEYWORD_SCHEMA and empty.tokens.schema == TOKENS_SCHEMA
     assert full.tokens.height == sample_articles.height
 
 
@@ -258,3 +257,39 @@ def test_the_idf_table_is_read_as_jieba_reads_it(tmp_path: Path, source: str) ->
     assert dict(zip(table["word"], table["idf"], strict=True)) == loader.idf_freq
     assert table.height == len(loader.idf_freq)
     assert median == loader.median_idf
+
+
+def test_the_dictionary_names_people_places_and_organisations() -> None:
+    """What rjieba's tags say of a dictionary word, the user dictionary's tag winning."""
+    kinds = dict(
+        dictionary_words().filter(pl.col("word").is_in(["齐鲁", "长木谷", "会见", "弘扬"])).iter_rows()
+    )
+    assert kinds == {
+        "齐鲁": "place",
+        "长木谷": "organisation",
+        "会见": None,
+        "弘扬": None,
+    }  # 弘扬: a stop word
+
+
+def test_names_the_dictionary_lacks_are_found_by_their_tag() -> None:
+    """瞿建芳 is no dictionary word: rjieba's HMM finds it and tags it nr."""
+    seg = segmenter()
+    assert not seg.jieba.has_word("瞿建芳")
+    text = analyse_batch(
+        [pl.DataFrame({"article_id": ["a"], "headline": ["会见"], "body": ["瞿建芳出席。"]})]
+    )
+    assert text[0].entities.select("entity", "kind", "count").rows() == [("瞿建芳", "person", 1)]
+
+
+def test_a_word_cut_otherwise_alone_is_named_from_its_text(sample_articles) -> None:
+    """Tagging a guessed word in its article gives what tagging it alone gives."""
+    seg = segmenter()
+    in_text_only = Segmenter(jieba=seg.jieba, user_tags=seg.user_tags)
+    object.__setattr__(in_text_only, "guessed_flag", lambda word: None)  # as if every guess re-cut alone
+    texts = [f"{h or ''}\n{b}" for h, b in sample_articles.select("headline", "body").iter_rows()]
+    words = cut_words(seg, texts)
+    counts = words.group_by("article", "word", maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("n"))
+    alone = count_entities_of(counts, seg, texts.__getitem__)
+    assert_frame_equal(count_entities_of(counts, in_text_only, texts.__getitem__), alone)
+    assert alone.height > 20

@@ -100,7 +100,7 @@ def test_an_issue_of_a_batch_pickles_to_its_own_size(issues: list[ParsedIssue]) 
 def _pickled_frames(bundle: IssueBundle) -> int:
     validated = bundle.validated
     frames = [validated.articles, validated.accepted, validated.rejected, validated.signatures]
-    frames += [bundle.segmented, bundle.terms, bundle.reporters, bundle.keywords, bundle.entities]
+    frames += [bundle.segmented, bundle.reporters, bundle.keywords, bundle.entities]
     return sum(len(pickle.dumps(frame)) for frame in frames)
 
 

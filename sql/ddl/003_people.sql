@@ -6,10 +6,3 @@ create table if not exists article_reporters (
     name varchar not null,
     role varchar not null               -- reporter | correspondent | intern | photographer | editor | author | commentator
 );
-
--- jieba term counts per article (headline and body)
-create table if not exists article_terms (
-    article_id varchar not null,
-    term varchar not null,
-    count integer not null
-);

@@ -81,11 +81,6 @@ comment on column article_reporters.position is 'Order of the person in the byli
 comment on column article_reporters.name is 'The person''s name.';
 comment on column article_reporters.role is 'reporter | correspondent | intern | photographer | editor | author | commentator.';
 
-comment on table article_terms is 'One row per word and article: how often the segmenter found it in the headline and body.';
-comment on column article_terms.article_id is 'The article: articles.article_id or rejected_articles.article_id.';
-comment on column article_terms.term is 'The word.';
-comment on column article_terms.count is 'Times it occurs in the article.';
-
 comment on table article_keywords is 'An article''s 10 top keywords by jieba''s TF-IDF (its shipped IDF table), bare numbers left out.';
 comment on column article_keywords.article_id is 'The article: articles.article_id or rejected_articles.article_id.';
 comment on column article_keywords.rank is 'Rank by weight, 1 = heaviest.';
