@@ -14,6 +14,7 @@ warehouse and the issues before it in the batch, with the same rules and order a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from flows.load import _insert, article_rows, known_bodies, registered_hashes, s
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
+    NUM_PERM,
     SIGNATURE_KIND,
     SIGNATURE_SCHEMA,
     minhash_matrix,
@@ -50,6 +52,11 @@ TABLES = (
 )
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)
 _BLOCK = 2048  # known signatures compared at once
+# Two signatures this similar differ in at most this many of their values; cut into one band
+# more than that, they have a whole band in common (pigeonhole), so a shared band is a
+# necessary condition, checked for every pair at once, before any pair is compared in full.
+_MOST_UNEQUAL = NUM_PERM - math.ceil(NEAR_DUPLICATE_JACCARD * NUM_PERM)
+_BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 WRITER_MEMORY_LIMIT = "64MB"  # DuckDB's buffers in the backfill's writer (load/batch_writer_settings)
 _DATED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
@@ -78,9 +85,11 @@ class Seen:
     added: list[tuple[list[str], np.ndarray, date | None, datetime]] = field(default_factory=list)
     matrix: np.ndarray = field(init=False)  # the signatures as rows, for a quick comparison
     dates: np.ndarray = field(init=False)  # their issue dates (NaT when unknown)
+    bands: np.ndarray = field(init=False)  # their bands' keys (band_keys)
 
     def __post_init__(self) -> None:
         self.matrix, self.dates = _rows(self.signatures)
+        self.bands = band_keys(self.matrix)
 
     def bodies_of(self, hashes: Sequence[str]) -> dict[str, str]:
         """Return the known bodies among `hashes`, as load/known_bodies answers."""
@@ -112,13 +121,18 @@ class Seen:
         Only then can the known signatures change the issue's verdicts (a near-duplicate
         inside the issue is found by its worker already), so only then is it re-validated.
         """
-        candidates = self.matrix
+        candidates, bands = self.matrix, self.bands
         if issue_date is not None:
             day = np.datetime64(issue_date, "D")
             near = (self.dates >= day - NEAR_DUPLICATE_DAYS) & (self.dates <= day + NEAR_DUPLICATE_DAYS)
-            candidates = candidates[near]
+            candidates, bands = candidates[near], bands[near]
         rows, _ = _rows(incoming)
-        for start in range(0, len(candidates), _BLOCK):  # a block bounds memory on a long window
+        incoming_bands = band_keys(rows)
+        shares_a_band = np.zeros(len(rows), dtype=bool)
+        for band in range(bands.shape[1]):
+            shares_a_band |= np.isin(incoming_bands[:, band], bands[:, band])
+        rows = rows[shares_a_band]  # only these can be near-duplicates: compared in full
+        for start in range(0, len(candidates) if len(rows) else 0, _BLOCK):  # a block bounds memory
             block = candidates[start : start + _BLOCK]
             similarity = (rows[:, None, :] == block[None, :, :]).mean(axis=2)
             if (similarity >= NEAR_DUPLICATE_JACCARD).any():
@@ -145,7 +159,25 @@ class Seen:
         self.added.append(([ids_of[row] for row in keep], rows, bundle.issue.issue_date, loaded_at))
         day = np.datetime64(bundle.issue.issue_date, "D") if bundle.issue.issue_date else np.datetime64("NaT")
         self.matrix = np.vstack([self.matrix, rows])
+        self.bands = np.vstack([self.bands, band_keys(rows)])
         self.dates = np.concatenate([self.dates, np.full(len(keep), day, dtype="datetime64[D]")])
+
+
+def band_keys(matrix: np.ndarray) -> np.ndarray:
+    """Key each signature's bands of _BAND_WIDTH values (the last band takes the rest), one column a band.
+
+    Equal bands give equal keys; unequal ones rarely do, and a false match only costs a full
+    comparison.
+    """
+    count = NUM_PERM // _BAND_WIDTH
+    values = matrix.astype(np.uint64)
+    keys = np.zeros((len(matrix), count), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # the keys wrap modulo 2^64 on purpose
+        for band in range(count):
+            end = NUM_PERM if band == count - 1 else (band + 1) * _BAND_WIDTH
+            for column in range(band * _BAND_WIDTH, end):
+                keys[:, band] = keys[:, band] * np.uint64(0x9E3779B97F4A7C15) + values[:, column]
+    return keys
 
 
 def _rows(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
