@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import duckdb
 
-from bench import scratch_folder
+from bench import real_size, scratch_folder
 from flows import backfill, bulk_load, load, search
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
@@ -93,10 +93,17 @@ def main() -> None:
     parser.add_argument("--per-issue", action="store_true", help="validate and load issue by issue")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--size", choices=("real", "sample"), default="real", help="issues' size (bench.real_size)"
+    )
+    parser.add_argument("--corpus", type=Path, help="the People's Daily dump (default: NEWSPRINT_CORPUS)")
     args = parser.parse_args()
     severities = Settings().checks
     folder = scratch_folder("newsprint-profile-")
-    paths = build_archive(folder / "archive", args.issues)
+    if args.size == "real":
+        paths = real_size.build_archive(folder / "archive", args.issues, real_size.corpus_folder(args.corpus))
+    else:
+        paths = build_archive(folder / "archive", args.issues)
     warehouse = str(folder / "warehouse.duckdb")
     seg = segmenter()
     keyword_model()  # built once per worker process, before its first batch

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from bench.prefect_server import free_port, running_prefect_server
 from bench.synthetic import FIRST_DAY, build_archive
 from flows import load
 from flows.query import QueryError, run_query
 from flows.settings import PROJECT_ROOT
-from tests.prefect_server import free_port, running_prefect_server
 
 READ = "select count(*) as articles from articles"
 NEWSPRINT = Path(sys.executable).parent / "newsprint"

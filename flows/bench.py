@@ -1,11 +1,16 @@
-"""Measure a backfill against the bare cost of segmentation, on a synthetic archive.
+"""Measure a backfill of real-size issues beside a peer script and the bare segmentation.
 
-`newsprint bench` builds N daily issues from the sample (flows/synthetic.py) and times, in
-one run and on the same worker processes: the backfill through the Prefect flow that
-`newsprint backfill` runs; the same batches loaded without Prefect (same functions, no
-engine), which isolates Prefect's overhead; and the bare cost, reading and segmenting with
-rjieba exactly the text the pipeline segmented (read back from the warehouse). Peak memory
-is the resident set of this process and its worker processes, sampled while each part runs.
+`newsprint bench` builds N daily issues (bench/real_size.py: the size of a real paper's, from
+the People's Daily dump when present; `--size sample`: flows/synthetic.py, the sample's size)
+and measures, in one run, each part in a process of its own:
+
+- the backfill as a user runs it: `newsprint backfill` against a running Prefect server
+  (PREFECT_API_URL, or one the benchmark starts, as a deployment has): CPU of the command,
+  its workers and the server's share meanwhile, peak memory of them all;
+- the same backfill without Prefect (same functions, plain calls): Prefect's cost;
+- the bare cost: reading and segmenting with rjieba exactly the text the pipeline segmented
+  (read back from the warehouse), on every core;
+- the peer (bench/peer.py): the afternoon script, pure-Python jieba, same archive.
 """
 
 from __future__ import annotations
@@ -66,26 +71,30 @@ class PeakRss:
 
 @contextmanager
 def peak_rss(
-    others: frozenset[int] = frozenset(), interval_s: float = SAMPLE_EVERY_S, pss_every_s: float = PSS_EVERY_S
+    others: frozenset[int] = frozenset(),
+    interval_s: float = SAMPLE_EVERY_S,
+    pss_every_s: float = PSS_EVERY_S,
+    root: psutil.Process | None = None,
 ) -> Iterator[PeakRss]:
     """Sample the process tree's RSS and PSS in a thread while the block runs; keep the peaks.
 
-    Processes in `others` (a Prefect server) are counted apart, so the pipeline's figure is
-    this process plus its workers. RSS is read every `interval_s` (`/proc/PID/statm`, free);
+    The tree is `root` (this process by default) and its descendants. Processes in `others`
+    (a Prefect server) and their descendants are counted apart, so the pipeline's figure is
+    the root plus its workers. RSS is read every `interval_s` (`/proc/PID/statm`, free);
     PSS every `pss_every_s` only: the kernel sums it by walking the process's page tables
     (`smaps_rollup`, 1.6 ms for 400 MB), holding the lock the process's own page faults need;
     read ten times a second, it cost the writer 2 s of system time in a 12 s backfill. It is
     also read whenever RSS grows 2% past its last reading, so a peak is not missed between.
     """
-    me = psutil.Process()
+    me = root or psutil.Process()
     peak = PeakRss()
     stop = threading.Event()
 
     def sample() -> None:
         next_pss, rss_at_pss = time.monotonic(), 0
-        tree = ProcessTree(me)
+        tree = ProcessTree(me, others)
         while True:
-            rss, _ = _tree_memory(tree.processes(), me, others, with_pss=False)
+            rss, _ = _tree_memory(tree.processes(), me, tree.others, with_pss=False)
             peak.pipeline_mb = max(peak.pipeline_mb, rss["pipeline"] / 1e6)
             peak.main_mb = max(peak.main_mb, rss["main"] / 1e6)
             peak.workers_mb = max(peak.workers_mb, (rss["pipeline"] - rss["main"]) / 1e6)
@@ -93,7 +102,7 @@ def peak_rss(
             # PSS when due, and whenever RSS grows past where PSS was last read: a short phase's peak
             if time.monotonic() >= next_pss or rss["pipeline"] > PSS_AGAIN_ABOVE * rss_at_pss:
                 next_pss, rss_at_pss = time.monotonic() + pss_every_s, max(rss_at_pss, rss["pipeline"])
-                _, pss = _tree_memory(tree.processes(), me, others, with_pss=True)
+                _, pss = _tree_memory(tree.processes(), me, tree.others, with_pss=True)
                 peak.pipeline_pss_mb = max(peak.pipeline_pss_mb, pss["pipeline"] / 1e6)
                 peak.main_pss_mb = max(peak.main_pss_mb, pss["main"] / 1e6)
                 peak.workers_pss_mb = max(peak.workers_pss_mb, (pss["pipeline"] - pss["main"]) / 1e6)
@@ -110,7 +119,7 @@ def peak_rss(
 
 
 class ProcessTree:
-    """This process and its descendants, listed again at most every LIST_EVERY_S seconds.
+    """A process and its descendants, and other processes and theirs, listed again at most every LIST_EVERY_S.
 
     Listing walks every process of the machine (psutil reads each one's `/proc/PID/stat` to
     find the children): 1.4 ms, more than reading the tree's memory, and it was done ten
@@ -118,14 +127,26 @@ class ProcessTree:
     once, at its start); one that ended is skipped when its memory cannot be read.
     """
 
-    def __init__(self, root: psutil.Process) -> None:
+    def __init__(self, root: psutil.Process, others: frozenset[int] = frozenset()) -> None:
         self.root = root
+        self.other_roots = others
+        self.others: frozenset[int] = others  # the other processes' ids, their descendants included
         self.listed: list[psutil.Process] = []
         self.next_listing = 0.0
 
     def processes(self) -> list[psutil.Process]:
         if time.monotonic() >= self.next_listing:
-            self.listed = [self.root, *self.root.children(recursive=True)]
+            listed = {p.pid: p for p in [self.root, *self.root.children(recursive=True)]}
+            for pid in self.other_roots:
+                try:
+                    other = psutil.Process(pid)
+                    listed |= {p.pid: p for p in [other, *other.children(recursive=True)]}
+                except psutil.Error:
+                    continue
+            others = {p.pid for p in listed.values() if p.pid in self.other_roots}
+            for pid in self.other_roots & set(listed):
+                others |= {p.pid for p in listed[pid].children(recursive=True)}
+            self.listed, self.others = list(listed.values()), frozenset(others)
             self.next_listing = time.monotonic() + LIST_EVERY_S
         return self.listed
 
@@ -158,6 +179,7 @@ class Phase:
 
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # this process and the worker processes it started and ended
+    server_cpu_seconds: float = 0.0  # a Prefect server's CPU meanwhile (included in cpu_seconds)
     peak: PeakRss = field(default_factory=PeakRss)
     stages: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -170,14 +192,15 @@ def cpu_seconds() -> float:
 
 
 @contextmanager
-def measured(others: frozenset[int] = frozenset()) -> Iterator[Phase]:
+def measured(others: frozenset[int] = frozenset(), root: psutil.Process | None = None) -> Iterator[Phase]:
     """Measure the block's wall time, its CPU time (workers started and ended in it) and peak RSS.
 
-    CPU time barely moves when other work shares the machine; wall time does.
+    CPU time barely moves when other work shares the machine; wall time does. `root`: the
+    process whose tree's memory counts (this one by default).
     """
     phase = Phase()
     cpu, wall = cpu_seconds(), time.perf_counter()
-    with peak_rss(others) as peak:
+    with peak_rss(others, root=root) as peak:
         yield phase
     phase.seconds, phase.cpu_seconds, phase.peak = time.perf_counter() - wall, cpu_seconds() - cpu, peak
 
@@ -309,55 +332,82 @@ def backfill_without_prefect(
     return phase
 
 
-# --- the backfill through the flow -------------------------------------------------------------
+# --- the backfill through the flow, as a user runs it ------------------------------------------
 
 
-def backfill_with_prefect(
-    archive: Path, warehouse: str, workers: int, batch_size: int, others: frozenset[int] = frozenset()
+def server_cpu_seconds(pids: Sequence[int]) -> float:
+    """Return the CPU time so far of these processes (a Prefect server) and their children."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
+def backfill_command(
+    archive: Path, warehouse: Path, workers: int, batch_size: int, api_url: str, server: Sequence[int]
 ) -> Phase:
-    """Run the backfill flow as `newsprint backfill` does; Prefect must already be started."""
-    from flows.pipeline import backfill_archive
+    """Run `newsprint backfill` in a process of its own, against the Prefect API at `api_url`.
 
-    with measured(others) as phase:
-        state = backfill_archive(
-            archive=str(archive),
-            warehouse=warehouse,
-            batch_size=batch_size,
-            workers=workers,
-            return_state=True,
-        )
-    row = state.result(raise_on_failure=False)
-    if not isinstance(row, dict):
-        raise RuntimeError(f"the backfill flow failed: {state.message}")
+    CPU: the command and the workers it waited for (this process's ended children), and
+    the server's CPU meanwhile (`server`: its process ids, when this benchmark started it).
+    Memory: the command and its workers; with the server, `with_others_mb`.
+    """
+    command = [sys.executable, "-m", "flows", "backfill", str(archive), "--warehouse", str(warehouse)]
+    command += ["--workers", str(workers), "--batch-size", str(batch_size), "--no-progress"]
+    env = {**os.environ, "PREFECT_API_URL": api_url}
+    ended, server_before = resource.getrusage(resource.RUSAGE_CHILDREN), server_cpu_seconds(server)
+    started = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with measured(frozenset(server), root=psutil.Process(started.pid)) as phase:
+        stdout, stderr = started.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if started.returncode != 0:
+        raise RuntimeError(f"newsprint backfill failed ({started.returncode}): {stderr[-2000:]}")
+    row = json.loads(stdout[stdout.index("{") :])
+    phase.server_cpu_seconds = server_cpu_seconds(server) - server_before
+    phase.cpu_seconds = (
+        after.ru_utime + after.ru_stime - ended.ru_utime - ended.ru_stime + phase.server_cpu_seconds
+    )
     phase.stages = {k: float(v) for k, v in row.get("seconds", {}).items() if k != "wall"}
     phase.counts = {k: int(v) for k, v in row.items() if k.startswith(("files_", "articles_"))}
     return phase
 
 
-def start_prefect(folder: Path, warehouse: str) -> float:
-    """Run the backfill flow over an empty archive, so Prefect's start-up is timed apart."""
-    from flows.pipeline import backfill_archive
+def peer_phase(script: Path, archive: Path, warehouse: Path) -> Phase:
+    """Run the peer script over the archive in its own environment (bench/peer.py)."""
+    from bench.peer import peer_command, peer_counts
 
-    folder.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    backfill_archive(archive=str(folder), warehouse=warehouse, workers=1, return_state=True)
-    return time.perf_counter() - started
+    command = peer_command(script, archive, warehouse)  # makes the environment, before the clock
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with measured(root=psutil.Process(started.pid)) as phase:
+        stdout, stderr = started.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if started.returncode != 0:
+        raise RuntimeError(f"the peer script failed ({started.returncode}): {stderr[-2000:]}")
+    phase.cpu_seconds = after.ru_utime + after.ru_stime - ended.ru_utime - ended.ru_stime
+    phase.counts = peer_counts(stdout)
+    return phase
+
+
+def file_mb(path: Path) -> float:
+    """A DuckDB file's size with its WAL, in MB."""
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + ".wal")) if p.exists()) / 1e6
 
 
 # --- each measurement in a process of its own ------------------------------------------------
 
 
 def run_phase(kind: str, source: Path, warehouse: Path, workers: int, batch_size: int) -> Phase:
-    """Run one measurement in this (fresh) process: flow, plain or bare."""
+    """Run one measurement in this (fresh) process: plain or bare."""
     if kind == "bare":
         return measure_bare(source, workers, batch_size)
-    if kind == "plain":
-        return backfill_without_prefect(source, str(warehouse), workers, batch_size)
-    startup = start_prefect(warehouse.parent / "empty", str(warehouse.parent / "startup.duckdb"))
-    server = frozenset(p.pid for p in psutil.Process().children(recursive=True))  # Prefect's, if any
-    phase = backfill_with_prefect(source, str(warehouse), workers, batch_size, server)
-    phase.stages["prefect start-up"] = startup
-    return phase
+    return backfill_without_prefect(source, str(warehouse), workers, batch_size)
 
 
 def in_fresh_process(kind: str, source: Path, warehouse: Path, workers: str, batch_size: str) -> Phase:
@@ -378,41 +428,55 @@ def main(argv: Sequence[str]) -> None:
 
 # --- the whole benchmark -----------------------------------------------------------------------
 
+PHASES = ("flow", "plain", "bare", "peer")
+
 
 @dataclass
 class BenchResult:
-    """What `newsprint bench --json` prints."""
+    """What `newsprint bench --json` prints. MB are the archive's, 10^6 bytes of files."""
 
     issues: int
+    size: str  # real | sample
+    source: str  # where the text came from: the dump's folder, or "synthetic"
     mb: float
     articles: int
-    seconds: float  # the backfill through the Prefect flow, Prefect already started
-    segment_seconds: float  # the bare cost: read and segment the same text, same workers (median run)
+    seconds: float  # `newsprint backfill`, against a running Prefect server
+    cpu_seconds: float  # its CPU: the command, its workers, the server's share
+    mb_per_cpu_s: float
+    server_cpu_seconds: float
+    segment_seconds: float  # the bare cost: read and segment the same text on every core (median run)
     segment_seconds_runs: list[float]  # each of the BARE_RUNS runs of the bare cost
+    segment_cpu_seconds: float
     ratio: float  # seconds / segment_seconds
-    cpu_seconds: float  # CPU time of the flow process and its workers during the backfill
-    segment_cpu_seconds: float  # CPU time the workers spent reading and segmenting (bare)
     cpu_ratio: float  # cpu_seconds / segment_cpu_seconds: robust to other work on the machine
-    plain_seconds: float  # the same backfill without Prefect
-    plain_ratio: float
-    plain_cpu_seconds: float
-    plain_cpu_ratio: float
-    prefect_overhead_seconds: float  # seconds - plain_seconds
-    prefect_startup_seconds: float
+    plain_seconds: float | None  # the same backfill without Prefect
+    plain_cpu_seconds: float | None
+    plain_ratio: float | None
+    plain_cpu_ratio: float | None
+    prefect_cpu_seconds: float | None  # cpu_seconds - plain_cpu_seconds: what Prefect costs, all in
+    peer_seconds: float | None  # the peer script (bench/peer.py), same archive
+    peer_cpu_seconds: float | None
+    peer_mb_per_cpu_s: float | None
+    times_peer: float | None  # mb_per_cpu_s / peer_mb_per_cpu_s
+    peer_peak_rss_mb: float | None
+    peer_warehouse_mb: float | None
+    peer_accepted: int | None
     mb_per_s: float
     articles_per_s: float
     segment_mb_per_s: float
     stages: dict[str, float]  # worker and writer seconds per stage, summed over processes (flow run)
     plain_stages: dict[str, float]
-    peak_rss_mb: float  # the flow process and its workers
-    peak_rss_main_mb: float  # the flow process alone (the writer)
+    peak_rss_mb: float  # the backfill command and its workers, summed
+    peak_rss_main_mb: float  # the command alone (the writer)
     peak_pss_mb: float  # the same, shared pages divided among the processes sharing them
     peak_pss_main_mb: float
     peak_rss_with_prefect_server_mb: float
-    plain_peak_rss_mb: float
-    plain_peak_pss_mb: float
+    plain_peak_rss_mb: float | None
+    plain_peak_pss_mb: float | None
     segment_peak_rss_mb: float  # the bare cost's worker processes
     segment_peak_pss_mb: float
+    warehouse_mb: float  # the backfill's DuckDB file and WAL
+    warehouse_ratio: float  # warehouse_mb / mb
     files_loaded: int
     articles_accepted: int
     articles_rejected: int
@@ -420,7 +484,7 @@ class BenchResult:
     batch_size: int
     batch_mb: float  # a batch also stops at this many MB of files (NEWSPRINT_BATCH_MB)
     cpus: int
-    prefect_api: str  # PREFECT_API_URL, or "temporary" (Prefect starts a server for the run)
+    prefect_api: str  # PREFECT_API_URL, or "started" (a server this benchmark started)
     load_average_start: list[float]  # 1, 5 and 15 minutes: other work on the machine
     load_average: list[float]  # when the run ended
 
@@ -442,62 +506,121 @@ def median_run(runs: Sequence[Phase]) -> Phase:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def run_bench(issues: int, workers: int, batch_size: int, folder: Path, seed: int = 20251230) -> BenchResult:
-    """Build the archive in `folder`, run the three measurements and put them side by side."""
-    from flows.synthetic import build_archive
+def build_archive(
+    folder: Path, issues: int, seed: int, size: str, corpus: Path | None
+) -> tuple[list[Path], str]:
+    """Write the archive: real-size issues (from the dump if `corpus`, else synthetic), or sample-size."""
+    if size == "sample":
+        from flows.synthetic import build_archive as sample_archive
 
+        return sample_archive(folder, issues, seed), "synthetic"
+    from bench import real_size
+
+    return real_size.build_archive(folder, issues, corpus, seed), str(corpus) if corpus else "synthetic"
+
+
+@contextmanager
+def prefect_api(folder: Path) -> Iterator[tuple[str, list[int]]]:
+    """Yield the Prefect API to run the flow against, and its server's process ids if started here."""
+    from bench.prefect_server import running_prefect_server
+
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        yield configured, []
+        return
+    pids: list[int] = []
+    with running_prefect_server(folder, pids=pids) as url:
+        yield url, pids
+
+
+def _per(value: float, by: float) -> float:
+    return round(value / by, 3) if by else 0.0
+
+
+def run_bench(
+    issues: int,
+    workers: int,
+    batch_size: int,
+    folder: Path,
+    seed: int = 20251230,
+    size: str = "real",
+    corpus: Path | None = None,
+    peer: Path | None = None,
+    phases: Sequence[str] = PHASES,
+) -> BenchResult:
+    """Build the archive in `folder`, run the measurements and put them side by side.
+
+    `phases`: which of flow, plain, bare and peer to run (the flow always runs); the peer runs
+    when `peer` names its script.
+    """
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     archive = folder / "archive"
-    paths = build_archive(archive, issues, seed)
-    size = sum(p.stat().st_size for p in paths)
+    paths, source = build_archive(archive, issues, seed, size, corpus)
+    mb = sum(p.stat().st_size for p in paths) / 1e6
     settings = [str(workers), str(batch_size)]
-    flow = in_fresh_process("flow", archive, folder / "prefect.duckdb", *settings)
-    plain = in_fresh_process("plain", archive, folder / "plain.duckdb", *settings)
-    if plain.counts.get("articles_accepted") != flow.counts.get("articles_accepted"):
+    with prefect_api(folder / "prefect") as (api_url, server):
+        flow = backfill_command(archive, folder / "prefect.duckdb", workers, batch_size, api_url, server)
+    plain = (
+        in_fresh_process("plain", archive, folder / "plain.duckdb", *settings) if "plain" in phases else None
+    )
+    if plain and plain.counts.get("articles_accepted") != flow.counts.get("articles_accepted"):
         raise RuntimeError(f"the two backfills disagree: {flow.counts} vs {plain.counts}")
     write_segment_input(str(folder / "prefect.duckdb"), folder / "segment-input")
     cores = [str(os.cpu_count() or 1), str(batch_size)]  # the bare cost on every core, whatever --workers
     bare_runs = [
         in_fresh_process("bare", folder / "segment-input", folder / "unused", *cores)
-        for _ in range(BARE_RUNS)
+        for _ in range(BARE_RUNS if "bare" in phases else 1)
     ]
     bare = median_run(bare_runs)
-    startup = flow.stages.pop("prefect start-up")
+    peer_run = peer_phase(peer, archive, folder / "peer.duckdb") if peer and "peer" in phases else None
     articles = flow.counts.get("articles_accepted", 0) + flow.counts.get("articles_rejected", 0)
     if bare.counts["articles"] != articles:
         raise RuntimeError(f"segmented {bare.counts['articles']} articles, the backfill {articles}")
-    mb = size / 1e6
+    warehouse_mb = file_mb(folder / "prefect.duckdb")
+    peer_rate = _per(mb, peer_run.cpu_seconds) if peer_run else None
     return BenchResult(
         issues=issues,
+        size=size,
+        source=source,
         mb=round(mb, 3),
         articles=articles,
         seconds=round(flow.seconds, 3),
+        cpu_seconds=round(flow.cpu_seconds, 3),
+        mb_per_cpu_s=_per(mb, flow.cpu_seconds),
+        server_cpu_seconds=round(flow.server_cpu_seconds, 3),
         segment_seconds=round(bare.seconds, 3),
         segment_seconds_runs=[round(run.seconds, 3) for run in bare_runs],
-        ratio=round(flow.seconds / bare.seconds, 2),
-        cpu_seconds=round(flow.cpu_seconds, 3),
         segment_cpu_seconds=round(bare.cpu_seconds, 3),
+        ratio=round(flow.seconds / bare.seconds, 2),
         cpu_ratio=round(flow.cpu_seconds / bare.cpu_seconds, 2),
-        plain_seconds=round(plain.seconds, 3),
-        plain_ratio=round(plain.seconds / bare.seconds, 2),
-        plain_cpu_seconds=round(plain.cpu_seconds, 3),
-        plain_cpu_ratio=round(plain.cpu_seconds / bare.cpu_seconds, 2),
-        prefect_overhead_seconds=round(flow.seconds - plain.seconds, 3),
-        prefect_startup_seconds=round(startup, 3),
+        plain_seconds=round(plain.seconds, 3) if plain else None,
+        plain_cpu_seconds=round(plain.cpu_seconds, 3) if plain else None,
+        plain_ratio=round(plain.seconds / bare.seconds, 2) if plain else None,
+        plain_cpu_ratio=round(plain.cpu_seconds / bare.cpu_seconds, 2) if plain else None,
+        prefect_cpu_seconds=round(flow.cpu_seconds - plain.cpu_seconds, 3) if plain else None,
+        peer_seconds=round(peer_run.seconds, 3) if peer_run else None,
+        peer_cpu_seconds=round(peer_run.cpu_seconds, 3) if peer_run else None,
+        peer_mb_per_cpu_s=peer_rate,
+        times_peer=round(_per(mb, flow.cpu_seconds) / peer_rate, 2) if peer_rate else None,
+        peer_peak_rss_mb=round(peer_run.peak.pipeline_mb, 1) if peer_run else None,
+        peer_warehouse_mb=round(file_mb(folder / "peer.duckdb"), 1) if peer_run else None,
+        peer_accepted=peer_run.counts["accepted"] if peer_run else None,
         mb_per_s=round(mb / flow.seconds, 3),
         articles_per_s=round(articles / flow.seconds, 1),
         segment_mb_per_s=round(mb / bare.seconds, 3),
         stages=rounded(flow.stages),
-        plain_stages=rounded(plain.stages),
+        plain_stages=rounded(plain.stages) if plain else {},
         peak_rss_mb=round(flow.peak.pipeline_mb, 1),
         peak_rss_main_mb=round(flow.peak.main_mb, 1),
         peak_pss_mb=round(flow.peak.pipeline_pss_mb, 1),
         peak_pss_main_mb=round(flow.peak.main_pss_mb, 1),
         peak_rss_with_prefect_server_mb=round(flow.peak.with_others_mb, 1),
-        plain_peak_rss_mb=round(plain.peak.pipeline_mb, 1),
-        plain_peak_pss_mb=round(plain.peak.pipeline_pss_mb, 1),
+        plain_peak_rss_mb=round(plain.peak.pipeline_mb, 1) if plain else None,
+        plain_peak_pss_mb=round(plain.peak.pipeline_pss_mb, 1) if plain else None,
         segment_peak_rss_mb=round(bare.peak.workers_mb, 1),
         segment_peak_pss_mb=round(bare.peak.workers_pss_mb, 1),
+        warehouse_mb=round(warehouse_mb, 1),
+        warehouse_ratio=round(warehouse_mb / mb, 2),
         files_loaded=flow.counts.get("files_loaded", 0),
         articles_accepted=flow.counts.get("articles_accepted", 0),
         articles_rejected=flow.counts.get("articles_rejected", 0),
@@ -505,7 +628,7 @@ def run_bench(issues: int, workers: int, batch_size: int, folder: Path, seed: in
         batch_size=batch_size,
         batch_mb=Settings().batch_mb,
         cpus=os.cpu_count() or 1,
-        prefect_api=os.environ.get("PREFECT_API_URL") or "temporary",
+        prefect_api="started" if server else api_url,
         load_average_start=load_at_start,
         load_average=[round(x, 2) for x in os.getloadavg()],
     )

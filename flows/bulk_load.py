@@ -23,7 +23,6 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from flows.checkpoint import checkpoint_if_due
 from flows.ingest import describe_files
 from flows.load import _insert, article_rows, known_bodies, registered_hashes, sql
 from flows.similarity import (
@@ -218,7 +217,6 @@ def load_issues(
     con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
     with writer_lock(con, bundles), transaction(con):
         results = _load_in_transaction(con, bundles, run_id, clock)
-    checkpoint_if_due(con)
     loaded = [r.bundle.validated for r in results if r.loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each
         "loaded %d of %d issues, %s: %d articles accepted, %d rejected",

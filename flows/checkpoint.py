@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two alternating database headers
 CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own default threshold for a checkpoint
-CHECKPOINT_HEADROOM_BYTES = 24 * 2**20  # its buffers beyond the rows it writes (memory_for_checkpoint)
+CHECKPOINT_MARGIN_BYTES = 64 * 2**20  # beyond twice the rows it writes (memory_for_checkpoint)
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 JOURNAL_SUFFIX = ".journal"
@@ -85,6 +85,8 @@ def release(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     try:
         if _wal_is_due(database):
             checkpoint(con, database)
+    except duckdb.FatalException as error:  # committed data is safe in the WAL; the journal undoes the rest
+        log.warning("%s: its WAL is kept for the next writer to checkpoint: %s", database, error)
     finally:
         con.close()
         descriptor = _descriptors.pop(str(database.resolve()), None)
@@ -92,18 +94,19 @@ def release(con: duckdb.DuckDBPyConnection, database: Path) -> None:
             os.close(descriptor)
 
 
-def checkpoint_if_due(con: duckdb.DuckDBPyConnection) -> None:
+def checkpoint_if_due(con: duckdb.DuckDBPyConnection, bounded: bool = True) -> None:
     """Checkpoint a journalled writer once its WAL passes DuckDB's usual threshold.
 
-    Called after each commit, so a long backfill's WAL stays as small as DuckDB would keep it;
-    a DuckLake connection (its file is not journalled here) is left to DuckLake.
+    Called after each commit (a backfill: each batch), so a long backfill's WAL stays as small
+    as DuckDB would keep it; a DuckLake connection (its file is not journalled here) is left
+    to DuckLake. `bounded`: see memory_for_checkpoint.
     """
     row = con.execute(sql("checkpoint/database_file")).fetchone()
     if not row or not row[0] or str(Path(row[0]).resolve()) not in _descriptors:
         return
     database = Path(row[0])
     if _wal_is_due(database):
-        checkpoint(con, database)
+        checkpoint(con, database, bounded)
 
 
 def _wal_is_due(database: Path) -> bool:
@@ -112,8 +115,14 @@ def _wal_is_due(database: Path) -> bool:
     return wal.exists() and wal.stat().st_size >= CHECKPOINT_WAL_BYTES
 
 
-def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
-    """Run DuckDB's checkpoint behind a journal of the blocks it overwrites in place."""
+def checkpoint(con: duckdb.DuckDBPyConnection, database: Path, bounded: bool = True) -> None:
+    """Run DuckDB's checkpoint behind a journal of the blocks it overwrites in place.
+
+    A checkpoint that runs out of memory is fatal to the database instance
+    (`duckdb.FatalException`): the connection is dead, the committed rows are safe in the
+    WAL, and the next process to open the file undoes the half-done checkpoint (`recover`).
+    `bounded`: see memory_for_checkpoint.
+    """
     descriptor = _descriptors.get(str(database.resolve()))
     if descriptor is None:
         raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
@@ -123,7 +132,7 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     extents = [(0, HEADERS_BYTES)] + [(HEADERS_BYTES + block * size, size) for block, size in blocks]
     journal = journal_path(database)
     _write_journal(journal, [(offset, os.pread(descriptor, length, offset)) for offset, length in extents])
-    with memory_for_checkpoint(con):
+    with memory_for_checkpoint(con, bounded):
         con.execute(sql("checkpoint/checkpoint"))
     journal.unlink()
     _sync_directory(journal.parent)
@@ -162,24 +171,29 @@ def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
 
 
 @contextmanager
-def memory_for_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Let DuckDB's buffers hold what the checkpoint must write and a margin, then bound them again.
+def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) -> Iterator[None]:
+    """Let DuckDB's buffers hold twice what the checkpoint must write and a margin, then bound them again.
 
-    Why: the backfill's writer bounds DuckDB's buffers (64 MB, `sql/load/batch_writer_settings.sql`),
-    and a checkpoint that runs out of memory is fatal to the database instance: the backfill
-    stopped there, and a retry, replaying the same WAL, stopped again. A checkpoint pins the
-    committed rows it writes (DuckDB's `IN_MEMORY_TABLE` and `OVERFLOW_STRINGS` memory, spilled
-    or not) beside the blocks it fills: the sample's batches left about 58 MiB of them, which
-    64 MB checkpointed, but larger issues left 64–68 MiB, which needed up to 13 MiB more
-    (bench/HISTORY.md, stop 19). A connection whose limit is already higher is left alone.
+    Why: the backfill's writer bounds DuckDB's buffers (`sql/load/batch_writer_settings.sql`),
+    and a checkpoint that runs out of memory is fatal to the database instance. A checkpoint
+    pins the committed rows it writes (DuckDB's `IN_MEMORY_TABLE` and `OVERFLOW_STRINGS`
+    memory) beside the blocks it fills: a year of real-size issues left 79 MB of them at one
+    checkpoint, which failed at 100 MB and passed at 110 (python -m bench.checkpoint_memory).
+    Twice that and 64 MiB is far from the edge, and DuckDB takes only what it uses (the
+    writer's peak did not move with the bound). `bounded=False` lifts the bound altogether
+    (DuckDB's default, 80% of the machine's memory): the way out after a bounded checkpoint
+    failed (BatchWriter). A connection whose limit is already higher is left alone.
     """
     (setting,) = con.execute(sql("settings/memory_limit")).fetchone() or ("0",)
     (pending,) = con.execute(sql("checkpoint/uncheckpointed_bytes")).fetchone() or (0,)
-    limit, needed = memory_bytes(setting), int(pending) + CHECKPOINT_HEADROOM_BYTES
-    if needed <= limit:
+    limit, needed = memory_bytes(setting), 2 * int(pending) + CHECKPOINT_MARGIN_BYTES
+    if bounded and needed <= limit:
         yield
         return
-    con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B"})
+    if bounded:
+        con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B"})
+    else:
+        con.execute(sql("settings/reset_memory_limit"))
     yield  # a failed checkpoint leaves the limit raised: its writer closes the connection
     # as DuckDB shows it, to a tenth of a MiB (the backfill's writer sets its own before each batch)
     con.execute(sql("settings/set_memory_limit"), {"limit": setting})

@@ -1,4 +1,4 @@
-"""`newsprint bench`: time a backfill of a synthetic archive against the bare segmentation cost."""
+"""`newsprint bench`: a backfill of real-size issues beside the peer script and the bare segmentation."""
 
 from __future__ import annotations
 
@@ -15,37 +15,46 @@ from rich.table import Table
 from flows.cli import app, console, err
 from flows.settings import Settings
 
+SIZES = ("real", "sample")
+
 
 def result_table(r: dict[str, Any]) -> Table:
     """Lay the measurements out as the README's Performance table."""
     table = Table(
         "",
         "wall s",
-        "× bare",
         "CPU s",
-        "CPU × bare",
-        "MB/s",
-        "articles/s",
+        "MB per CPU-s",
         "peak RSS MB",
-        "peak PSS MB",
-        title="newsprint bench",
+        "warehouse MB (× text)",
+        title=f"newsprint bench: {r['issues']} issues, {r['mb']:.1f} MB ({r['size']} size, {r['source']})",
     )
     rows = [
-        ("bare (read, rjieba tag)", r["segment_seconds"], r["segment_cpu_seconds"], "segment_peak"),
-        ("backfill (flow)", r["seconds"], r["cpu_seconds"], "peak"),
-        ("backfill (no Prefect)", r["plain_seconds"], r["plain_cpu_seconds"], "plain_peak"),
+        ("newsprint backfill (Prefect server running)", r["seconds"], r["cpu_seconds"], r["peak_rss_mb"]),
+        ("the same without Prefect", r["plain_seconds"], r["plain_cpu_seconds"], r["plain_peak_rss_mb"]),
+        (
+            "peer script (pure jieba, one process)",
+            r["peer_seconds"],
+            r["peer_cpu_seconds"],
+            r["peer_peak_rss_mb"],
+        ),
+        ("bare: read + rjieba tag, every core", r["segment_seconds"], r["segment_cpu_seconds"], None),
     ]
-    for name, wall, cpu, peak in rows:
+    warehouses = {0: (r["warehouse_mb"], r["warehouse_ratio"]), 2: (r["peer_warehouse_mb"], None)}
+    for number, (name, wall, cpu, peak) in enumerate(rows):
+        if wall is None:
+            table.add_row(name, "not run", "", "", "", "")
+            continue
+        size, ratio = warehouses.get(number, (None, None))
+        if size is not None and ratio is None:
+            ratio = size / r["mb"]
         table.add_row(
             name,
             f"{wall:.1f}",
-            f"{wall / r['segment_seconds']:.2f}",
             f"{cpu:.1f}",
-            f"{cpu / r['segment_cpu_seconds']:.2f}",
-            f"{r['mb'] / wall:.2f}",
-            f"{r['articles'] / wall:.0f}",
-            f"{r[peak + '_rss_mb']:.0f}",
-            f"{r[peak + '_pss_mb']:.0f}",
+            f"{r['mb'] / cpu:.2f}",
+            "" if peak is None else f"{peak:.0f}",
+            "" if size is None else f"{size:.0f} ({ratio:.1f}×)",
         )
     return table
 
@@ -66,7 +75,32 @@ def _cell(value: float | None) -> str:
 
 @app.command()
 def bench(
-    issues: Annotated[int, typer.Option(min=1, help="Daily issues in the synthetic archive.")] = 365,
+    issues: Annotated[int, typer.Option(min=1, help="Daily issues in the archive.")] = 365,
+    size: Annotated[
+        str,
+        typer.Option(
+            help="real: issues of a real paper's size (about 100 articles, 280 kB); sample: the sample's."
+        ),
+    ] = "real",
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="The People's Daily dump to draw real-size issues from (env NEWSPRINT_CORPUS, "
+            "default data/corpus); synthetic issues of that size without it.",
+        ),
+    ] = None,
+    peer_script: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="The peer script (env NEWSPRINT_PEER_SCRIPT, default ../shared/bench/peer_script.py); "
+            "left out when missing.",
+        ),
+    ] = None,
+    without: Annotated[
+        list[str] | None, typer.Option(help="Leave a part out: plain (the backfill without Prefect), peer.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (as backfill: NEWSPRINT_WORKERS, cores - 1).")
@@ -79,18 +113,38 @@ def bench(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic archive.")] = 20251230,
 ) -> None:
-    """Backfill a synthetic archive of N issues and compare it with the bare cost of segmenting it."""
-    from flows.bench import run_bench
+    """Backfill N issues, beside the peer script on the same archive and the bare cost of segmenting it."""
+    from bench.peer import peer_script as find_peer
+    from bench.real_size import corpus_folder
+    from flows.bench import PHASES, run_bench
 
+    if size not in SIZES:
+        raise typer.BadParameter(f"--size is one of {', '.join(SIZES)}, not {size!r}")
+    left_out = set(without or [])
+    if left_out - {"plain", "peer"}:
+        raise typer.BadParameter(f"--without takes plain or peer, not {', '.join(sorted(left_out))}")
     settings = Settings()
     folder = keep or Path(tempfile.mkdtemp(prefix="newsprint-bench-"))
     if keep and any(keep.iterdir() if keep.exists() else []):
         raise typer.BadParameter(f"{keep} is not empty: give an empty or new folder")
+    source = corpus_folder(corpus) if size == "real" else None
+    peer = find_peer(peer_script) if "peer" not in left_out else None
     if not json_output:
-        err.print(f"building {issues} issues in {folder} and timing the backfill (this takes a while)…")
+        err.print(
+            f"building {issues} {size}-size issues ({source or 'synthetic'}) in {folder} and timing the "
+            f"backfill{', the peer script' if peer else ''} (this takes a while)…"
+        )
     try:
         result = run_bench(
-            issues, workers or settings.workers, batch_size or settings.batch_size, folder, seed
+            issues,
+            workers or settings.workers,
+            batch_size or settings.batch_size,
+            folder,
+            seed,
+            size=size,
+            corpus=source,
+            peer=peer,
+            phases=[phase for phase in PHASES if phase not in left_out],
         )
     finally:
         if keep is None:
@@ -101,11 +155,11 @@ def bench(
         return
     console.print(result_table(row))
     console.print(stage_table(row))
+    versus = f", {row['times_peer']:.1f} times the peer's" if row["times_peer"] else ""
     console.print(
-        f"{row['issues']} issues, {row['mb']:.1f} MB, {row['articles']} articles; ratio {row['ratio']:.2f} "
-        f"(CPU {row['cpu_ratio']:.2f}; without Prefect {row['plain_ratio']:.2f}, "
-        f"CPU {row['plain_cpu_ratio']:.2f}); "
-        f"Prefect start-up {row['prefect_startup_seconds']:.1f} s ({row['prefect_api']} API); "
-        f"{row['workers']} workers, batches of {row['batch_size']} files or {row['batch_mb']} MB; "
-        f"load average {row['load_average_start']} → {row['load_average']} on {row['cpus']} CPUs"
+        f"{row['mb_per_cpu_s']:.2f} MB of text per CPU-second{versus}; peak {row['peak_rss_mb']:.0f} MB RSS "
+        f"summed ({row['peak_rss_with_prefect_server_mb']:.0f} with the Prefect server); warehouse "
+        f"{row['warehouse_ratio']:.1f} times its text. {row['workers']} workers, batches of "
+        f"{row['batch_size']} files or {row['batch_mb']} MB; load average {row['load_average_start']} → "
+        f"{row['load_average']} on {row['cpus']} CPUs"
     )

@@ -208,20 +208,43 @@ class BatchWriter:
 
     @contextmanager
     def batch(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Give the connection for one batch; after it, close for a waiting process."""
-        if self._con is None:
-            opened = ExitStack()
-            self._con = opened.enter_context(open_warehouse(self.warehouse, self.timeout_s))
-            self._open = opened
-            self.opens += 1
+        """Give the connection for one batch; then checkpoint a due WAL, and close for a waiting process."""
+        con = self._connection()
         try:
-            yield self._con
+            yield con
+            self._checkpoint_if_due(con)
         except BaseException:
             self.close()
             raise
         if handover.is_wanted(self._mark):
             self.close()
             handover.wait_for_taker(self._mark)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            opened = ExitStack()
+            self._con = opened.enter_context(open_warehouse(self.warehouse, self.timeout_s))
+            self._open = opened
+            self.opens += 1
+        return self._con
+
+    def _checkpoint_if_due(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Checkpoint a due WAL; if DuckDB's bound was too tight for it, open again and checkpoint unbounded.
+
+        A checkpoint out of memory is fatal to DuckDB's database instance, and before the
+        bound followed the checkpoint's needs a year of real-size issues stopped there, at
+        every run. The batch is committed by then (in the WAL): the instance is closed, the
+        file opened again (its journal undoes the half-done checkpoint, DuckDB replays the
+        WAL) and checkpointed without a bound, so the backfill goes on.
+        """
+        try:
+            checkpoint_if_due(con)
+        except duckdb.FatalException as error:
+            log.warning(
+                "a checkpoint ran out of DuckDB's memory bound; opening again to finish it: %s", error
+            )
+            self.close()
+            checkpoint_if_due(self._connection(), bounded=False)
 
     def close(self) -> None:
         """Close the warehouse (checkpointing it if its WAL is due), if it is open."""

@@ -24,7 +24,7 @@ import pytest
 
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.synthetic import build_archive
-from tests.prefect_server import prefect_env, running_prefect_server
+from bench.prefect_server import prefect_env, running_prefect_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BIN = Path(sys.executable).parent

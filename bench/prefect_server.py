@@ -1,4 +1,4 @@
-"""Start a real, isolated Prefect server on 127.0.0.1 for integration tests.
+"""Start a real, isolated Prefect server on 127.0.0.1 (integration tests, `newsprint bench`).
 
 This module deliberately does not import ``prefect``: importing it creates the
 ``PREFECT_HOME`` directory (``~/.prefect`` by default) as a side effect.
@@ -95,11 +95,13 @@ def running_prefect_server(
     *,
     startup_timeout: float = STARTUP_TIMEOUT_S,
     extra_env: Mapping[str, str] | None = None,
+    pids: list[int] | None = None,
 ) -> Iterator[str]:
     """Run ``prefect server start`` on a free 127.0.0.1 port; yield its API URL.
 
     The server gets its own ``PREFECT_HOME`` (``tmp_path/prefect-home``) with a
-    SQLite database in it, and logs to ``tmp_path/prefect-server.log``.
+    SQLite database in it, and logs to ``tmp_path/prefect-server.log``. Its process id is
+    appended to `pids` when given (a benchmark counts its CPU and memory apart).
     """
     home = tmp_path / "prefect-home"
     home.mkdir(parents=True, exist_ok=True)
@@ -128,6 +130,8 @@ def running_prefect_server(
             except BaseException:
                 _stop(proc)
                 raise
+            if pids is not None:
+                pids.append(proc.pid)
             try:
                 yield api_url
             finally:
