@@ -15,3 +15,7 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 # run ("database is locked", a traceback on the console). Set either variable to opt back in.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The pipeline runs in parallel by process (a backfill's workers beside its writer, each with a
+# core): Polars' own threads only competed with them, and coordinating them cost CPU (a quarter
+# of the segment stage's). Set before Polars first runs a query, which reads it.
+os.environ.setdefault("POLARS_MAX_THREADS", "1")

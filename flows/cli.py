@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -12,9 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-
-from flows.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -115,21 +111,6 @@ def parse(
     print_preview(parsed, console)
 
 
-def _rows_out(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
-    if fmt == "json":
-        records = [dict(zip(columns, r, strict=True)) for r in rows]
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=2) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")  # a line for `tail`, `cut`, `$(…)`
-        writer.writerow(columns)
-        writer.writerows(rows)
-    else:
-        table = Table(*columns, show_lines=False)
-        for r in rows:
-            table.add_row(*("" if v is None else str(v) for v in r))
-        console.print(table)
-
-
 @app.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run (read-only).")] = None,
@@ -138,20 +119,15 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Run ad-hoc SQL on a read-only connection to the warehouse."""
-    from flows.query import QueryError, run_query
+    from flows.cli_sql import run_sql  # what `newsprint sql` runs without typer (flows/cli_sql.py)
 
     if (query is None) == (file is None):
         raise typer.BadParameter("give either a query or --file")
-    text = query if query is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("--format must be table, csv or json")
-    try:
-        settings = Settings()
-        columns, rows = run_query(warehouse or settings.warehouse, text, settings.query_timeout_s)
-    except QueryError as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from error
-    _rows_out(columns, rows, fmt)
+    code = run_sql(query, file, warehouse, fmt)
+    if code:
+        raise typer.Exit(code)
 
 
 from flows import cli_analysis, cli_bench, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

@@ -15,10 +15,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from flows.backfill import Progress as BackfillProgress
-from flows.backfill import progress_log
 from flows.cli import WarehouseOption, _date, app, err, flow_warehouse, print_outcome
 from flows.settings import Settings
+
+# flows.backfill's progress logger, by name: importing flows.backfill (Polars, Pandera, rjieba)
+# for it cost every command, `newsprint sql` included, a second
+progress_log = logging.getLogger("flows.backfill.progress")
 
 
 class ProgressBarHandler(logging.Handler):
@@ -30,6 +32,8 @@ class ProgressBarHandler(logging.Handler):
         self.task_id = bar.add_task("backfill", total=None)
 
     def emit(self, record: logging.LogRecord) -> None:
+        from flows.backfill import Progress as BackfillProgress  # loaded by the backfill that logs
+
         progress = getattr(record, "progress", None)
         if isinstance(progress, BackfillProgress):
             self.bar.update(

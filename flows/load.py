@@ -1,192 +1,59 @@
-"""Load issues into DuckDB: DDL from `sql/`, one transaction per issue, Arrow in, idempotent.
+"""Load issues into DuckDB: one transaction per issue, Arrow in, idempotent.
 
-A DuckDB file has one writing process at a time; `connect` waits a bounded time for the
-lock and then says clearly who holds it, so two runs at once never corrupt or double-load.
-The warehouse may also be a DuckLake (`flows/warehouse.py`), where loads from several
+The warehouse is opened by flows/connection.py (`connect`, `open_warehouse`: re-exported
+here). The warehouse may also be a DuckLake (`flows/warehouse.py`), where loads from several
 processes are serialised per issue by a writer lock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from flows import handover
 from flows.checkpoint import checkpoint_if_due
-from flows.read_copy import read_copy_path
-from flows.settings import SQL_DIR, sql
+from flows.connection import (
+    COMMENTS_SUFFIX,
+    POLL_MAX_S,
+    apply_ddl,
+    busy_message,
+    close_writer,
+    comments_differ,
+    connect,
+    ddl_files,
+    migrate,
+    open_warehouse,
+    open_writer,
+    view_files,
+)
+from flows.settings import sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_frames, has_near_duplicates
-from flows.warehouse import (
-    WarehouseBusy,
-    close_connection,
-    lock_holder,
-    open_connection,
-    parse_warehouse,
-    remember_schema,
-    schema_is_applied,
-    transaction,
-    writer_lock,
-)
+from flows.warehouse import WarehouseBusy, parse_warehouse, transaction, writer_lock
+
+__all__ = [  # the opening of the warehouse, which callers reach through this module
+    "COMMENTS_SUFFIX",
+    "POLL_MAX_S",
+    "WarehouseBusy",
+    "apply_ddl",
+    "busy_message",
+    "close_writer",
+    "comments_differ",
+    "connect",
+    "ddl_files",
+    "migrate",
+    "open_warehouse",
+    "open_writer",
+    "view_files",
+]
 
 log = logging.getLogger(__name__)
-POLL_MAX_S = 0.2  # the longest wait between two attempts to open a busy warehouse (connect)
-COMMENTS_SUFFIX = "_comments.sql"  # DDL files of COMMENT ON statements, applied when they change something
-_COMMENT = re.compile(
-    r"^comment on (?:table|column) ([\w.\"]+) is '((?:[^']|'')*)';", re.IGNORECASE | re.MULTILINE
-)
-
-
-def ddl_files() -> list[Path]:
-    return sorted((SQL_DIR / "ddl").glob("*.sql"))
-
-
-def view_files() -> list[Path]:
-    return sorted((SQL_DIR / "views").glob("*.sql"))
-
-
-def _is_lock_error(error: Exception) -> bool:
-    text = str(error)
-    return "lock" in text.lower() or "Conflicting" in text
-
-
-def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another writer.
-
-    While it waits it marks that it does (flows/handover.py), so a backfill hands the file over
-    at the end of its batch. It tries again after 0.05, 0.1, then every POLL_MAX_S seconds:
-    a refused attempt costs 10 ms of CPU, so not more often than that.
-    """
-    target = parse_warehouse(warehouse)
-    mark = handover.waiting_mark(target)
-    deadline = time.monotonic() + timeout_s
-    delay = 0.05
-    waited = False
-    while True:
-        try:
-            con = open_connection(target, read_only=read_only)
-        except duckdb.IOException as error:
-            if not _is_lock_error(error):
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(busy_message(warehouse, timeout_s, str(error))) from error
-            handover.announce(mark)
-            waited = True
-            time.sleep(delay)
-            delay = min(delay * 2, POLL_MAX_S)
-        else:
-            if waited:
-                handover.withdraw(mark)
-            return con
-
-
-def busy_message(warehouse: str, waited_s: float, error: str) -> str:
-    """Say who holds the warehouse and what to do; a reader is pointed at the read copy."""
-    holder = lock_holder(error)
-    if holder.reading:
-        return (
-            f"the warehouse {warehouse} is held open by a reader, {holder} (waited {waited_s:.0f} s): "
-            "DuckDB lets no one write a file another process has open; close that session "
-            f"(analysts keep the read copy, {read_copy_path(warehouse)}, open instead)"
-        )
-    return (
-        f"the warehouse {warehouse} is being written by another process, {holder} "
-        f"(waited {waited_s:.0f} s); try again when that run has finished"
-    )
-
-
-def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables and analyst views if they are missing, and comment them (idempotent).
-
-    A lake's schema is applied once per version of its files (flows/warehouse.py).
-    """
-    files = [*ddl_files(), *view_files()]
-    digest = schema_digest(files)
-    if schema_is_applied(con, digest):
-        return
-    with writer_lock(con):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
-        if schema_is_applied(con, digest):  # another process applied it while this one waited
-            return
-        for path in ddl_files():
-            _apply(con, path)
-        migrate(con)
-        for path in view_files():
-            _apply(con, path)
-        remember_schema(con, digest)
-
-
-def schema_digest(files: list[Path]) -> str:
-    """Return the hash of the schema files' names and texts: a new one is a new schema version."""
-    texts = "\n".join(f"{path.name}\n{path.read_text(encoding='utf-8')}" for path in files)
-    return hashlib.sha256(texts.encode()).hexdigest()
-
-
-def _apply(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Run one DDL or view file; a comments file only when it would change something."""
-    text = path.read_text(encoding="utf-8")
-    if path.name.endswith(COMMENTS_SUFFIX) and not comments_differ(con, text):
-        return
-    con.execute(text)
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring a warehouse made by an earlier version to today's tables.
-
-    `article_terms` was a table of counts; it is now a view that counts the stored tokens
-    (sql/views/article_terms.sql), the same rows. Its table is dropped before the view
-    replaces it: a quarter of the warehouse's size.
-    """
-    row = con.execute(sql("migrate/terms_table_exists")).fetchone()
-    if row and row[0]:
-        con.execute(sql("migrate/drop_terms_table"))
-        log.info("article_terms is now a view over the stored tokens; its table was dropped")
-
-
-def comments_differ(con: duckdb.DuckDBPyConnection, text: str) -> bool:
-    """Tell whether a comments file would change the catalog's comments.
-
-    Why not apply it every time: a COMMENT ON rewrites its table's catalog entry, and the
-    file's hundred-odd statements cost a writer about 0.1 s at every open.
-    """
-    wanted = {name.replace('"', ""): value.replace("''", "'") for name, value in _COMMENT.findall(text)}
-    have = dict(con.execute(sql("catalog/comments")).fetchall())
-    return any(have.get(name) != value for name, value in wanted.items())
-
-
-def open_writer(warehouse: str, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing, with its schema applied; close it with `close_writer`."""
-    con = connect(warehouse, timeout_s=timeout_s)
-    try:
-        apply_ddl(con)
-    except BaseException:
-        close_writer(warehouse, con)
-        raise
-    return con
-
-
-def close_writer(warehouse: str, con: duckdb.DuckDBPyConnection) -> None:
-    """Close a writer's connection (a DuckDB file checkpoints if its WAL is due, flows/checkpoint.py)."""
-    close_connection(parse_warehouse(warehouse), con)
-
-
-@contextmanager
-def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for writing, with its schema applied."""
-    con = open_writer(warehouse, timeout_s)
-    try:
-        yield con
-    finally:
-        close_writer(warehouse, con)
 
 
 class BatchWriter:

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from flows.load import WarehouseBusy, connect
+from flows.connection import WarehouseBusy, connect
 from flows.warehouse import redact, warehouse_exists
 
 # Statement types an analyst may run: reading, explaining, settings, table functions, extensions.

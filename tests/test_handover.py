@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import handover, load
+from flows import connection, handover, load
 from flows.settings import PROJECT_ROOT
 from flows.transform import transform_issue
 from flows.warehouse import parse_warehouse
@@ -54,8 +54,8 @@ def test_connect_marks_that_it_waits_and_removes_the_mark_once_in(
             raise duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock is held')
         return "connection"
 
-    monkeypatch.setattr(load, "open_connection", busy_twice)
-    monkeypatch.setattr(load.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(connection, "open_connection", busy_twice)
+    monkeypatch.setattr(connection.time, "sleep", lambda seconds: None)
     assert load.connect(warehouse, timeout_s=60) == "connection"
     assert marked_while_waiting == [False, True]  # marked from the first refusal on
     assert not mark.exists()

@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from flows import load
+from flows import connection, load
 from flows.ingest import read_issue
 from flows.transform import transform_issue
 from flows.warehouse import transaction
@@ -148,8 +148,8 @@ def test_a_busy_warehouse_is_tried_again_often_enough_to_get_in_between_batches(
             raise duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock is held')
         return "connection"
 
-    monkeypatch.setattr(load, "open_connection", busy_six_times)
-    monkeypatch.setattr(load.time, "sleep", waits.append)
+    monkeypatch.setattr(connection, "open_connection", busy_six_times)
+    monkeypatch.setattr(connection.time, "sleep", waits.append)
     assert load.connect("w.duckdb", read_only=True, timeout_s=60) == "connection"
     assert waits == [0.05, 0.1, 0.2, 0.2, 0.2, 0.2] and load.POLL_MAX_S == 0.2
     assert attempts == [True] * 7

@@ -22,9 +22,9 @@ from uuid import UUID
 import duckdb
 import pytest
 
+from bench.prefect_server import prefect_env, running_prefect_server
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.synthetic import build_archive
-from bench.prefect_server import prefect_env, running_prefect_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BIN = Path(sys.executable).parent

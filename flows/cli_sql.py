@@ -1,0 +1,86 @@
+"""`newsprint sql`, and the `newsprint` entry point that runs it without the CLI framework.
+
+A query from a script or a notebook's shell pays for Python, DuckDB and the query: `main` reads
+`newsprint sql …` with argparse before it imports typer (which builds a pydantic adapter per
+parameter: 0.2–0.4 s) or anything of the pipeline. Any other command, `--help`, and arguments
+argparse cannot read go to the typer app (flows/cli.py), whose `sql` command runs `run_sql` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("table", "csv", "json")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `newsprint` command: `sql` read here when it can be, everything else by typer."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["sql"] and not {"-h", "--help"} & set(args):
+        parsed = _read_sql_arguments(args[1:])
+        if parsed is not None:
+            raise SystemExit(run_sql(**parsed))
+    from flows.cli import app
+
+    app(args=args, prog_name="newsprint")
+
+
+def _read_sql_arguments(args: list[str]) -> dict[str, Any] | None:
+    """Read `sql`'s arguments as the typer command declares them; None when typer must say what is wrong."""
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    parser.add_argument("query", nargs="?")
+    parser.add_argument("--file", "-f", type=Path)
+    parser.add_argument("--warehouse", "-w")
+    parser.add_argument("--format", dest="fmt", default="table")
+    try:
+        parsed, unknown = parser.parse_known_args(args)
+    except argparse.ArgumentError:
+        return None
+    if unknown or (parsed.query is None) == (parsed.file is None) or parsed.fmt not in FORMATS:
+        return None
+    if parsed.file is not None and not parsed.file.is_file():
+        return None
+    return vars(parsed)
+
+
+def run_sql(query: str | None, file: Path | None, warehouse: str | None, fmt: str) -> int:
+    """Run one query on a read-only connection and print its rows; return the exit code."""
+    from flows.query import QueryError, run_query
+    from flows.settings import Settings
+
+    text = query if query is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    try:
+        settings = Settings()
+        columns, rows = run_query(warehouse or settings.warehouse, text, settings.query_timeout_s)
+    except QueryError as error:
+        from rich.console import Console
+
+        Console(stderr=True, soft_wrap=True).print(f"[red]{error}[/red]")
+        return 1
+    print_rows(columns, rows, fmt)
+    return 0
+
+
+def print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    """Print a query's rows as a table, CSV or JSON."""
+    if fmt == "json":
+        records = [dict(zip(columns, r, strict=True)) for r in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")  # a line for `tail`, `cut`, `$(…)`
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        Console().print(table)
