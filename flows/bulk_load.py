@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from flows.checkpoint import unbounded
 from flows.ingest import describe_files
 from flows.load import _insert, article_rows, known_bodies, registered_hashes, sql
 from flows.similarity import (
@@ -56,7 +57,10 @@ _BLOCK = 2048  # known signatures compared at once
 # necessary condition, checked for every pair at once, before any pair is compared in full.
 _MOST_UNEQUAL = NUM_PERM - math.ceil(NEAR_DUPLICATE_JACCARD * NUM_PERM)
 _BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
-WRITER_MEMORY_LIMIT = "64MB"  # DuckDB's buffers in the backfill's writer (load/batch_writer_settings)
+# DuckDB's buffers in the backfill's writer (load/batch_writer_settings). A committed batch holds
+# a 256 kB block for every column of every table it appended to until the next checkpoint
+# (54-60 MB after any real-size batch, of 1 or 4 MB of text), and its rows beside them.
+WRITER_MEMORY_LIMIT = "160MB"
 _DATED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
     "minhash": SIGNATURE_SCHEMA["minhash"],
@@ -215,8 +219,19 @@ def load_issues(
     if not bundles:
         return []
     con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
-    with writer_lock(con, bundles), transaction(con):
-        results = _load_in_transaction(con, bundles, run_id, clock)
+    try:
+        with writer_lock(con, bundles), transaction(con):
+            results = _load_in_transaction(con, bundles, run_id, clock)
+    except duckdb.Error as error:
+        if isinstance(error, duckdb.FatalException) or not out_of_memory(error):
+            raise
+        # nothing was committed: the same batch again, DuckDB's bound lifted (it still spills)
+        log.warning(
+            "the batch needed more than DuckDB's bound of %s: loading it unbounded", WRITER_MEMORY_LIMIT
+        )
+        con.execute(sql("settings/set_memory_limit"), {"limit": unbounded()})
+        with writer_lock(con, bundles), transaction(con):
+            results = _load_in_transaction(con, bundles, run_id, clock)
     loaded = [r.bundle.validated for r in results if r.loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each
         "loaded %d of %d issues, %s: %d articles accepted, %d rejected",
@@ -227,6 +242,11 @@ def load_issues(
         sum(v.rejected.height for v in loaded),
     )
     return results
+
+
+def out_of_memory(error: duckdb.Error) -> bool:
+    """Tell an error of DuckDB's memory bound (a query's, or its commit's) from any other."""
+    return isinstance(error, duckdb.OutOfMemoryException) or "failed to pin block" in str(error)
 
 
 def _load_in_transaction(

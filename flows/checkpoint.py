@@ -190,13 +190,15 @@ def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) 
     if bounded and needed <= limit:
         yield
         return
-    if bounded:
-        con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B"})
-    else:
-        con.execute(sql("settings/reset_memory_limit"))
+    con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B" if bounded else unbounded()})
     yield  # a failed checkpoint leaves the limit raised: its writer closes the connection
     # as DuckDB shows it, to a tenth of a MiB (the backfill's writer sets its own before each batch)
     con.execute(sql("settings/set_memory_limit"), {"limit": setting})
+
+
+def unbounded() -> str:
+    """DuckDB's own memory limit, 80% of the machine's memory (RESET did not lift a SET bound)."""
+    return f"{int(0.8 * os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES'))}B"
 
 
 def memory_bytes(setting: str) -> int:

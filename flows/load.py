@@ -96,20 +96,18 @@ class BatchWriter:
         return self._con
 
     def _checkpoint_if_due(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Checkpoint a due WAL; if DuckDB's bound was too tight for it, open again and checkpoint unbounded.
+        """Checkpoint a due WAL; if that fails, open the file again and checkpoint it unbounded.
 
-        A checkpoint out of memory is fatal to DuckDB's database instance, and before the
-        bound followed the checkpoint's needs a year of real-size issues stopped there, at
-        every run. The batch is committed by then (in the WAL): the instance is closed, the
-        file opened again (its journal undoes the half-done checkpoint, DuckDB replays the
-        WAL) and checkpointed without a bound, so the backfill goes on.
+        A failed checkpoint (out of DuckDB's memory bound: a year of real-size issues stopped
+        there at every run) is fatal to DuckDB's database instance. The batch is committed by
+        then (in the WAL): the instance is closed, the file opened again (its journal undoes
+        the half-done checkpoint, DuckDB replays the WAL) and checkpointed without a bound,
+        so the backfill goes on.
         """
         try:
             checkpoint_if_due(con)
         except duckdb.FatalException as error:
-            log.warning(
-                "a checkpoint ran out of DuckDB's memory bound; opening again to finish it: %s", error
-            )
+            log.warning("a checkpoint failed; opening the warehouse again to finish it unbounded: %s", error)
             self.close()
             checkpoint_if_due(self._connection(), bounded=False)
 

@@ -171,3 +171,21 @@ def test_a_signature_resembles_exactly_when_enough_values_are_equal(equal: int) 
             {"article_id": ["new"], "minhash": pl.Series(row[None, :]).cast(SIGNATURE_SCHEMA["minhash"])}
         )
         assert seen.resembles(incoming, date(2016, 1, 3)) == (equal >= 90)
+
+
+def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(
+    tmp_path, bundles, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A commit that cannot pin its blocks under the bound fails without committing anything;
+    the batch goes in again with the bound lifted, whole, and the backfill goes on."""
+    monkeypatch.setattr(bulk_load, "WRITER_MEMORY_LIMIT", "2MB")
+    warehouse = str(tmp_path / "warehouse.duckdb")
+    with load.open_warehouse(warehouse) as con:
+        results = bulk_load.load_issues(con, bundles[:3], "run")
+    assert [r.loaded for r in results] == [True, True, True]
+    assert "loading it unbounded" in caplog.text
+    expected = str(tmp_path / "one-by-one.duckdb")
+    with load.open_warehouse(expected) as con:
+        for bundle in bundles[:3]:
+            load.load_issue(con, bundle, "run", datetime(2026, 1, 15, 6, 0))
+    assert snapshot(warehouse) == snapshot(expected)
