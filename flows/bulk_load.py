@@ -88,11 +88,11 @@ class Seen:
     added: list[tuple[list[str], np.ndarray, date | None, datetime]] = field(default_factory=list)
     matrix: np.ndarray = field(init=False)  # the signatures as rows, for a quick comparison
     dates: np.ndarray = field(init=False)  # their issue dates (NaT when unknown)
-    bands: np.ndarray = field(init=False)  # their bands' keys (band_keys)
+    bands: set[int] = field(init=False)  # every band of theirs, as a key (band_keys), whatever its date
 
     def __post_init__(self) -> None:
         self.matrix, self.dates = _rows(self.signatures)
-        self.bands = band_keys(self.matrix)
+        self.bands = set(band_keys(self.matrix).ravel().tolist())
 
     def bodies_of(self, hashes: Sequence[str]) -> dict[str, str]:
         """Return the known bodies among `hashes`, as load/known_bodies answers."""
@@ -124,17 +124,16 @@ class Seen:
         Only then can the known signatures change the issue's verdicts (a near-duplicate
         inside the issue is found by its worker already), so only then is it re-validated.
         """
-        candidates, bands = self.matrix, self.bands
-        if issue_date is not None:
+        rows, _ = _rows(incoming)
+        keys = band_keys(rows)
+        known = self.bands
+        shares_a_band = np.array([key in known for key in keys.ravel().tolist()], dtype=bool)
+        rows = rows[shares_a_band.reshape(keys.shape).any(axis=1)]  # only these can be near-duplicates
+        candidates = self.matrix
+        if issue_date is not None and len(rows):
             day = np.datetime64(issue_date, "D")
             near = (self.dates >= day - NEAR_DUPLICATE_DAYS) & (self.dates <= day + NEAR_DUPLICATE_DAYS)
-            candidates, bands = candidates[near], bands[near]
-        rows, _ = _rows(incoming)
-        incoming_bands = band_keys(rows)
-        shares_a_band = np.zeros(len(rows), dtype=bool)
-        for band in range(bands.shape[1]):
-            shares_a_band |= np.isin(incoming_bands[:, band], bands[:, band])
-        rows = rows[shares_a_band]  # only these can be near-duplicates: compared in full
+            candidates = candidates[near]
         for start in range(0, len(candidates) if len(rows) else 0, _BLOCK):  # a block bounds memory
             block = candidates[start : start + _BLOCK]
             similarity = (rows[:, None, :] == block[None, :, :]).mean(axis=2)
@@ -162,19 +161,19 @@ class Seen:
         self.added.append(([ids_of[row] for row in keep], rows, bundle.issue.issue_date, loaded_at))
         day = np.datetime64(bundle.issue.issue_date, "D") if bundle.issue.issue_date else np.datetime64("NaT")
         self.matrix = np.vstack([self.matrix, rows])
-        self.bands = np.vstack([self.bands, band_keys(rows)])
+        self.bands.update(band_keys(rows).ravel().tolist())
         self.dates = np.concatenate([self.dates, np.full(len(keep), day, dtype="datetime64[D]")])
 
 
 def band_keys(matrix: np.ndarray) -> np.ndarray:
     """Key each signature's bands of _BAND_WIDTH values (the last band takes the rest), one column a band.
 
-    Equal bands give equal keys; unequal ones rarely do, and a false match only costs a full
-    comparison.
+    Equal bands (at the same place) give equal keys; unequal ones rarely do, and a false match
+    only costs a full comparison.
     """
     count = NUM_PERM // _BAND_WIDTH
     values = matrix.astype(np.uint64)
-    keys = np.zeros((len(matrix), count), dtype=np.uint64)
+    keys = np.tile(np.arange(count, dtype=np.uint64), (len(matrix), 1))  # the band's place, mixed in
     with np.errstate(over="ignore"):  # the keys wrap modulo 2^64 on purpose
         for band in range(count):
             end = NUM_PERM if band == count - 1 else (band + 1) * _BAND_WIDTH

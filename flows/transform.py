@@ -15,7 +15,7 @@ import polars as pl
 from flows.models import Finding, Issue, ParsedIssue
 from flows.parse import parse_issue
 from flows.tokenise import ENTITY_SCHEMA, KEYWORD_SCHEMA, analyse_batch
-from flows.validate import Validated, article_id, check_articles, mark_duplicates, validate_articles
+from flows.validate import Validated, article_id, recheck_duplicates, validate_articles
 
 
 @dataclass
@@ -43,14 +43,10 @@ class IssueBundle:
     ) -> IssueBundle:
         """Re-run validation against what the warehouse holds now (the writer's view).
 
-        From the articles frame and signatures the worker made: only the duplicate marks can
-        change, and the checks run again on them (as validate_articles would, without folding
-        and signing every body again).
+        From the articles frame, signatures and findings the worker made: only the duplicate
+        marks can change, and only the duplicate checks read them (validate.recheck_duplicates).
         """
-        articles, signatures = self.validated.articles, self.validated.signatures
-        marked = mark_duplicates(articles, signatures, known_bodies, known_signatures)
-        validated = check_articles(marked, self.severities, self.parsed.findings)
-        validated.signatures = signatures
+        validated = recheck_duplicates(self.validated, known_bodies, known_signatures, self.severities)
         return replace(self, validated=validated, known_bodies=dict(known_bodies))
 
 

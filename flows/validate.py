@@ -299,6 +299,52 @@ def check_articles(
     return Validated(articles=articles, accepted=accepted, rejected=rejected, findings=findings)
 
 
+DUPLICATE_CHECKS = ("body_not_duplicate", "body_not_near_duplicate")  # what the warehouse can change
+
+
+def recheck_duplicates(
+    validated: Validated,
+    known_bodies: Mapping[str, str],
+    known_signatures: pl.DataFrame | None,
+    severities: Mapping[str, str] | None = None,
+) -> Validated:
+    """Validate an issue again against what the warehouse holds, as validate_articles would.
+
+    Only the duplicate marks depend on the warehouse, and only the two duplicate checks read
+    them (the marks' own column checks cannot fail): the issue's other findings stand, and
+    those two checks run as ArticleSchema runs them, without a Pandera run (a tenth of a
+    second each, for one issue the writer holds up).
+    """
+    marked = mark_duplicates(validated.articles, validated.signatures, known_bodies, known_signatures)
+    schema = ArticleSchema.to_schema()
+    checks = [check for check in schema.checks if check.name in DUPLICATE_CHECKS]
+    lazy = marked.lazy()
+    failures: list[SchemaFailure] = []
+    for check in checks:
+        passed = check._check_fn(pa.PolarsData(lazy)).collect().to_series()
+        failures += [(row, check.name, None, "False") for row in (~passed).arg_true().to_list()]
+    seqs = marked["seq"].to_list()
+    levels = severity_levels(severities)
+    rechecked = _article_findings(seqs, lambda row: marked.row(row, named=True), levels, [], failures)
+    kept = [f for f in validated.findings if f.check not in DUPLICATE_CHECKS]
+    findings = _ordered(kept + rechecked)
+    failed = _failed_checks(findings)
+    frame = marked.with_columns(
+        pl.Series("failed_checks", [failed.get(s, []) for s in seqs], dtype=pl.List(pl.String))
+    )
+    articles, accepted, rejected = _sort_rows(frame)
+    return Validated(articles, accepted, rejected, findings, validated.signatures)
+
+
+def _ordered(findings: Sequence[Finding]) -> list[Finding]:
+    """Put an issue's findings in _article_findings' order: the parser's first, then the schema's by row."""
+    parser = [f for f in findings if f.check not in ARTICLE_CHECKS and not f.check.startswith("articles.")]
+    schema = [f for f in findings if f not in parser]
+    order = {name: i for i, name in enumerate(ARTICLE_CHECKS)}
+    schema.sort(key=lambda f: (f.seq or 0, order.get(f.check, len(order)), f.check))
+    return parser + schema
+
+
 def _sort_rows(marked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (articles, accepted, rejected) of a frame whose `failed_checks` give the verdicts.
 
