@@ -32,6 +32,7 @@ NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body i
 NEAR_DUPLICATE_DAYS = 30  # how far from an issue's date the warehouse is searched
 _BLOCK = 4096  # shingles permuted at once: 2 MB of uint32
 _JOINED_CHARS = 1 << 18  # characters hashed in one pass: ~10 arrays of 1 MB
+_TABLE_CODE_POINTS = 0x30000  # up to CJK extension G: _distinct's table (2 MB at most)
 
 _IGNORED = re.compile(r"[\s\u3000\xa0]+")
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
@@ -151,32 +152,72 @@ def _signature(mixed: np.ndarray, buffer: np.ndarray) -> np.ndarray:
 def _window_crc32(text: str) -> np.ndarray:
     """Return zlib.crc32 of the UTF-8 bytes of every SHINGLE_CHARS-character window of a text.
 
-    Table-driven CRC-32 run over all windows at once: step c feeds the bytes of each window's
-    c-th character, and a byte a character does not have leaves that window's crc unchanged.
+    CRC-32 is affine in its message: a window's crc is the xor of each character's own
+    contribution, shifted by the bytes that follow it in the window, and a constant for the
+    window's length in bytes. So the contributions of the text's distinct characters are
+    computed once for every shift a window can give them (`_shifted`), and every window's crc
+    is a few gathers and xors over all windows at once.
     """
     windows = len(text) - SHINGLE_CHARS + 1
     if windows <= 0:
         return np.empty(0, dtype=np.uint32)
-    lengths, byte_planes = _utf8_planes(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
-    has_byte = [lengths > j for j in range(4)]
-    planes = [j for j in range(4) if j == 0 or has_byte[j].any()]  # often no 4-byte character
-    table = _crc32_table()
-    crc = np.full(windows, 0xFFFFFFFF, dtype=np.uint32)
-    index = np.empty(windows, dtype=np.uint32)
-    updated = np.empty(windows, dtype=np.uint32)
-    for char in range(SHINGLE_CHARS):
-        for j in planes:  # crc = table[(crc ^ byte) & 0xff] ^ (crc >> 8), where the byte exists
-            np.bitwise_xor(crc, byte_planes[j][char : char + windows], out=index)
-            index &= 0xFF
-            np.take(table, index, out=updated)
-            np.right_shift(crc, 8, out=index)
-            updated ^= index
-            if j == 0:  # every character has a first byte
-                crc, updated = updated, crc
-            else:
-                np.copyto(crc, updated, where=has_byte[j][char : char + windows])
-    crc ^= np.uint32(0xFFFFFFFF)
+    code_points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    distinct, char = _distinct(code_points)
+    lengths, byte_planes = _utf8_planes(distinct)
+    shifted = _shifted(lengths, byte_planes)  # [character, bytes after it] → its contribution
+    width = lengths[char].astype(np.int64)
+    after = np.zeros(windows, dtype=np.int64)  # bytes after the window's character at `place`
+    crc = np.zeros(windows, dtype=np.uint32)
+    for place in range(SHINGLE_CHARS - 1, -1, -1):
+        crc ^= shifted[char[place : place + windows], after]
+        after += width[place : place + windows]
+    crc ^= _length_constants()[after]  # `after` is now each window's length in bytes
     return crc
+
+
+def _distinct(code_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct code points, and each code point's index among them (np.unique's inverse).
+
+    By a table indexed by code point, not a sort: sorting a text's code points cost more than
+    all the hashing. Code points past the table (rare) are sorted.
+    """
+    top = int(code_points.max()) + 1
+    if top > _TABLE_CODE_POINTS:
+        distinct, inverse = np.unique(code_points, return_inverse=True)
+        return distinct, inverse
+    index = np.zeros(top, dtype=np.int64)
+    index[code_points] = 1
+    distinct = np.flatnonzero(index)
+    index[distinct] = np.arange(len(distinct))
+    return distinct.astype(np.uint32), index[code_points]
+
+
+def _shifted(lengths: np.ndarray, byte_planes: list[np.ndarray]) -> np.ndarray:
+    """Each character's CRC-32 contribution (from a zero register), and after 1 … 16 zero bytes more."""
+    table = _crc32_table()
+    register = np.zeros(len(lengths), dtype=np.uint32)
+    for j, plane in enumerate(byte_planes):  # the character's own bytes, where it has them
+        stepped = table[(register ^ plane) & 0xFF] ^ (register >> 8)
+        register = np.where(lengths > j, stepped, register)
+    shifts = 4 * (SHINGLE_CHARS - 1) + 1
+    out = np.empty((len(lengths), shifts), dtype=np.uint32)
+    out[:, 0] = register
+    for shift in range(1, shifts):  # one zero byte more each time
+        register = table[register & 0xFF] ^ (register >> 8)
+        out[:, shift] = register
+    return out
+
+
+@cache
+def _length_constants() -> np.ndarray:
+    """For each message length in bytes, what zlib's initial register and final xor add to its crc."""
+    table = _crc32_table()
+    out = np.empty(4 * SHINGLE_CHARS + 1, dtype=np.uint32)
+    register = np.uint32(0xFFFFFFFF)
+    for length in range(len(out)):
+        out[length] = register ^ np.uint32(0xFFFFFFFF)
+        register = table[register & 0xFF] ^ (register >> np.uint32(8))
+    return out
 
 
 def _utf8_planes(code_points: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:

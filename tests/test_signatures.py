@@ -68,8 +68,9 @@ def test_bodies_hashed_together_keep_their_own_signatures(
     ]
 
 
-def test_window_hashes_are_zlib_crc32_of_each_window() -> None:
-    text = "ab１２𠀀汉字、é" * 3
+@pytest.mark.parametrize("text", ["ab１２𠀀汉字、é" * 3, "汉\U000f0000字ab、\x00é\U0010ffff" * 2])
+def test_window_hashes_are_zlib_crc32_of_each_window(text: str) -> None:
+    """1- to 4-byte characters, beyond the table of code points too (U+F0000, U+10FFFF)."""
     expected = [zlib.crc32(text[i : i + 5].encode("utf-8")) for i in range(len(text) - 4)]
     assert similarity._window_crc32(text).tolist() == expected
     assert similarity._window_crc32("四个字儿").size == 0
