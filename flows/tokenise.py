@@ -113,8 +113,11 @@ def flag_of_guess(jieba: rjieba.Jieba, word: str) -> str | None:
     """Return the tag rjieba gives a word its dictionaries lack (found by its HMM), tagged alone.
 
     Such a word's tag depends on the word, not on the text around it; alone, though, a few
-    are cut otherwise than in their text (None: tag them in their text).
+    are cut otherwise than in their text (None: tag them in their text). A dictionary word
+    gives "" (named_words has its names).
     """
+    if jieba.has_word(word):
+        return ""
     tagged = jieba.tag(word)
     return tagged[0][1] if len(tagged) == 1 else None
 
@@ -184,37 +187,36 @@ def jieba_idf_file() -> Path:
 
 
 @lru_cache(maxsize=4)
-def dictionary_words(user_dict: Path = USER_DICT) -> pl.DataFrame:
-    """Return every dictionary word (jieba's and the user dictionary's) and what it names, if anything.
+def named_words(user_dict: Path = USER_DICT) -> pl.DataFrame:
+    """Return (word, kind) for every dictionary word that names a person, place or organisation.
 
-    `kind` is person, place or organisation, else null. rjieba tags a dictionary word with the
-    dictionary's tag (jieba's, or the user dictionary's, which wins: Segmenter.tag) whatever
-    the text around it, so a text's named dictionary words are found by a join, with no
-    tagging pass; the rules of `entity_kind` (stop words, Chinese only, no four-character
-    idioms as names) are applied once, here. 350,000 words, about 10 MB, once per process.
+    rjieba tags a dictionary word with the dictionary's tag (jieba's, or the user dictionary's,
+    which wins: Segmenter.tag) whatever the text around it, so a text's named dictionary words
+    are found by a join, with no tagging pass; the rules of `entity_kind` (stop words, Chinese
+    only, no four-character idioms as names) are applied once, here. 90,000 words, read from
+    jieba's dictionary once per process.
     """
-    base = pl.read_csv(
+    tagged = pl.scan_csv(
         jieba_file("dict.txt"),
         separator=" ",
         has_header=False,
         new_columns=["word", "freq", "flag"],
         schema_overrides={"word": pl.String, "freq": pl.String, "flag": pl.String},
         quote_char=None,
-    ).select("word", "flag")
+    )
+    base = tagged.select("word", "flag").filter(pl.col("flag").is_in(list(ENTITY_KINDS))).collect()
     user = pl.DataFrame(
-        [(e.word, e.tag) for e in parse_user_dictionary(user_dict.read_text(encoding="utf-8"))]
-        if user_dict.exists()
-        else [],
+        list(segmenter(user_dict).user_tags.items()),
         schema={"word": pl.String, "flag": pl.String},
         orient="row",
     )
-    base = base.join(user.drop_nulls("flag"), on="word", how="anti")  # the user dictionary's tags win
-    words = pl.concat([base, user]).unique("word", keep="last", maintain_order=True)
-    named = words.filter(pl.col("flag").is_in(list(ENTITY_KINDS)))
+    named = pl.concat([base.join(user, on="word", how="anti"), user])  # the user dictionary's tags win
+    named = named.filter(pl.col("flag").is_in(list(ENTITY_KINDS))).unique(
+        "word", keep="last", maintain_order=True
+    )
     stopwords = entity_stopwords()
-    kinds = [entity_kind(w, f, stopwords) for w, f in named.iter_rows()]
-    named = named.select("word", pl.Series("kind", kinds, dtype=pl.String)).drop_nulls("kind")
-    return words.select("word").join(named, on="word", how="left", maintain_order="left")
+    kinds = pl.Series("kind", [entity_kind(w, f, stopwords) for w, f in named.iter_rows()], dtype=pl.String)
+    return named.select("word", kinds).drop_nulls("kind")
 
 
 @lru_cache(maxsize=1)
@@ -327,24 +329,23 @@ def count_entities_of(counts: pl.DataFrame, seg: Segmenter, text_of: Callable[[i
 
     `counts` holds (article, word, n); the result (article, entity, kind, count) lists each
     article's most mentioned first, then by kind and name. A dictionary word is named by
-    `dictionary_words`; a word the dictionaries lack (found by rjieba's HMM) by its tag
+    `named_words`; a word the dictionaries lack (found by rjieba's HMM) by its tag
     (`Segmenter.guessed_flag`), or, for the few that alone are cut otherwise, by tagging the
     articles that hold them (`text_of(article)`).
     """
     word = pl.col("word")
-    seen = counts.select(word.unique())
-    known = dictionary_words().filter(word.is_in(seen["word"].implode()))
-    guesses = seen.filter(word.str.contains(CHINESE_WORD_PATTERN)).join(known, on="word", how="anti")
+    named_here = counts.select(word.unique()).join(named_words(), on="word", how="left")
+    guesses = named_here.filter(pl.col("kind").is_null() & word.str.contains(CHINESE_WORD_PATTERN))
     flags = {w: seg.guessed_flag(w) for w in guesses["word"].to_list()}
     stopwords = entity_stopwords()
-    guessed = [(w, entity_kind(w, f, stopwords)) for w, f in flags.items() if f is not None]
+    guessed = [(w, entity_kind(w, f, stopwords)) for w, f in flags.items() if f]
     in_text = [w for w, f in flags.items() if f is None]
     rows = []
     for article in counts.filter(word.is_in(in_text))["article"].unique().sort().to_list():
         tagged = dict(reversed(seg.tag(text_of(article))))  # each word's first tag in the text
         rows += [(article, w, entity_kind(w, tagged[w], stopwords)) for w in in_text if w in tagged]
     named = pl.concat(
-        [known.drop_nulls("kind"), pl.DataFrame(guessed, schema=_WORD_KIND, orient="row").drop_nulls()]
+        [named_here.drop_nulls("kind"), pl.DataFrame(guessed, schema=_WORD_KIND, orient="row").drop_nulls()]
     )
     in_context = pl.DataFrame(rows, schema={"article": pl.UInt32, **_WORD_KIND}, orient="row").drop_nulls()
     return (
