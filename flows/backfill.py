@@ -266,7 +266,7 @@ def transform_files(
     share = (time.perf_counter() - started) / max(len(valid), 1)
     for (item, _, _), bundle in zip(valid, bundles, strict=True):
         item.seconds["segment"] = share
-        item.bundle = bundle
+        item.bundle = bundle.for_writer() if bundle is not None else None
     return out
 
 
