@@ -20,12 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-import rjieba
 
 from flows.frames import split_parts
+
+if TYPE_CHECKING:
+    import rjieba
 from flows.settings import DATA_DIR, USER_DICT
 
 log = logging.getLogger(__name__)
@@ -156,6 +159,8 @@ def parse_user_dictionary(text: str) -> list[DictEntry]:
 @lru_cache(maxsize=4)
 def segmenter(user_dict: Path = USER_DICT) -> Segmenter:
     """Build the segmenter with the user dictionary, once per process."""
+    import rjieba  # here: importing it loads a dictionary (35 MB), which the writer never uses
+
     jieba = rjieba.Jieba()
     entries = parse_user_dictionary(user_dict.read_text(encoding="utf-8")) if user_dict.exists() else []
     for entry in entries:
