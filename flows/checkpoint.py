@@ -94,25 +94,27 @@ def release(con: duckdb.DuckDBPyConnection, database: Path) -> None:
             os.close(descriptor)
 
 
-def checkpoint_if_due(con: duckdb.DuckDBPyConnection, bounded: bool = True) -> None:
+def checkpoint_if_due(
+    con: duckdb.DuckDBPyConnection, bounded: bool = True, wal_bytes: int | None = None
+) -> None:
     """Checkpoint a journalled writer once its WAL passes DuckDB's usual threshold.
 
     Called after each commit (a backfill: each batch), so a long backfill's WAL stays as small
     as DuckDB would keep it; a DuckLake connection (its file is not journalled here) is left
-    to DuckLake. `bounded`: see memory_for_checkpoint.
+    to DuckLake. `bounded`: see memory_for_checkpoint; `wal_bytes`: another threshold.
     """
     row = con.execute(sql("checkpoint/database_file")).fetchone()
     if not row or not row[0] or str(Path(row[0]).resolve()) not in _descriptors:
         return
     database = Path(row[0])
-    if _wal_is_due(database):
+    if _wal_is_due(database, wal_bytes):
         checkpoint(con, database, bounded)
 
 
-def _wal_is_due(database: Path) -> bool:
-    """Tell whether the WAL has passed DuckDB's own checkpoint threshold."""
+def _wal_is_due(database: Path, wal_bytes: int | None = None) -> bool:
+    """Tell whether the WAL has passed DuckDB's own checkpoint threshold (or `wal_bytes`)."""
     wal = wal_path(database)
-    return wal.exists() and wal.stat().st_size >= CHECKPOINT_WAL_BYTES
+    return wal.exists() and wal.stat().st_size >= (CHECKPOINT_WAL_BYTES if wal_bytes is None else wal_bytes)
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection, database: Path, bounded: bool = True) -> None:

@@ -95,7 +95,7 @@ class BatchWriter:
             self.opens += 1
         return self._con
 
-    def _checkpoint_if_due(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _checkpoint_if_due(self, con: duckdb.DuckDBPyConnection, wal_bytes: int | None = None) -> None:
         """Checkpoint a due WAL; if that fails, open the file again and checkpoint it unbounded.
 
         A failed checkpoint (out of DuckDB's memory bound: a year of real-size issues stopped
@@ -105,11 +105,21 @@ class BatchWriter:
         so the backfill goes on.
         """
         try:
-            checkpoint_if_due(con)
+            checkpoint_if_due(con, wal_bytes=wal_bytes)
         except duckdb.FatalException as error:
             log.warning("a checkpoint failed; opening the warehouse again to finish it unbounded: %s", error)
             self.close()
-            checkpoint_if_due(self._connection(), bounded=False)
+            checkpoint_if_due(self._connection(), bounded=False, wal_bytes=wal_bytes)
+
+    def finish(self) -> None:
+        """Checkpoint the WAL whatever its size, then close: a backfill leaves its warehouse compact.
+
+        (A daily run leaves a WAL under DuckDB's threshold, flows/checkpoint.py release; a
+        backfill's last batches left up to 16 MB of uncompressed rows, the size of the text.)
+        """
+        if self._con is not None:
+            self._checkpoint_if_due(self._con, wal_bytes=1)
+        self.close()
 
     def close(self) -> None:
         """Close the warehouse (checkpointing it if its WAL is due), if it is open."""

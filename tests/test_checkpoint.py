@@ -307,3 +307,18 @@ def test_a_backfill_of_real_size_issues_goes_past_the_point_that_failed(tmp_path
     assert phase.counts["files_loaded"] == 240 and phase.counts["files_failed"] == 0
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from issues").fetchone() == (240,)
+
+
+def test_a_backfill_s_writer_finishes_with_its_wal_checkpointed(
+    tmp_path: Path, bundles: list[IssueBundle]
+) -> None:
+    """A daily run leaves a small WAL for the next writer; a backfill ends with none (compact)."""
+    database = tmp_path / "warehouse.duckdb"
+    with load.BatchWriter(str(database)) as writer:
+        with writer.batch() as con:
+            bulk_load.load_issues(con, bundles, "run")
+        assert checkpoint.wal_path(database).exists(), "a small WAL: no checkpoint due"
+        writer.finish()
+    assert not checkpoint.wal_path(database).exists()
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from issues").fetchone() == (len(bundles),)
