@@ -219,9 +219,7 @@ def named_words(user_dict: Path = USER_DICT) -> pl.DataFrame:
     named = named.filter(pl.col("flag").is_in(list(ENTITY_KINDS))).unique(
         "word", keep="last", maintain_order=True
     )
-    stopwords = entity_stopwords()
-    kinds = pl.Series("kind", [entity_kind(w, f, stopwords) for w, f in named.iter_rows()], dtype=pl.String)
-    return named.select("word", kinds).drop_nulls("kind")
+    return named.select("word", entity_kinds(entity_stopwords()).alias("kind")).drop_nulls("kind")
 
 
 @lru_cache(maxsize=1)
@@ -315,6 +313,16 @@ def entity_kind(word: str, flag: str, stopwords: frozenset[str]) -> str | None:
     if kind == "person" and not (len(word) <= 3 or (len(word) == 4 and word[:2] in COMPOUND_SURNAMES)):
         return None  # four-character words tagged nr are idioms, not names
     return kind
+
+
+def entity_kinds(stopwords: frozenset[str]) -> pl.Expr:
+    """entity_kind over a frame's `word` and `flag` columns at once (null: not a name)."""
+    word = pl.col("word")
+    kind = pl.col("flag").replace_strict(ENTITY_KINDS, default=None, return_dtype=pl.String)
+    length = word.str.len_chars()
+    person = (length <= 3) | ((length == 4) & word.str.slice(0, 2).is_in(list(COMPOUND_SURNAMES)))
+    named = ~word.is_in(list(stopwords)) & word.str.contains(CHINESE_WORD_PATTERN)
+    return pl.when(named & ((kind != "person") | person)).then(kind)
 
 
 def extract_entities(tagged: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:

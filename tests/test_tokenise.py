@@ -23,6 +23,7 @@ from flows.tokenise import (
     count_entities_of,
     cut_words,
     entity_kind,
+    entity_kinds,
     entity_stopwords,
     extract_entities,
     extract_keywords,
@@ -168,6 +169,22 @@ def test_common_words_jieba_tags_as_names_are_not_entities(sample_text) -> None:
 )
 def test_entity_kind(word: str, flag: str, kind: str | None) -> None:
     assert entity_kind(word, flag, entity_stopwords()) == kind
+    frame = pl.DataFrame({"word": [word], "flag": [flag]})
+    assert frame.select(entity_kinds(entity_stopwords()))[0, 0] == kind  # the same, for a frame
+
+
+def test_every_dictionary_name_is_judged_alike_one_by_one_and_at_once() -> None:
+    words = pl.read_csv(
+        jieba_idf_file().parent.parent / "dict.txt",
+        separator=" ",
+        has_header=False,
+        new_columns=["word", "freq", "flag"],
+        schema_overrides={"word": pl.String, "freq": pl.String, "flag": pl.String},
+        quote_char=None,
+    ).filter(pl.col("flag").str.starts_with("n"))
+    stopwords = entity_stopwords()
+    expected = [entity_kind(w, f, stopwords) for w, f in words.select("word", "flag").iter_rows()]
+    assert words.select(entity_kinds(stopwords))[:, 0].to_list() == expected
 
 
 def test_frames_line_up_with_the_tokens(sample_articles, sample_text) -> None:
