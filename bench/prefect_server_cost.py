@@ -5,8 +5,7 @@
 Starts a server (bench/prefect_server.py), then runs, each in a process of its own against it:
 an empty flow, a flow of N trivial task runs, and a flow logging N lines; the server's CPU
 (psutil, its process tree) is read before each and again once its events are persisted. The
-server's idle CPU per minute is measured first and taken off. This is what made a backfill's
-batches plain calls, not task runs.
+server's idle CPU per minute is measured first and taken off.
 """
 
 from __future__ import annotations

@@ -326,7 +326,7 @@ def backfill_without_prefect(
                         batch_counts = load_items(writer, transformed, run_id)
                     backfill.add_seconds(counts, batch_counts)  # type: ignore[arg-type]
                     backfill.add_batch_seconds(seconds, transformed)
-            writer.finish()  # as the flow's writer
+            writer.finish()  # as the flow's end checkpoints (flows/read_copy.py finish)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
             search.refresh_index(con)
     phase.stages, phase.counts = seconds, {k: int(v) for k, v in counts.items()}

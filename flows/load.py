@@ -35,7 +35,7 @@ from flows.settings import sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_frames, has_near_duplicates
-from flows.warehouse import WarehouseBusy, parse_warehouse, transaction, writer_lock
+from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse, transaction, writer_lock
 
 __all__ = [  # the opening of the warehouse, which callers reach through this module
     "COMMENTS_SUFFIX",
@@ -47,6 +47,7 @@ __all__ = [  # the opening of the warehouse, which callers reach through this mo
     "comments_differ",
     "connect",
     "ddl_files",
+    "lock_holder",
     "migrate",
     "open_warehouse",
     "open_writer",
