@@ -77,8 +77,8 @@ def test_the_figures_are_consistent(report: dict) -> None:
 
     assert (report["workers"], report["batch_size"], report["batch_mb"]) == (1, 2, Settings().batch_mb)
     assert report["mb_per_cpu_s"] == pytest.approx(report["mb"] / report["cpu_seconds"], abs=0.001)
-    assert report["times_peer"] == pytest.approx(
-        report["mb_per_cpu_s"] / report["peer_mb_per_cpu_s"], rel=0.02
+    assert report["times_peer"] == pytest.approx(  # rounded to hundredths
+        report["mb_per_cpu_s"] / report["peer_mb_per_cpu_s"], abs=0.01
     )
     assert report["peer_accepted"] == 21 and report["peer_warehouse_mb"] > 0
     assert report["warehouse_ratio"] == pytest.approx(report["warehouse_mb"] / report["mb"], rel=0.02)
