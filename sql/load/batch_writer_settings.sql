@@ -8,12 +8,6 @@ set threads = 1;
 -- file 4.2% larger, analysts' scans of the text as fast (bench/HISTORY.md, stop 18)
 set disabled_compression_methods = 'fsst';
 
--- its checkpoints do not merge the row groups the batches appended (DuckDB's vacuum): merging
--- rewrites the archive's text again and again as it grows (a year of real issues: 1.5 s a
--- checkpoint by the 250th issue); unmerged, a checkpoint writes what was appended (a row group
--- per table and checkpoint), 10 ms for a table of 350 bodies however long the table
-set max_vacuum_tasks = 0;
-
 -- and its buffers are bounded: a checkpoint of a ten-year warehouse took the writer from 400 to
 -- 900 MB unbounded, 470 MB at 64 MB, in the same time (python -m bench.writer_memory); beyond
 -- the bound DuckDB evicts blocks it can read again and spills the rest to the warehouse's .tmp
