@@ -69,9 +69,7 @@ def main() -> None:
             (f"{args.runs} task runs", args.runs, 0),
             (f"{args.runs} log lines", 0, args.runs),
         )]  # fmt: skip
-    print(
-        f"API server CPU (load average {os.getloadavg()[0]:.1f}); idle, {idle * 60:.2f} s a minute\n"
-    )
+    print(f"API server CPU (load average {os.getloadavg()[0]:.1f}); idle, {idle * 60:.2f} s a minute\n")
     print("| flow | server CPU s | of which idle | per task run or line, ms |")
     print("|---|---:|---:|---:|")
     empty = rows[0][1] - idle * rows[0][2]

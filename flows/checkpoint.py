@@ -180,11 +180,12 @@ def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) 
     and a checkpoint that runs out of memory is fatal to the database instance. A checkpoint
     pins the committed rows it writes (DuckDB's `IN_MEMORY_TABLE` and `OVERFLOW_STRINGS`
     memory) beside the blocks it fills: a year of real-size issues left 79 MB of them at one
-    checkpoint, which failed at 100 MB and passed at 110 (python -m bench.checkpoint_memory).
-    Twice that and 64 MiB is far from the edge, and DuckDB takes only what it uses (the
-    writer's peak did not move with the bound). `bounded=False` lifts the bound altogether
-    (DuckDB's default, 80% of the machine's memory): the way out after a bounded checkpoint
-    failed (BatchWriter). A connection whose limit is already higher is left alone.
+    checkpoint, which failed at 100 MB and passed at 110 (that checkpoint replayed from its WAL
+    under bounds from 100 to 300 MB; the process's peak was 265–290 MB under every one).
+    Twice that and 64 MiB is far from the edge, and DuckDB takes only what it uses.
+    `bounded=False` lifts the bound altogether (DuckDB's default, 80% of the machine's
+    memory): the way out after a bounded checkpoint failed (BatchWriter). A connection whose
+    limit is already higher is left alone.
     """
     (setting,) = con.execute(sql("settings/memory_limit")).fetchone() or ("0",)
     (pending,) = con.execute(sql("checkpoint/uncheckpointed_bytes")).fetchone() or (0,)
@@ -199,7 +200,7 @@ def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) 
 
 
 def unbounded() -> str:
-    """DuckDB's own memory limit, 80% of the machine's memory (RESET did not lift a SET bound)."""
+    """DuckDB's own memory limit, 80% of the machine's memory (set explicitly: RESET leaves a SET bound)."""
     return f"{int(0.8 * os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES'))}B"
 
 
