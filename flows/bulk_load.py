@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -61,6 +62,7 @@ _BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 # a 256 kB block for every column of every table it appended to until the next checkpoint
 # (54-60 MB after any real-size batch, of 1 or 4 MB of text), and its rows beside them.
 WRITER_MEMORY_LIMIT = "160MB"
+_MEMORY_USED = re.compile(r"\([\d.]+ \w+/[\d.]+ \w+ used\)")  # DuckDB's out-of-memory messages
 _DATED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
     "minhash": SIGNATURE_SCHEMA["minhash"],
@@ -244,8 +246,12 @@ def load_issues(
 
 
 def out_of_memory(error: duckdb.Error) -> bool:
-    """Tell an error of DuckDB's memory bound (a query's, or its commit's) from any other."""
-    return isinstance(error, duckdb.OutOfMemoryException) or "failed to pin block" in str(error)
+    """Tell an error of DuckDB's memory bound (a query's, or its commit's) from any other.
+
+    Its buffer manager's errors end "(152.5 MiB/152.5 MiB used)", whatever it was doing (a
+    commit's come as TransactionException: "failed to pin block", "could not allocate block").
+    """
+    return isinstance(error, duckdb.OutOfMemoryException) or _MEMORY_USED.search(str(error)) is not None
 
 
 def _load_in_transaction(
