@@ -40,10 +40,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import psycopg
-
-from flows.settings import sql
-from flows.similarity import NEAR_DUPLICATE_DAYS
+from flows.settings import NEAR_DUPLICATE_DAYS, sql
 
 if TYPE_CHECKING:
     from flows.transform import IssueBundle
@@ -113,6 +110,8 @@ class LakeLocks:
     @contextmanager
     def hold(self, keys: LoadKeys, timeout_s: float) -> Iterator[None]:
         """Hold the locks while the block runs, waiting at most `timeout_s` for them."""
+        import psycopg  # only a PostgreSQL catalog's writers need it: 90 ms to import
+
         started = time.monotonic()
         with psycopg.connect(self.conninfo) as session:  # a transaction until the rollback
             try:
@@ -137,6 +136,8 @@ class Claims:
     """Claim files for transforming with session locks that are only tried, never waited for."""
 
     def __init__(self, conninfo: str, namespace: str) -> None:
+        import psycopg  # only a PostgreSQL catalog's writers need it: 90 ms to import
+
         self.namespace = namespace
         self._session = psycopg.connect(conninfo, autocommit=True)
         self._held: dict[str, int] = {}
@@ -159,6 +160,8 @@ class Claims:
 
     def close(self) -> None:
         """Release every claim, then end the session."""
+        import psycopg
+
         self._held.clear()
         with suppress(psycopg.Error):  # a lost session has released them already
             self._session.execute(sql("postgres/release_all_claims"))

@@ -38,6 +38,9 @@ def _env_warehouse() -> str:
 
 
 CHECK_SEVERITIES = ("error", "warning", "info")
+# How far from an issue's date the warehouse is searched for near-duplicates (flows/similarity.py);
+# here, so that the lake's locks (flows/lake_locks.py) know it without importing Polars.
+NEAR_DUPLICATE_DAYS = 30
 
 
 def read_check_severities(path: Path) -> dict[str, str]:

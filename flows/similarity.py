@@ -20,6 +20,8 @@ from functools import cache
 import numpy as np
 import polars as pl
 
+from flows.settings import NEAR_DUPLICATE_DAYS as NEAR_DUPLICATE_DAYS  # re-exported: the search window
+
 log = logging.getLogger(__name__)
 
 SHINGLE_CHARS = 5
@@ -29,7 +31,6 @@ SCHEME = "affine32"
 # Everything that makes two signatures comparable; stored beside each signature.
 SIGNATURE_KIND = f"char{SHINGLE_CHARS}-crc32-{SCHEME}-{NUM_PERM}-seed{SEED}"
 NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body is a near-duplicate
-NEAR_DUPLICATE_DAYS = 30  # how far from an issue's date the warehouse is searched
 _BLOCK = 4096  # shingles permuted at once: 2 MB of uint32
 _JOINED_CHARS = 1 << 18  # characters hashed in one pass: ~10 arrays of 1 MB
 _TABLE_CODE_POINTS = 0x30000  # up to CJK extension G: _distinct's table (2 MB at most)

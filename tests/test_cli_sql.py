@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-HEAVY = ("typer", "polars", "pandera", "rjieba", "prefect", "numpy", "pyarrow")
+HEAVY = ("typer", "polars", "pandera", "rjieba", "prefect", "numpy", "pyarrow", "psycopg")
 RUN = """
 import json, sys
 from flows.cli_sql import main
