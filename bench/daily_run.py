@@ -7,7 +7,8 @@ exit. `newsprint run` loads one real-size issue (bench/real_size.py) against a r
 server (PREFECT_API_URL, or one this script starts, as a deployment has one), into a copy of a
 warehouse that already holds `--archive-issues` real-size issues (backfilled first, without
 Prefect); the same command without PREFECT_API_URL shows what Prefect's temporary server costs.
-Beside them: the same stages in a new process without Prefect (bench.daily_run --stages), and
+Beside them: the served run without the read copy (NEWSPRINT_READ_COPY=off: what publishing
+it costs), the same stages in a new process without Prefect (bench.daily_run --stages), and
 `newsprint sql "select 1"` on that warehouse. Medians of `--repeat` runs, wall seconds.
 """
 
@@ -37,7 +38,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 def stages_only(inbox: Path, warehouse: str) -> None:
     """What `newsprint run` does for its inbox, by plain calls: read, transform, load, index, record."""
-    from flows import ingest, load, quality, search
+    from flows import ingest, load, quality, read_copy, search
     from flows.report import IssueOutcome, RunStats
     from flows.settings import Settings
     from flows.transform import transform_issue
@@ -54,6 +55,7 @@ def stages_only(inbox: Path, warehouse: str) -> None:
         stats.ended_at = datetime.now()
         load.record_run(con, stats.row())
         quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
+        read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, settings.read_copy))
 
 
 def fresh_copy(root: Path, issue: Path, archive: Path | None) -> tuple[Path, Path]:
@@ -110,6 +112,7 @@ def main() -> None:
         served = {**base, "PREFECT_API_URL": api_url}
         timed(run_command(*fresh_copy(root / "runs", issue, archive)), served)  # the server's first run
         daily = runs(run_command, served)
+        no_copy = runs(run_command, {**served, "NEWSPRINT_READ_COPY": "off"})
     temporary = runs(run_command, base)
     stages = runs(stages_command, base)
     _, warehouse = fresh_copy(root / "runs", issue, archive)
@@ -131,6 +134,7 @@ def main() -> None:
     print("|---|---:|---|")
     for name, values in (
         ("`newsprint run`, Prefect server running (PREFECT_API_URL)", daily),
+        ("the same, no read copy (NEWSPRINT_READ_COPY=off)", no_copy),
         ("`newsprint run`, no PREFECT_API_URL (temporary server)", temporary),
         ("the same stages, no Prefect (bench.daily_run --stages)", stages),
         ('`newsprint sql "select 1"`', sql),
