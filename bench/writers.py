@@ -28,8 +28,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from tests.prefect_server import running_prefect_server
-
+from bench.prefect_server import running_prefect_server
 from bench.scaling import start_backfill, start_postgres, stop_postgres, wait
 from bench.synthetic import FIRST_DAY, build_archive
 from flows.query import run_query

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.prefect_server import prefect_env, running_prefect_server
 from flows.settings import PROJECT_ROOT, Settings
-from tests.prefect_server import prefect_env, running_prefect_server
 
 
 def deployments() -> dict[str, dict]:
