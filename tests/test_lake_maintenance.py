@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import lake_maintenance, lake_search, load, search
+from flows import connection, lake_maintenance, lake_search, load, search
 from flows.cli import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
@@ -108,8 +108,8 @@ def test_the_schema_is_applied_once_per_version_of_its_files(tmp_path: Path, mon
     extra = tmp_path / "views" / "zz_extra.sql"
     extra.parent.mkdir()
     extra.write_text("create or replace view extra_view as select 1 as one\n", encoding="utf-8")
-    files = load.view_files()
-    monkeypatch.setattr(load, "view_files", lambda: [*files, extra])
+    files = connection.view_files()
+    monkeypatch.setattr(connection, "view_files", lambda: [*files, extra])
     again = snapshots(lake)
     assert again > first  # a new version of the files: applied
     assert snapshots(lake) == again  # once
