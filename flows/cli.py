@@ -136,8 +136,17 @@ def sql(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Run the SQL in this file.")] = None,
     warehouse: WarehouseOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    read_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--read-files",
+            exists=True,
+            file_okay=False,
+            help="Let the query read files under this folder (repeatable); otherwise none outside.",
+        ),
+    ] = None,
 ) -> None:
-    """Run ad-hoc SQL on a read-only connection to the warehouse."""
+    """Run ad-hoc SQL read-only: it cannot write, change a setting or read outside the warehouse."""
     from flows.query import QueryError, run_query
 
     if (query is None) == (file is None):
@@ -147,7 +156,9 @@ def sql(
         raise typer.BadParameter("--format must be table, csv or json")
     try:
         settings = Settings()
-        columns, rows = run_query(warehouse or settings.warehouse, text, settings.query_timeout_s)
+        columns, rows = run_query(
+            warehouse or settings.warehouse, text, settings.query_timeout_s, read_files or ()
+        )
     except QueryError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
