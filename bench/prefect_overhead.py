@@ -43,7 +43,7 @@ from prefect import flow, task
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from bench import copy_warehouse, scratch_folder
-from flows import ingest, load, quality, search
+from flows import files, ingest, load, quality, search
 from flows.report import IssueOutcome, RunStats
 from flows.settings import SAMPLE_ISSUE, Settings
 from flows.transform import transform_issue
@@ -117,7 +117,7 @@ def daily_without_prefect(inbox: Path, warehouse: str) -> None:
     settings = Settings()
     stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
     with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
-        for path in ingest.list_inbox(inbox):
+        for path in files.list_inbox(inbox):
             issue = ingest.read_issue(str(path), path.read_bytes())
             if load.is_loaded(con, issue.sha256):
                 continue

@@ -25,9 +25,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flows.files import read_entry
 from flows.ingest import (
     IngestError,
-    check_size,
     date_from_filename,
     describe_files,
     file_digest,
@@ -72,6 +72,7 @@ class BatchItem:
     reason: str | None = None
     already_loaded: bool = False  # the same bytes are in the warehouse: settled without decoding
     deferred: bool = False  # another writer of the lake holds it: tried again at the run's end
+    arriving: str | None = None  # still being written: left for the next run (flows/files.py)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ class BackfillOptions:
     max_bytes: int
     lock_timeout_s: float
     today: date
+    settle_s: float = 0.0  # a file modified more recently may still be arriving (flows/files.py)
     loaded: set[str] = field(default_factory=set)  # raw-byte hashes of the files already loaded
 
 
@@ -331,25 +333,21 @@ def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:
         total[stage] = total.get(stage, 0.0) + value
 
 
-def read_batch(paths: Sequence[Path], loaded: set[str], max_bytes: int) -> list[FileJob | BatchItem]:
-    """Read a batch's files; a huge, unreadable or already loaded one is settled here, undecoded."""
+def read_batch(
+    paths: Sequence[Path], loaded: set[str], max_bytes: int, settle_s: float
+) -> list[FileJob | BatchItem]:
+    """Read a batch's files; one refused, still arriving or already loaded is settled here, undecoded."""
     items: list[FileJob | BatchItem] = []
     for path in paths:
-        try:
-            check_size(path.stat().st_size, max_bytes)
-            data = path.read_bytes()
-        except IngestError as error:
-            digest, size = file_digest(path)
-            items.append(BatchItem(str(path), digest, size, reason=str(error)))
+        entry = read_entry(path, max_bytes, settle_s)
+        if entry.data is None:
+            items.append(BatchItem(str(path), None, entry.size, reason=entry.reason, arriving=entry.arriving))
             continue
-        except OSError as error:  # gone or forbidden: recorded, and tried again by the next run
-            items.append(BatchItem(str(path), None, 0, reason=f"cannot read: {error}"))
-            continue
-        digest = hashlib.sha256(data).hexdigest()
+        digest = entry.sha256
         if digest in loaded:
-            items.append(BatchItem(str(path), digest, len(data), already_loaded=True))
+            items.append(BatchItem(str(path), digest, entry.size, already_loaded=True))
         else:
-            items.append(FileJob(str(path), data))
+            items.append(FileJob(str(path), entry.data))
     return items
 
 

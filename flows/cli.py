@@ -64,6 +64,14 @@ def run(
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="TOML file of check severities (over pyproject's)."),
     ] = None,
+    settle_seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Leave files modified less than this many seconds ago for the next run "
+            "(default 30, env NEWSPRINT_SETTLE_SECONDS).",
+        ),
+    ] = None,
 ) -> None:
     """Run the daily-ingest flow once over the inbox."""
     from flows.pipeline import daily_ingest
@@ -75,6 +83,7 @@ def run(
         issue_date=_date(issue_date),
         paper=paper,
         checks=read_check_severities(checks) if checks else None,
+        settle_seconds=settle_seconds,
         return_state=True,
     )
     print_outcome(state)

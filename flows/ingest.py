@@ -321,24 +321,6 @@ def refuse_without_articles(parsed: ParsedIssue) -> None:
         )
 
 
-def list_inbox(inbox: Path) -> list[Path]:
-    """Return the candidate files of an inbox in a stable order (hidden files skipped)."""
-    if not inbox.exists():
-        return []
-    return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
-def list_archive(root: Path) -> list[Path]:
-    """Return every candidate file under an archive folder, recursively, in a stable order."""
-    if not root.exists():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
-
-
 def file_digest(path: Path) -> tuple[str, int]:
     """Return (sha256, size) of a file's bytes, streamed so a huge file is never held in memory."""
     with path.open("rb") as handle:

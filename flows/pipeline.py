@@ -35,8 +35,9 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, ingest, lake_maintenance, load, quality, read_copy, search
+from flows import backfill, bulk_load, files, ingest, lake_maintenance, load, quality, read_copy, search
 from flows.backfill import BackfillOptions, BatchItem, FileJob
+from flows.files import Entry
 from flows.ingest import IngestError
 from flows.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.models import Issue
@@ -83,6 +84,10 @@ def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
     return isinstance(state.result(raise_on_failure=False), OSError | duckdb.IOException)
 
 
+# Listing a folder is retried on an IO error. Reading a file is not: an entry that cannot be
+# read is recorded and tried again by the next run (flows/files.py). Nor is writing: a disk
+# full or a read-only file system does not mend in seconds, and DuckDB invalidates a database
+# whose write failed; the run stops with one line and is recorded failed (README).
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
 # Tasks carry no tags: a tagged task run first asks the API for the tags' concurrency slots, a
 # round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
@@ -154,17 +159,21 @@ def publish_read_copy(
 @task(name="discover-files", task_run_name="discover-files in {inbox}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_files(inbox: Path) -> list[Path]:
     """List the inbox."""
-    return ingest.list_inbox(inbox)
+    return files.list_inbox(inbox)
 
 
-@task(name="read-issue", task_run_name="read-issue {path.name}", **IO_RETRIES, cache_policy=NO_CACHE)
-def read_issue(path: Path, issue_date: date | None, paper: str | None, max_bytes: int) -> Issue | IngestError:
-    """Read and decode one file, refusing a huge one unread; a refusal is returned, not raised."""
+@task(name="read-issue", task_run_name="read-issue {path.name}", cache_policy=NO_CACHE)
+def read_issue(
+    path: Path, issue_date: date | None, paper: str | None, max_bytes: int, settle_s: float
+) -> Issue | Entry:
+    """Read and decode one entry; one refused or still arriving is returned as it was read, not raised."""
+    entry = files.read_entry(path, max_bytes, settle_s)
+    if entry.data is None:
+        return entry
     try:
-        ingest.check_size(path.stat().st_size, max_bytes)
-        return ingest.read_issue(str(path), path.read_bytes(), issue_date=issue_date, paper=paper)
+        return ingest.read_issue(str(path), entry.data, issue_date=issue_date, paper=paper)
     except IngestError as error:  # a verdict on the file: nothing to retry, no traceback to log
-        return error
+        return replace(entry, reason=str(error))
 
 
 @task(
@@ -187,7 +196,6 @@ def transform(
 @task(
     name="load-issue",
     task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
-    **IO_RETRIES,
     cache_policy=NO_CACHE,
 )
 def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
@@ -248,17 +256,19 @@ def ingest_files(
     paper: str | None,
     severities: dict[str, str] | None = None,
     max_bytes: int = 50_000_000,
+    settle_s: float = 0.0,
 ) -> None:
     """Read, transform and load each file; a bad file is recorded, left in place, and the rest go on."""
     logger = get_run_logger()
     today = date.today()
     for path in paths:
-        try:
-            issue = read_issue(path, issue_date, paper, max_bytes)
-        except OSError as error:  # still failing after the retries
-            issue = IngestError(f"cannot read: {error}")
-        if isinstance(issue, IngestError):
-            _record_failure(con, stats, path, str(issue))
+        issue = read_issue(path, issue_date, paper, max_bytes, settle_s)
+        if isinstance(issue, Entry):
+            if issue.arriving:
+                logger.info("left for the next run: %s: %s", path, issue.arriving)
+                stats.outcomes.append(IssueOutcome(str(path), "skipped", reason=issue.arriving))
+            else:
+                _record_failure(con, stats, str(path), issue.reason or "", issue.sha256, issue.size)
             continue
         if load.is_loaded(con, issue.sha256):
             logger.info("already loaded: %s", path)
@@ -273,7 +283,7 @@ def ingest_files(
             logger.exception("could not process %s", path)
             bundle = IngestError(f"could not be processed: {type(error).__name__}: {error}")
         if isinstance(bundle, IngestError):
-            _record_failure(con, stats, path, str(bundle))
+            _record_failure(con, stats, str(path), str(bundle), issue.file_sha256, issue.file_size)
             continue
         if not load_bundle(con, bundle, stats.run_id):  # another run committed it meanwhile
             stats.outcomes.append(
@@ -286,12 +296,18 @@ def ingest_files(
         stats.outcomes.append(outcome)
 
 
-def _record_failure(con: duckdb.DuckDBPyConnection, stats: RunStats, path: Path, reason: str) -> None:
+def _record_failure(
+    con: duckdb.DuckDBPyConnection,
+    stats: RunStats,
+    source_file: str,
+    reason: str,
+    file_sha256: str | None,
+    size: int,
+) -> None:
     """Record a file that cannot be loaded in `failed_files` and the run's outcomes; leave it in place."""
-    get_run_logger().warning("cannot load %s: %s", path, reason)
-    stats.outcomes.append(IssueOutcome(str(path), "failed", reason=reason))
-    digest, size = ingest.file_digest(path) if path.exists() else (None, 0)
-    load.record_failed_files(con, [_failed_row(str(path), digest, size, reason, stats.run_id)])
+    get_run_logger().warning("cannot load %s: %s", source_file, reason)
+    stats.outcomes.append(IssueOutcome(source_file, "failed", reason=reason))
+    load.record_failed_files(con, [_failed_row(source_file, file_sha256, size, reason, stats.run_id)])
 
 
 def _failed_row(
@@ -315,6 +331,7 @@ def daily_ingest(
     issue_date: date | None = None,
     paper: str | None = None,
     checks: dict[str, str] | None = None,
+    settle_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Load every issue in the inbox that is not loaded yet (`checks`: check → severity overrides)."""
     settings = Settings()
@@ -326,10 +343,18 @@ def daily_ingest(
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, redact(target))
-    max_bytes = settings.max_file_bytes
     try:
         with writing(target, settings) as con:
-            ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities, max_bytes)
+            ingest_files(
+                paths,
+                con,
+                stats,
+                issue_date,
+                paper or settings.paper,
+                severities,
+                settings.max_file_bytes,
+                settings.settle_s if settle_seconds is None else settle_seconds,
+            )
             refresh_search_index(con)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
@@ -352,7 +377,7 @@ def daily_ingest(
 @task(name="list-archive", task_run_name="list-archive {archive}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_archive(archive: Path, since: date | None, until: date | None) -> list[Path]:
     """List the archive's files (recursively) dated within [since, until]."""
-    return backfill.select_files(ingest.list_archive(archive), since, until)
+    return backfill.select_files(files.list_archive(archive), since, until)
 
 
 @dataclass
@@ -387,7 +412,7 @@ def transform_batch(
     loaded are passed over (flows/lake_claims.py).
     """
     started = time.perf_counter()
-    items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes))
+    items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes, options.settle_s))
     read_seconds = time.perf_counter() - started
     if not any(isinstance(item, FileJob) for item in items):
         transformed = [item for item in items if isinstance(item, BatchItem)]  # all settled when read
@@ -400,7 +425,6 @@ def transform_batch(
 @task(
     name="load-batch",
     task_run_name=_named("load-batch", lambda p: _files(*(item.source_file for item in p["batch"].items))),
-    **IO_RETRIES,
     cache_policy=NO_CACHE,
 )
 def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> list[IssueOutcome]:
@@ -422,6 +446,9 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
                 outcomes.append(IssueOutcome(item.source_file, "skipped", reason="already loaded"))
             elif item.deferred:  # another writer holds it: the run comes back to it at its end
                 continue
+            elif item.arriving:
+                logger.info("left for the next run: %s: %s", item.source_file, item.arriving)
+                outcomes.append(IssueOutcome(item.source_file, "skipped", reason=item.arriving))
             else:
                 logger.warning("cannot load %s: %s", item.source_file, item.reason)
                 outcomes.append(IssueOutcome(item.source_file, "failed", reason=item.reason))
@@ -520,6 +547,7 @@ def backfill_archive(
     workers: int | None = None,
     checks: dict[str, str] | None = None,
     batch_mb: float | None = None,
+    settle_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Load an archive of issues in batches; re-running skips what is loaded, so it resumes."""
     settings = Settings()
@@ -537,6 +565,7 @@ def backfill_archive(
         max_bytes=settings.max_file_bytes,
         lock_timeout_s=settings.lock_timeout_s,
         today=date.today(),
+        settle_s=settle_seconds or 0.0,  # an archive is taken as it is (a file changing while read is not)
     )
     paths = discover_archive(Path(archive), since, until)
     try:

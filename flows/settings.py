@@ -98,6 +98,8 @@ class Settings:
     read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
+    # an inbox file modified more recently may still be arriving: `run` leaves it (flows/files.py)
+    settle_s: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_SETTLE_SECONDS", "30")))
     query_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
     )

@@ -51,7 +51,8 @@ def _env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
     home = tmp_path / "client-home"
     home.mkdir(exist_ok=True)
     env = prefect_env(home, api_url, extra)
-    return {k: v for k, v in env.items() if not k.startswith("NEWSPRINT_")} | extra
+    env = {k: v for k, v in env.items() if not k.startswith("NEWSPRINT_")}
+    return env | {"NEWSPRINT_SETTLE_SECONDS": "0"} | extra  # the inbox is written whole first
 
 
 def _eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 120) -> T:
