@@ -107,11 +107,15 @@ def parse(
     issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
 ) -> None:
     """Show what the pipeline makes of one issue, without touching the warehouse."""
+    from flows.files import read_entry
     from flows.ingest import IngestError, read_issue
     from flows.parse import parse_issue
 
+    entry = read_entry(file, Settings().max_file_bytes, settle_s=0)  # the same limit as `run`
     try:
-        issue = read_issue(str(file), file.read_bytes(), issue_date=_date(issue_date))
+        if entry.data is None:
+            raise IngestError(entry.reason or entry.arriving or "not read")
+        issue = read_issue(str(file), entry.data, issue_date=_date(issue_date))
     except IngestError as error:
         err.print(f"[red]cannot read {file}:[/red] {error}")
         raise typer.Exit(2) from error

@@ -77,7 +77,7 @@ def check_size(size: int, max_bytes: int) -> None:
     """Refuse a file before reading it when it is larger than any daily issue can be."""
     if size > max_bytes:
         raise IngestError(
-            f"too large: {size / 1_000_000:.1f} MB, above the {max_bytes / 1_000_000:.0f} MB limit "
+            f"too large: {size / 1_000_000:.1f} MB, above the {max_bytes / 1_000_000:g} MB limit "
             "(NEWSPRINT_MAX_FILE_MB); not read"
         )
 
