@@ -4,6 +4,6 @@ Not `python -m flows.cli`: run as `__main__`, that module would be a second copy
 flows.cli, and the command modules register their commands on the first.
 """
 
-from flows.cli import app
+from flows.cli import main
 
-app(prog_name="newsprint")
+main()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 import time
@@ -158,7 +160,31 @@ def start_workers(count: int) -> ProcessPoolExecutor:
     lose nothing by yielding a core to it when it has work.
     """
     context = multiprocessing.get_context("spawn")
-    return WorkerPool(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
+    return WorkerPool(count, mp_context=context, initializer=init_worker, initargs=(WORKER_NICENESS,))
+
+
+def init_worker(niceness: int) -> None:
+    """Lower a worker's priority, and make it end when the process that started it ends, however.
+
+    A backfill killed with SIGKILL runs no clean-up: its workers (300 MB each) and
+    multiprocessing's resource tracker stayed alive. multiprocessing gives a spawned child its
+    parent's sentinel, a pipe that reads end-of-file once the parent is gone, whatever killed
+    it; a thread here waits on it and ends the worker. (Linux's PR_SET_PDEATHSIG would fire
+    when the parent's *thread* that spawned the worker ends, and the pool spawns from Prefect's
+    task threads.) The resource tracker ends by itself once no process holds its pipe.
+    """
+    os.nice(niceness)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole process group:
+        signal.signal(signum, signal.SIG_IGN)  # the backfill decides, and stops its workers itself
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait for the parent to end, then end this process at once (no clean-up to wait for)."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 class WorkerPool(ProcessPoolExecutor):

@@ -74,30 +74,35 @@ def run(
     ] = None,
 ) -> None:
     """Run the daily-ingest flow once over the inbox."""
+    from flows import stopping
     from flows.pipeline import daily_ingest
     from flows.settings import read_check_severities
 
-    state = daily_ingest(
-        inbox=str(inbox) if inbox else None,
-        warehouse=flow_warehouse(warehouse),
-        issue_date=_date(issue_date),
-        paper=paper,
-        checks=read_check_severities(checks) if checks else None,
-        settle_seconds=settle_seconds,
-        return_state=True,
-    )
+    with stopping.on_signals():
+        state = daily_ingest(
+            inbox=str(inbox) if inbox else None,
+            warehouse=flow_warehouse(warehouse),
+            issue_date=_date(issue_date),
+            paper=paper,
+            checks=read_check_severities(checks) if checks else None,
+            settle_seconds=settle_seconds,
+            return_state=True,
+        )
     print_outcome(state)
 
 
 def print_outcome(state: Any) -> None:
-    """Print a flow run's summary row; exit 1 when it failed (a file could not be read, or busy)."""
+    """Print a flow run's summary row; exit non-zero when it failed (1, or 128 + a signal's number)."""
+    from flows import stopping
+
     result = state.result(raise_on_failure=False)
     row = result if isinstance(result, dict) else getattr(state, "data", None)
     if isinstance(row, dict):
         console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
     if state.is_failed():
         err.print(f"[red]run failed:[/red] {state.message}")
-        raise typer.Exit(1)
+        interrupted = stopping.requested()
+        raise typer.Exit(interrupted.exit_code if interrupted else 1)
 
 
 @app.command()
@@ -176,6 +181,20 @@ def sql(
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     _rows_out(columns, rows, fmt)
+
+
+def main() -> None:
+    """The `newsprint` command: a failure ends in one line on the console, its traceback in the debug log."""
+    from flows import failures, logs
+
+    try:
+        app(prog_name="newsprint")
+    except Exception as error:
+        path = Settings().debug_log
+        logs.trace(error, path)
+        message = failures.explain(error) or f"{type(error).__name__}: {error}"
+        err.print(f"[red]newsprint failed:[/red] {message} (the traceback is in {path})")
+        raise SystemExit(1) from None
 
 
 from flows import cli_analysis, cli_bench, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

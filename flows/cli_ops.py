@@ -87,9 +87,10 @@ def backfill(
     ] = None,
 ) -> None:
     """Run the backfill flow over an archive: batches in parallel processes, one writer; resumable."""
+    from flows import stopping
     from flows.pipeline import backfill_archive
 
-    with progress_bar(progress):
+    with stopping.on_signals(), progress_bar(progress):
         state = backfill_archive(
             archive=str(archive),
             warehouse=flow_warehouse(warehouse),

@@ -35,7 +35,20 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, files, ingest, lake_maintenance, load, quality, read_copy, search
+from flows import (
+    backfill,
+    bulk_load,
+    failures,
+    files,
+    lake_maintenance,
+    ingest,
+    load,
+    logs,
+    quality,
+    read_copy,
+    search,
+    stopping,
+)
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.files import Entry
 from flows.ingest import IngestError
@@ -59,15 +72,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def with_stage_logs(fn: F) -> F:
-    """Let the stage modules' INFO lines reach the run logs while a flow runs.
+    """Let the stage modules' INFO lines reach the run logs while a flow runs, and the debug log.
 
     PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py) gives their loggers Prefect's handlers,
     but they inherit the root logger's WARNING level. Outside a run they keep it: Prefect
-    would warn about every INFO line it cannot send to a run.
+    would warn about every INFO line it cannot send to a run. A flow started by `newsprint run`
+    or `backfill` also takes SIGTERM back from Prefect's engine (flows/stopping.py).
     """
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        logs.attach_debug_log(Settings().debug_log)
+        stopping.take_signals()
         stage_logger = logging.getLogger("flows")
         previous = stage_logger.level
         stage_logger.setLevel(logging.INFO)
@@ -262,6 +278,7 @@ def ingest_files(
     logger = get_run_logger()
     today = date.today()
     for path in paths:
+        stopping.check()  # between two files: nothing half-done
         issue = read_issue(path, issue_date, paper, max_bytes, settle_s)
         if isinstance(issue, Entry):
             if issue.arriving:
@@ -355,6 +372,7 @@ def daily_ingest(
                 settings.max_file_bytes,
                 settings.settle_s if settle_seconds is None else settle_seconds,
             )
+            stopping.check()
             refresh_search_index(con)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
@@ -363,12 +381,33 @@ def daily_ingest(
     except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
         logger.error("%s", error)
         return Failed(message=str(error))  # type: ignore[return-value]
+    except Exception as error:  # a full disk, a read-only file system, a signal: one line
+        return stop_run(error, stats, target, settings)
     publish_artifacts(stats, "daily-ingest", report, published)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
     return row
+
+
+def stop_run(error: Exception, stats: RunStats, warehouse: str, settings: Settings) -> Any:
+    """End a run that the machine stopped: record it as failed if the warehouse lets us, say why.
+
+    Re-raises an error that is none of the machine's (a bug): Prefect reports it as it is.
+    """
+    message = failures.explain(error)
+    if message is None:
+        raise error
+    logs.trace(error, settings.debug_log)
+    stats.stopped, stats.ended_at = message, datetime.now()
+    try:
+        with load.open_warehouse(warehouse, timeout_s=min(settings.lock_timeout_s, 10)) as con:
+            load.record_run(con, stats.row())
+    except Exception as unrecorded:  # the disk is still full, the file system still read-only
+        logs.trace(unrecorded, settings.debug_log)
+        get_run_logger().warning("the run could not be recorded in the warehouse: %s", unrecorded)
+    return Failed(message=message, data=stats.row())
 
 
 # --- backfill: batches transformed in worker processes, one writer (this process) -------------
@@ -509,6 +548,7 @@ def load_archive(
     artifact_id = create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
     backfill.log_progress(progress)
     while pending or in_flight or deferred:
+        stopping.check()  # between two batches: each is written whole or not at all
         if not pending and not in_flight:
             get_run_logger().info("%d file(s) held by another writer: looking at them again", len(deferred))
             time.sleep(CLAIM_RETRY_S)
@@ -520,6 +560,7 @@ def load_archive(
             )
         done = next(as_completed(in_flight))
         in_flight.remove(done)
+        stopping.check()
         with backfill.timed(seconds, "load"):
             # opaque: Prefect links the load to its transform but does not walk the batch's
             # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process)
@@ -579,13 +620,14 @@ def backfill_archive(
         )  # fmt: skip
         claims = claims_for(options.warehouse, options.lock_timeout_s)
         try:
-            with (
-                Workers(options.workers) as workers,
+            with (  # the workers stop first (flows/workers.py), then the writer closes the warehouse
                 load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
+                Workers(options.workers) as workers,
             ):
                 load_archive(paths, workers, writer, stats, seconds, options, claims)
         finally:
             claims.close()
+        stopping.check()
         with writing(options.warehouse, settings) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)
@@ -596,12 +638,14 @@ def backfill_archive(
     except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
         logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
         return Failed(message=str(error))  # type: ignore[return-value]
+    except Exception as error:  # a full disk, a read-only file system, a signal: one line
+        return stop_run(error, stats, options.warehouse, settings)
     publish_artifacts(stats, "backfill", report, published)
     seconds["wall"] = time.perf_counter() - started
     row = {**stats.row(), "seconds": {stage: round(value, 3) for stage, value in seconds.items()}}
     logger.info("backfill summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
     return row
 
 

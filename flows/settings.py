@@ -117,6 +117,10 @@ class Settings:
     keep_snapshots_days: int = field(
         default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
     )
+    # every log line of a run and the traceback of a failure; the console shows neither (flows/logs.py)
+    debug_log: Path = field(
+        default_factory=lambda: _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
+    )
     # severity per quality check (error rejects the article); defaults in flows/validate.py
     checks: dict[str, str] = field(default_factory=configured_check_severities)
 
