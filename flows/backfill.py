@@ -123,17 +123,22 @@ class Progress:
 
 
 def select_files(paths: Sequence[Path], since: date | None, until: date | None) -> list[Path]:
-    """Keep the files whose name dates them within [since, until]; undated ones only without limits."""
-    if since is None and until is None:
-        return list(paths)
+    """Keep the files whose name dates them within [since, until] (undated ones only without limits),
+    in issue-date order, then by path: the order the backfill loads them in (flows/order.py)."""
     chosen = []
     for path in paths:
         day = date_from_filename(path.name)
-        if day is None:
+        if since is None and until is None:
+            chosen.append(path)
+        elif day is None:
             log.info("left out (no date in its name, and --since/--until given): %s", path)
         elif (since is None or day >= since) and (until is None or day <= until):
             chosen.append(path)
-    return chosen
+    return sorted(chosen, key=_in_date_order)
+
+
+def _in_date_order(path: Path) -> tuple[date, str]:
+    return (date_from_filename(path.name) or date.max, str(path))
 
 
 def count_loaded(paths: Sequence[Path], hashes: set[str], sizes: set[int]) -> int:
@@ -174,8 +179,9 @@ def init_worker(niceness: int) -> None:
     task threads.) The resource tracker ends by itself once no process holds its pipe.
     """
     os.nice(niceness)
-    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C reaches the whole process group:
-        signal.signal(signum, signal.SIG_IGN)  # the backfill decides, and stops its workers itself
+    # Ctrl-C reaches the whole process group: the backfill decides, and stops its workers itself.
+    # (SIGTERM stays: the process pool ends the workers of a broken pool with it.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_end_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()

@@ -19,7 +19,7 @@ from flows.failures import explain
 
 DEBUG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 DEBUG_LOG_BYTES = 5_000_000  # then it rotates, keeping two older files
-_attached: dict[str, logging.Handler] = {}
+_attached: dict[str, logging.Handler] = {}  # the debug log's path → its handler (one at a time)
 
 
 class _DebugLog(RotatingFileHandler):
@@ -62,13 +62,18 @@ def attach_debug_log(path: Path) -> None:
     key = str(path)
     if key in _attached:
         return
+    root = logging.getLogger()
+    for stale in _attached.values():  # the setting changed within this process
+        root.removeHandler(stale)
+        stale.close()
+    _attached.clear()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = _DebugLog(path, maxBytes=DEBUG_LOG_BYTES, backupCount=2, encoding="utf-8", delay=True)
     except OSError:
         return
     handler.setFormatter(logging.Formatter(DEBUG_FORMAT))
-    logging.getLogger().addHandler(handler)
+    root.addHandler(handler)
     _attached[key] = handler
 
 

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from types import TracebackType
 
+from flows import stopping
 from flows.backfill import BatchItem, FileJob, start_workers, transform_files
 
 log = logging.getLogger(__name__)
@@ -56,20 +57,20 @@ class Workers:
         """
         pool = self._pool
         try:
-            if self.stopped:
+            if self.ending:
                 return []
             future = pool.submit(self.transform, items, today, severities)
         except BrokenProcessPool:  # broken by another batch's file before this one went in
             self._replace(pool)
             return self.transform_batch(items, today, severities)
         except RuntimeError:  # shut down by stop() meanwhile
-            if self.stopped:
+            if self.ending:
                 return []
             raise
         try:
             return future.result()
         except (BrokenProcessPool, CancelledError):
-            if self.stopped:
+            if self.ending:  # the workers were ended (a signal to the process group, or stop())
                 return []
             self._replace(pool)
             return self._one_file_at_a_time(items, today, severities)
@@ -92,7 +93,7 @@ class Workers:
             pool = start_workers(1)
             try:
                 for item in items:
-                    if self.stopped:
+                    if self.ending:
                         return []
                     if isinstance(item, BatchItem):
                         out.append(item)
@@ -109,6 +110,11 @@ class Workers:
                 pool.shutdown()
         return out
 
+    @property
+    def ending(self) -> bool:
+        """Whether the run is stopping (stop(), or a signal asked it to): no batch is worth transforming."""
+        return self.stopped or stopping.requested() is not None
+
     def shutdown(self) -> None:
         self._pool.shutdown()
 
@@ -117,7 +123,7 @@ class Workers:
         self.stopped = True
         pool = self._pool
         for process in list(getattr(pool, "_processes", {}).values()):  # the executor keeps them there
-            process.kill()  # not SIGTERM: the workers ignore it (backfill.init_worker)
+            process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Workers:

@@ -15,6 +15,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ["HOME"] = tempfile.mkdtemp(prefix="newsprint-home-")
 # The tests write each inbox file whole before a run: none is still arriving (flows/files.py).
 os.environ["NEWSPRINT_SETTLE_SECONDS"] = "0"
+# The runs' debug log goes beside the tests' Prefect state, not into the checkout's data/.
+os.environ["NEWSPRINT_DEBUG_LOG"] = os.path.join(os.environ["PREFECT_HOME"], "newsprint-debug.log")
 
 from datetime import date
 from pathlib import Path
