@@ -218,11 +218,13 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
         if not read_only:
             database.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(warehouse.location, read_only=read_only)
+        con.execute(sql("settings/quiet"))
         if not read_only:
             checkpoint.take_over(con, database)
         return con
     con = duckdb.connect(":memory:", config=OFFLINE)
     try:
+        con.execute(sql("settings/quiet"))
         attach_lake(con, warehouse, read_only)
     except duckdb.Error as error:  # its message may quote the catalog's conninfo, password and all
         con.close()
