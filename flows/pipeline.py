@@ -29,7 +29,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.deployments.runner import RunnerDeployment
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.schedules import Cron
 from prefect.states import Failed, State
@@ -214,9 +214,11 @@ def transform(
     task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
     cache_policy=NO_CACHE,
 )
-def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
-    """Load one issue in one transaction (a retry is safe: the load is idempotent)."""
-    return load.load_issue(con, bundle, run_id, datetime.now())
+def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bulk_load.Loaded:
+    """Load one issue in one transaction: the backfill's load with a batch of one."""
+    now = datetime.now()
+    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
+    return result
 
 
 @task(name="refresh-search-index", cache_policy=NO_CACHE)
@@ -302,14 +304,10 @@ def ingest_files(
         if isinstance(bundle, IngestError):
             _record_failure(con, stats, str(path), str(bundle), issue.file_sha256, issue.file_size)
             continue
-        if not load_bundle(con, bundle, stats.run_id):  # another run committed it meanwhile
-            stats.outcomes.append(
-                IssueOutcome(str(path), "skipped", sha256=issue.sha256, reason="loaded by another run")
-            )
-            continue
-        outcome = _outcome(bundle, "loaded")
-        # the load re-checks duplicates against the warehouse: count what it committed
-        outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
+        result = load_bundle(con, bundle, stats.run_id)
+        outcome = _load_outcome(result)
+        if result.loaded:  # the load re-checks duplicates against the warehouse: count what it committed
+            outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
         stats.outcomes.append(outcome)
 
 
@@ -500,13 +498,17 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
 
 
 def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
-    """Say what the warehouse committed for one issue of a batch (the load re-checks duplicates)."""
+    """Say what the warehouse committed for one issue (the load re-checks duplicates, applies revisions)."""
     bundle = result.bundle
     if not result.loaded:
-        return IssueOutcome(
-            bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason="already loaded"
-        )
-    return _outcome(bundle, "loaded")
+        reason = result.reason or "already loaded"
+        return IssueOutcome(bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason=reason)
+    outcome = _outcome(bundle, "loaded")
+    if result.counts is not None:  # issues before it arrived after it: judged again
+        outcome.accepted, outcome.rejected = result.counts
+    if result.replaced:
+        outcome.reason = "a revision: replaces " + ", ".join(result.replaced)
+    return outcome
 
 
 @contextmanager
@@ -532,7 +534,12 @@ def load_archive(
     options: BackfillOptions,
     claims: NoClaims | None = None,
 ) -> None:
-    """Keep batches in flight (backfill.in_flight_limit) and write each one as soon as it is transformed.
+    """Keep batches in flight (backfill.in_flight_limit) and write them in order as they are transformed.
+
+    In order: the archive is listed in issue-date order (backfill.select_files), so each issue is
+    judged against the issues before it as they are already loaded, and a kill leaves a prefix
+    of the archive loaded, which the next run continues. Written as batches finish, a batch could
+    land before those it follows: its issues would have the later ones judged again (flows/bulk_load.py).
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
@@ -558,8 +565,8 @@ def load_archive(
             in_flight.append(
                 transform_batch.submit(workers, pending.popleft(), quote(options), quote(claims))
             )
-        done = next(as_completed(in_flight))
-        in_flight.remove(done)
+        done = in_flight.pop(0)  # in the archive's order, whichever batch finished first
+        done.wait()
         stopping.check()
         with backfill.timed(seconds, "load"):
             # opaque: Prefect links the load to its transform but does not walk the batch's
