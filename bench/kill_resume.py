@@ -53,6 +53,7 @@ class Tally:
 
     kills: Counter[str] = field(default_factory=Counter)  # command → SIGKILLs that landed while it ran
     missed: int = 0  # the command had ended before its kill came
+    amid_loading: int = 0  # kills after which the warehouse held more issues than before, not all
     cycles: int = 0
     matching_cycles: int = 0
     half_loaded: int = 0  # issues found not whole after a kill (must stay 0)
@@ -144,15 +145,17 @@ def kill_at(arguments: list[str], env: dict[str, str], delay: float, tally: Tall
         orphan.kill()
 
 
-def half_loaded(warehouse: Path) -> int:
-    """Count the issues not whole, as the next run would open the warehouse (a journal undone first)."""
+def inspect(warehouse: Path) -> tuple[int, int]:
+    """Return (live issues, issues not whole), opening the warehouse as the next run would."""
     if not warehouse.exists():
-        return 0
+        return 0, 0
     from flows import checkpoint, load
 
     con = load.connect(str(warehouse))
     try:
-        return len(con.execute(sql("bench/half_loaded_issues")).fetchall())
+        half = len(con.execute(sql("bench/half_loaded_issues")).fetchall())
+        (issues,) = con.execute(sql("bench/issue_count")).fetchone() or (0,)
+        return int(issues), half
     finally:
         checkpoint.release(con, warehouse)
 
@@ -210,11 +213,15 @@ def main(argv: list[str] | None = None) -> int:
             warehouse = root / f"cycle-{tally.cycles}.duckdb"
             target = min(args.kills_per_cycle, args.kills - sum(tally.kills.values()))
             landed = sum(tally.kills.values())
+            issues = 0
             while sum(tally.kills.values()) - landed < target:
                 kind = rng.choice(["run", "backfill"])
                 delay = rng.uniform(1.0, durations[kind])
                 kill_at(command(kind, archive, inbox, warehouse, args.batch_size), env, delay, tally, kind)
-                tally.half_loaded += half_loaded(warehouse)
+                now, half = inspect(warehouse)
+                tally.half_loaded += half
+                tally.amid_loading += issues < now < tally.issues
+                issues = now
             run_to_end(
                 command("backfill", archive, inbox, warehouse, args.batch_size), env
             )  # resume to the end
@@ -230,10 +237,12 @@ def main(argv: list[str] | None = None) -> int:
 def report(tally: Tally, args: argparse.Namespace) -> None:
     kills = f"{sum(tally.kills.values())} ({tally.kills['run']} / {tally.kills['backfill']})"
     print()
-    header = ["kills landed (run / backfill)", "missed", "cycles", "equal to the clean load", "half-loaded"]
-    cells = [kills, tally.missed, tally.cycles, tally.matching_cycles, tally.half_loaded, tally.orphans]
+    header = ["kills landed (run / backfill)", "of them amid loading", "missed", "cycles"]
+    header += ["equal to the clean load", "half-loaded"]
+    cells = [kills, tally.amid_loading, tally.missed, tally.cycles]
+    cells += [tally.matching_cycles, tally.half_loaded, tally.orphans]
     print("| " + " | ".join([*header, "orphans"]) + " |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     print("| " + " | ".join(map(str, cells)) + " |")
     for difference in tally.differences[:20]:
         print(difference)
@@ -241,6 +250,7 @@ def report(tally: Tally, args: argparse.Namespace) -> None:
         "kills": sum(tally.kills.values()),
         "kills_run": tally.kills["run"],
         "kills_backfill": tally.kills["backfill"],
+        "amid_loading": tally.amid_loading,
         "missed": tally.missed,
         "cycles": tally.cycles,
         "cycles_equal": tally.matching_cycles,
