@@ -167,7 +167,7 @@ def read_entry(path: Path, max_bytes: int, settle_s: float, clock: Callable[[], 
             path,
             size=before.st_size,
             arriving=f"modified {max(age, 0):.0f} s ago, within the settle time of {settle_s:g} s "
-            "(NEWSPRINT_SETTLE_SECONDS): still arriving? left for the next run",
+            "(NEWSPRINT_SETTLE_SECONDS): still being copied?",
         )
     try:
         data, opened = read_bytes(path, max_bytes)
@@ -180,6 +180,6 @@ def read_entry(path: Path, max_bytes: int, settle_s: float, clock: Callable[[], 
             path,
             size=after.st_size,
             arriving=f"changed while it was read ({before.st_size} → {after.st_size} bytes): "
-            "still being written? left for the next run",
+            "still being written?",
         )
     return Entry(path, data=data, size=len(data))

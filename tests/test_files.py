@@ -153,8 +153,7 @@ def test_a_file_written_while_it_is_read_is_left_for_later(
     entry = read_entry(path, MAX, settle_s=0)
     assert entry.data is None and entry.reason is None
     assert entry.arriving == (
-        f"changed while it was read ({half} → {len(sample_bytes)} bytes): still being written? "
-        "left for the next run"
+        f"changed while it was read ({half} → {len(sample_bytes)} bytes): still being written?"
     )
 
 
