@@ -27,6 +27,14 @@ TRADITIONAL: dict[str, str] = {
 }  # fmt: skip
 
 
+_SIMPLIFIED = {form: simplified for simplified, forms in TRADITIONAL.items() for form in forms}
+
+
+def to_simplified(word: str) -> str:
+    """Write a word's traditional characters (those of the table) in simplified ones."""
+    return "".join(_SIMPLIFIED.get(ch, ch) for ch in word)
+
+
 def to_traditional(word: str) -> str:
     """Write a word in traditional characters (the first form where a character has several)."""
     return "".join(TRADITIONAL.get(ch, ch)[0] for ch in word)
