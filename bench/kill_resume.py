@@ -8,9 +8,10 @@ could matter: reprinted articles (exact duplicates), edited copies (near-duplica
 them printed first in the later issue's date order), an undated issue, a correction that
 replaces an issue (a revision) and a file that cannot be read. A clean backfill of it is the
 reference. Then, cycle after cycle, a fresh warehouse is loaded by `newsprint run` (over the
-dated files) and `newsprint backfill` (over all), each SIGKILLed at a random moment until the
-cycle has had its kills; one last backfill finishes it, and every table is compared with the
-reference issue by issue, findings included (less load times and run ids). After each kill
+dated files) and `newsprint backfill` (over all), each SIGKILLed at a random moment (drawn
+over the command's start and the loading it still has to do) until the cycle has had its
+kills; one last backfill finishes it, and every table is compared with the reference issue
+by issue, findings included (less load times and run ids). After each kill
 the harness also checks that the warehouse opens with every issue whole and that no worker
 process or resource tracker outlived the killed process.
 
@@ -203,10 +204,16 @@ def main(argv: list[str] | None = None) -> int:
             "backfill": run_to_end(command("backfill", archive, inbox, reference_file, args.batch_size), env),
             "run": run_to_end(command("run", archive, inbox, root / "daily.duckdb", args.batch_size), env),
         }
+        empty = root / "empty"
+        empty.mkdir()  # what a command costs before it loads anything: its start
+        starts = {
+            kind: run_to_end(command(kind, empty, empty, root / "empty.duckdb", 1), env) for kind in durations
+        }
         reference = snapshot(reference_file)
         tally.issues = len(reference.get("issues", {}))
         tally.rows = sum(len(rows) for by_issue in reference.values() for rows in by_issue.values())
-        print(f"clean loads: backfill {durations['backfill']:.1f} s, run {durations['run']:.1f} s; "
+        print(f"clean loads: backfill {durations['backfill']:.1f} s, run {durations['run']:.1f} s "
+              f"(of which starting {starts['backfill']:.1f} and {starts['run']:.1f} s); "
               f"{tally.issues} issues, {tally.rows} rows to compare", flush=True)  # fmt: skip
         while sum(tally.kills.values()) < args.kills:
             tally.cycles += 1
@@ -216,15 +223,16 @@ def main(argv: list[str] | None = None) -> int:
             issues = 0
             while sum(tally.kills.values()) - landed < target:
                 kind = rng.choice(["run", "backfill"])
-                delay = rng.uniform(1.0, durations[kind])
+                # within the loading still to do (a run skips what is loaded), start included
+                left = max(durations[kind] - starts[kind], 0.5) * (1 - issues / tally.issues)
+                delay = rng.uniform(0.5, starts[kind] + left + 0.5)
                 kill_at(command(kind, archive, inbox, warehouse, args.batch_size), env, delay, tally, kind)
                 now, half = inspect(warehouse)
                 tally.half_loaded += half
                 tally.amid_loading += issues < now < tally.issues
                 issues = now
-            run_to_end(
-                command("backfill", archive, inbox, warehouse, args.batch_size), env
-            )  # resume to the end
+            resume = command("backfill", archive, inbox, warehouse, args.batch_size)
+            run_to_end(resume, env)  # to the end, unkilled
             found = differences(reference, snapshot(warehouse))
             tally.matching_cycles += not found
             tally.differences += [f"cycle {tally.cycles}: {d}" for d in found]
