@@ -124,6 +124,8 @@ def test_a_first_run_on_a_fresh_machine_prints_no_error_and_no_traceback(tmp_pat
             str(inbox),
             "--warehouse",
             str(warehouse),
+            "--settle-seconds",
+            "0",  # the file was written whole just now
         ],
         cwd=PROJECT_ROOT,
         env=env,
