@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows import handover
+from flows import handover, stopping
 from flows.read_copy import read_copy_path
 from flows.settings import SQL_DIR, sql
 from flows.transform import IssueBundle
@@ -79,6 +79,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
+            stopping.check()  # a signal while waiting: stop now, not when the wait ends
             now = time.monotonic()
             if now >= deadline:
                 raise WarehouseBusy(busy_message(warehouse, timeout_s, str(error))) from error

@@ -29,6 +29,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.deployments.runner import RunnerDeployment
+from prefect.exceptions import FailedRun
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.schedules import Cron
@@ -140,14 +141,30 @@ def open_writer(warehouse: str, timeout_s: float) -> duckdb.DuckDBPyConnection |
         return Failed(message=str(error))
 
 
+def retry_while_held(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Try the warehouse again only while another process holds it (a returned Failed state), not
+    after another error (a read-only file system), and not once a signal asked the run to stop."""
+    return isinstance(state.result(raise_on_failure=False), FailedRun) and stopping.requested() is None
+
+
 @contextmanager
 def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held."""
+    """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held.
+
+    Any other error opening it (a full disk, a read-only file system, a signal) is raised as it
+    was, for the run to say what it is (flows/failures.py).
+    """
     opener = open_writer.with_options(
-        retries=settings.lock_retries, retry_delay_seconds=settings.lock_retry_delay_s
+        retries=settings.lock_retries,
+        retry_delay_seconds=settings.lock_retry_delay_s,
+        retry_condition_fn=retry_while_held,
     )
     state = opener(warehouse, settings.lock_timeout_s, return_state=True)
     if state.is_failed():
+        stopping.check()
+        error = state.result(raise_on_failure=False)
+        if isinstance(error, Exception) and not isinstance(error, FailedRun):
+            raise error
         raise load.WarehouseBusy(state.message or f"the warehouse {warehouse} stayed busy")
     con = state.result()
     try:
