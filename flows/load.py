@@ -30,6 +30,7 @@ from flows.warehouse import (
     lock_holder,
     open_connection,
     parse_warehouse,
+    redact,
     remember_schema,
     schema_is_applied,
     writer_lock,
@@ -88,7 +89,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
                 doing = "held open by a reader" if holder.reading else "being written by another process"
                 log.info(
                     "waiting for the warehouse %s, %s, %s: waited %.0f s of %.0f",
-                    warehouse, doing, holder, now - started, timeout_s,
+                    redact(warehouse), doing, holder, now - started, timeout_s,
                 )  # fmt: skip
                 report_at = now + REPORT_EVERY_S
             handover.announce(mark)
