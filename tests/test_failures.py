@@ -208,6 +208,8 @@ def test_a_read_only_file_system_is_said_plainly_by_every_command_that_writes(
     inbox.mkdir()
     (inbox / "qingdao-daily-2025-12-30.txt").write_bytes(sample_bytes)
     warehouse = small_disk / "warehouse.duckdb"
+    # room for the warehouse and its read copy, then the file system turns read-only
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
     assert _newsprint(tmp_path, "run", "--inbox", str(inbox), "--warehouse", str(warehouse)).returncode == 0
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     for arguments, line in (
