@@ -20,7 +20,7 @@ dev: $(STAMP)
 run: $(STAMP)
 	mkdir -p data/inbox
 	cp -n $(SAMPLE) data/inbox/ || true
-	$(BIN)/newsprint run
+	$(BIN)/newsprint run --settle-seconds 0  # the sample was just copied whole: no need to let it settle
 
 ## lint and run the whole test suite
 test: $(STAMP)

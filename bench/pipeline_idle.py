@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import scratch_folder
-from flows import backfill, ingest, load
+from flows import backfill, files, load
 from flows.backfill import BatchItem, FileJob
 from flows.bench import load_items
 from flows.settings import Settings
@@ -38,7 +38,7 @@ def transform_timed(items: list[FileJob | BatchItem], today: date, checks: dict[
 def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     """Backfill the archive with `depth` batches in flight; return wall, busy and idle seconds."""
     settings = Settings()
-    paths = ingest.list_archive(archive)
+    paths = files.list_archive(archive)
     worker: list[tuple[float, float]] = []
     writer_seconds = 0.0
     started = time.time()
@@ -51,7 +51,7 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
         in_flight: set[Future] = set()
         while pending or in_flight:
             while pending and len(in_flight) < depth:
-                items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes)
+                items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes, 0.0)
                 in_flight.add(pool.submit(in_worker, items, date.today(), settings.checks))
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,9 +27,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flows.files import read_entry
 from flows.ingest import (
     IngestError,
-    check_size,
     date_from_filename,
     describe_files,
     file_digest,
@@ -72,6 +74,7 @@ class BatchItem:
     reason: str | None = None
     already_loaded: bool = False  # the same bytes are in the warehouse: settled without decoding
     deferred: bool = False  # another writer of the lake holds it: tried again at the run's end
+    arriving: str | None = None  # still being written: left for the next run (flows/files.py)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,6 +90,7 @@ class BackfillOptions:
     max_bytes: int
     lock_timeout_s: float
     today: date
+    settle_s: float = 0.0  # a file modified more recently may still be arriving (flows/files.py)
     loaded: set[str] = field(default_factory=set)  # raw-byte hashes of the files already loaded
 
 
@@ -119,17 +123,22 @@ class Progress:
 
 
 def select_files(paths: Sequence[Path], since: date | None, until: date | None) -> list[Path]:
-    """Keep the files whose name dates them within [since, until]; undated ones only without limits."""
-    if since is None and until is None:
-        return list(paths)
+    """Keep the files whose name dates them within [since, until] (undated ones only without limits),
+    in issue-date order, then by path: the order the backfill loads them in (flows/order.py)."""
     chosen = []
     for path in paths:
         day = date_from_filename(path.name)
-        if day is None:
+        if since is None and until is None:
+            chosen.append(path)
+        elif day is None:
             log.info("left out (no date in its name, and --since/--until given): %s", path)
         elif (since is None or day >= since) and (until is None or day <= until):
             chosen.append(path)
-    return chosen
+    return sorted(chosen, key=_in_date_order)
+
+
+def _in_date_order(path: Path) -> tuple[date, str]:
+    return (date_from_filename(path.name) or date.max, str(path))
 
 
 def count_loaded(paths: Sequence[Path], hashes: set[str], sizes: set[int]) -> int:
@@ -156,7 +165,32 @@ def start_workers(count: int) -> ProcessPoolExecutor:
     lose nothing by yielding a core to it when it has work.
     """
     context = multiprocessing.get_context("spawn")
-    return WorkerPool(count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,))
+    return WorkerPool(count, mp_context=context, initializer=init_worker, initargs=(WORKER_NICENESS,))
+
+
+def init_worker(niceness: int) -> None:
+    """Lower a worker's priority, and make it end when the process that started it ends, however.
+
+    A backfill killed with SIGKILL runs no clean-up: its workers (300 MB each) and
+    multiprocessing's resource tracker stayed alive. multiprocessing gives a spawned child its
+    parent's sentinel, a pipe that reads end-of-file once the parent is gone, whatever killed
+    it; a thread here waits on it and ends the worker. (Linux's PR_SET_PDEATHSIG would fire
+    when the parent's *thread* that spawned the worker ends, and the pool spawns from Prefect's
+    task threads.) The resource tracker ends by itself once no process holds its pipe.
+    """
+    os.nice(niceness)
+    # Ctrl-C reaches the whole process group: the backfill decides, and stops its workers itself.
+    # (SIGTERM stays: the process pool ends the workers of a broken pool with it.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """Wait for the parent to end, then end this process at once (no clean-up to wait for)."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 class WorkerPool(ProcessPoolExecutor):
@@ -331,25 +365,21 @@ def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:
         total[stage] = total.get(stage, 0.0) + value
 
 
-def read_batch(paths: Sequence[Path], loaded: set[str], max_bytes: int) -> list[FileJob | BatchItem]:
-    """Read a batch's files; a huge, unreadable or already loaded one is settled here, undecoded."""
+def read_batch(
+    paths: Sequence[Path], loaded: set[str], max_bytes: int, settle_s: float
+) -> list[FileJob | BatchItem]:
+    """Read a batch's files; one refused, still arriving or already loaded is settled here, undecoded."""
     items: list[FileJob | BatchItem] = []
     for path in paths:
-        try:
-            check_size(path.stat().st_size, max_bytes)
-            data = path.read_bytes()
-        except IngestError as error:
-            digest, size = file_digest(path)
-            items.append(BatchItem(str(path), digest, size, reason=str(error)))
+        entry = read_entry(path, max_bytes, settle_s)
+        if entry.data is None:
+            items.append(BatchItem(str(path), None, entry.size, reason=entry.reason, arriving=entry.arriving))
             continue
-        except OSError as error:  # gone or forbidden: recorded, and tried again by the next run
-            items.append(BatchItem(str(path), None, 0, reason=f"cannot read: {error}"))
-            continue
-        digest = hashlib.sha256(data).hexdigest()
+        digest = entry.sha256
         if digest in loaded:
-            items.append(BatchItem(str(path), digest, len(data), already_loaded=True))
+            items.append(BatchItem(str(path), digest, entry.size, already_loaded=True))
         else:
-            items.append(FileJob(str(path), data))
+            items.append(FileJob(str(path), entry.data))
     return items
 
 

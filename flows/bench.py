@@ -36,7 +36,7 @@ from typing import Any
 
 import psutil
 
-from flows import backfill, bulk_load, ingest, load, search
+from flows import backfill, bulk_load, files, load, search
 from flows.backfill import BatchItem
 from flows.settings import Settings
 
@@ -302,7 +302,7 @@ def backfill_without_prefect(
 ) -> Phase:
     """Backfill the archive as pipeline.load_archive does, with plain calls instead of tasks."""
     settings = Settings()
-    paths = ingest.list_archive(archive)
+    paths = files.list_archive(archive)
     seconds: dict[str, float] = {}
     counts: dict[str, int] = {}
     run_id = str(uuid.uuid4())
@@ -317,7 +317,7 @@ def backfill_without_prefect(
                 while pending and len(in_flight) < backfill.in_flight_limit(workers):
                     with backfill.timed(seconds, "read"):
                         # as the flow's transform-batch task reads them (an empty warehouse)
-                        items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes)
+                        items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes, 0.0)
                     in_flight.add(pool.submit(backfill.transform_files, items, date.today(), settings.checks))
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:

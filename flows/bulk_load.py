@@ -1,14 +1,18 @@
-"""Load a backfill's batch of issues in one DuckDB transaction, with one insert per table.
+"""Load a batch of issues in one DuckDB transaction, with one insert per table.
 
 Why: a DuckDB statement costs milliseconds whatever its size, and loading an issue in its own
 transaction takes a dozen (checks, nine inserts, commit), which made the backfill's single
 writer slower than its workers (README, Performance). A batch takes the same dozen in all.
+The daily run loads its issues through here too, one per transaction (`load.load_issue`).
 
 What stays true: every issue is all or nothing (the batch commits whole or not at all, so no
-issue is ever partly loaded); re-running changes nothing (an issue already loaded is skipped,
-checked inside the transaction); and each issue's duplicates are checked against the
-warehouse and the issues before it in the batch, with the same rules and order as
-`load.load_issue` applies when the issues are loaded one by one (tests/test_bulk_load.py).
+issue is ever partly loaded); re-running changes nothing (an issue already loaded, or
+replaced by a later revision, is skipped, checked inside the transaction); and each issue's
+duplicates are judged against the issues before it in issue-date order (flows/order.py),
+wherever they are, so the findings do not depend on the order issues arrive in, batches
+finish in, or kills cut them: an issue that arrives before issues it precedes has those
+judged again in the same transaction (revalidate.replay_since). A file for a paper and date
+already loaded is a revision: it replaces the earlier issue (flows/revisions.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,9 +29,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from flows.checkpoint import unbounded
+from flows import revalidate, revisions
+from flows.checkpoint import checkpoint_if_due, unbounded
 from flows.ingest import describe_files
-from flows.load import _insert, article_rows, known_bodies, registered_hashes, sql
+from flows.load import _insert, article_rows, registered_hashes, sql
+from flows.order import IssueKey, after, before, issue_key
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
@@ -63,108 +70,73 @@ _BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 # (54-60 MB after any real-size batch, of 1 or 4 MB of text), and its rows beside them.
 WRITER_MEMORY_LIMIT = "160MB"
 _MEMORY_USED = re.compile(r"\([\d.]+ \w+/[\d.]+ \w+ used\)")  # DuckDB's out-of-memory messages
-_DATED_SCHEMA = {
+_STORED_SCHEMA = {
     "article_id": SIGNATURE_SCHEMA["article_id"],
     "minhash": SIGNATURE_SCHEMA["minhash"],
     "issue_date": pl.Date,
-    "loaded_at": pl.Datetime("us"),
+    "issue_sha256": pl.String,
+    "accepted": pl.Boolean,
 }
 
 
 @dataclass
 class Loaded:
-    """One issue of a batch: as committed (re-validated against the warehouse), or skipped."""
+    """One issue of a batch: as committed (judged against the warehouse), or skipped and why."""
 
     bundle: IssueBundle
     loaded: bool
     loaded_at: datetime | None = None
+    reason: str | None = None  # why it was not loaded
+    replaced: list[str] = field(default_factory=list)  # the files of the issues it replaced (revisions)
+    counts: tuple[int, int] | None = None  # (accepted, rejected) as committed, when a replay moved some
 
 
-@dataclass
-class Seen:
-    """What the issues before this one hold: the warehouse's, then the batch's so far."""
+class Signatures:
+    """Signature rows with their issue's date and content hash, to pick the issues before or after one."""
 
-    bodies: dict[str, str]  # body hash → earliest accepted article id
-    signatures: pl.DataFrame  # article_id, minhash, issue_date, loaded_at of accepted articles
-    # (article ids, minhash rows, issue date, loaded at) of the batch's issues loaded so far
-    added: list[tuple[list[str], np.ndarray, date | None, datetime]] = field(default_factory=list)
-    matrix: np.ndarray = field(init=False)  # the signatures as rows, for a quick comparison
-    dates: np.ndarray = field(init=False)  # their issue dates (NaT when unknown)
-    bands: set[int] = field(init=False)  # every band of theirs, as a key (band_keys), whatever its date
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.ids = np.array(frame["article_id"].to_list(), dtype=object)
+        self.matrix = minhash_matrix(frame)
+        self.dates = frame["issue_date"].to_numpy().astype("datetime64[D]")
+        self.shas = np.array(frame["issue_sha256"].to_list(), dtype=str) if frame.height else np.empty(0, str)
+        self.bands = set(band_keys(self.matrix).ravel().tolist())  # every band of theirs, as a key
 
-    def __post_init__(self) -> None:
-        self.matrix, self.dates = _rows(self.signatures)
-        self.bands = set(band_keys(self.matrix).ravel().tolist())
-
-    def bodies_of(self, hashes: Sequence[str]) -> dict[str, str]:
-        """Return the known bodies among `hashes`, as load/known_bodies answers."""
-        return {h: self.bodies[h] for h in hashes if h in self.bodies}
-
-    def signatures_near(self, issue_date: date | None) -> pl.DataFrame:
-        """Return (article_id, minhash) dated near the issue, oldest first, as load/known_minhashes."""
-        added = [
-            pl.DataFrame(
-                {
-                    "article_id": ids,
-                    "minhash": pl.Series(rows).cast(_DATED_SCHEMA["minhash"]),
-                    "issue_date": [day] * len(ids),
-                    "loaded_at": [loaded_at] * len(ids),
-                },
-                schema=_DATED_SCHEMA,
-            )
-            for ids, rows, day, loaded_at in self.added
-        ]
-        frame = pl.concat([self.signatures, *added])
-        if issue_date is not None:
-            frame = frame.filter(pl.col("issue_date").is_between(issue_date - _WINDOW, issue_date + _WINDOW))
-        ordered = frame.sort("issue_date", "loaded_at", "article_id", nulls_last=True)
-        return ordered.select("article_id", "minhash")
-
-    def resembles(self, incoming: pl.DataFrame, issue_date: date | None) -> bool:
-        """Tell whether an incoming signature is a near-duplicate of one dated near the issue.
-
-        Only then can the known signatures change the issue's verdicts (a near-duplicate
-        inside the issue is found by its worker already), so only then is it re-validated.
-        """
-        rows, _ = _rows(incoming)
-        keys = band_keys(rows)
-        known = self.bands
-        shares_a_band = np.array([key in known for key in keys.ravel().tolist()], dtype=bool)
-        rows = rows[shares_a_band.reshape(keys.shape).any(axis=1)]  # only these can be near-duplicates
-        candidates = self.matrix
-        if issue_date is not None and len(rows):
-            day = np.datetime64(issue_date, "D")
-            near = (self.dates >= day - NEAR_DUPLICATE_DAYS) & (self.dates <= day + NEAR_DUPLICATE_DAYS)
-            candidates = candidates[near]
-        for start in range(0, len(candidates) if len(rows) else 0, _BLOCK):  # a block bounds memory
-            block = candidates[start : start + _BLOCK]
-            similarity = (rows[:, None, :] == block[None, :, :]).mean(axis=2)
-            if (similarity >= NEAR_DUPLICATE_JACCARD).any():
-                return True
-        return False
-
-    def add(self, bundle: IssueBundle, loaded_at: datetime) -> None:
-        """Count an issue's accepted articles as loaded, for the issues after it.
-
-        Plain Python and numpy: this runs once per issue in the single writer, where a few
-        Polars calls per issue cost more than the comparisons themselves.
-        """
-        accepted = bundle.validated.accepted
-        ids = accepted["article_id"].to_list()
-        for article, digest in zip(ids, accepted["body_hash"].to_list(), strict=True):
-            self.bodies[digest] = min(self.bodies.get(digest, article), article)
-        signatures = bundle.validated.signatures
-        wanted = set(ids)
-        ids_of = signatures["article_id"].to_list()
-        keep = [row for row, article in enumerate(ids_of) if article in wanted]
-        if not keep:
-            return
-        rows = minhash_matrix(signatures)[keep]
-        self.added.append(([ids_of[row] for row in keep], rows, bundle.issue.issue_date, loaded_at))
-        day = np.datetime64(bundle.issue.issue_date, "D") if bundle.issue.issue_date else np.datetime64("NaT")
+    def append(self, ids: list[str], rows: np.ndarray, key: IssueKey) -> None:
+        day = np.datetime64("NaT") if key[0] else np.datetime64(key[1], "D")
+        self.ids = np.concatenate([self.ids, np.array(ids, dtype=object)])
         self.matrix = np.vstack([self.matrix, rows])
+        self.dates = np.concatenate([self.dates, np.full(len(ids), day, dtype="datetime64[D]")])
+        self.shas = np.concatenate([self.shas, np.full(len(ids), key[2])])
         self.bands.update(band_keys(rows).ravel().tolist())
-        self.dates = np.concatenate([self.dates, np.full(len(keep), day, dtype="datetime64[D]")])
+
+    def window(self, key: IssueKey, side: str) -> np.ndarray:
+        """Mark the rows of the issues before (or after) `key` within its near-duplicate window."""
+        mask = before(self.dates, self.shas, key) if side == "before" else after(self.dates, self.shas, key)
+        if not key[0]:
+            day = np.datetime64(key[1], "D")
+            near = (self.dates >= day - NEAR_DUPLICATE_DAYS) & (self.dates <= day + NEAR_DUPLICATE_DAYS)
+            mask &= near
+        return mask
+
+    def similar(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mark, among the masked rows, those a near-duplicate of any of `rows`.
+
+        Only the `rows` that share a whole band with a known signature are compared in full
+        (a near-duplicate always does: see _BAND_WIDTH), not every pair.
+        """
+        hits = np.zeros(len(self.ids), dtype=bool)
+        if len(rows):
+            keys = band_keys(rows)
+            shares = np.array([key in self.bands for key in keys.ravel().tolist()], dtype=bool)
+            rows = rows[shares.reshape(keys.shape).any(axis=1)]
+        candidates = np.flatnonzero(mask)
+        if not len(rows) or not len(candidates):
+            return hits
+        for start in range(0, len(candidates), _BLOCK):  # a block bounds memory on a long window
+            block = candidates[start : start + _BLOCK]
+            similarity = (rows[:, None, :] == self.matrix[block][None, :, :]).mean(axis=2)
+            hits[block] = (similarity >= NEAR_DUPLICATE_JACCARD).any(axis=0)
+        return hits
 
 
 def band_keys(matrix: np.ndarray) -> np.ndarray:
@@ -184,30 +156,104 @@ def band_keys(matrix: np.ndarray) -> np.ndarray:
     return keys
 
 
-def _rows(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return a signature frame's minhashes as a matrix, and its issue dates if it has them."""
-    matrix = minhash_matrix(frame)
-    if "issue_date" not in frame.columns:
-        return matrix, np.empty(0, dtype="datetime64[D]")
-    return matrix, frame["issue_date"].to_numpy().astype("datetime64[D]")
+@dataclass
+class Seen:
+    """What the issues before each one hold: the warehouse's, then the batch's so far.
+
+    Only the accepted articles of issues before an issue in issue-date order count for it.
+    """
+
+    bodies: dict[str, tuple[IssueKey, str]]  # body hash → (issue, id) of its earliest accepted article
+    signatures: Signatures  # accepted articles' signatures, with their issues' dates and hashes
+
+    def bodies_before(self, hashes: Sequence[str], key: IssueKey) -> dict[str, str]:
+        """Return the earliest accepted article of each known body hash, if its issue precedes `key`."""
+        found = {h: self.bodies[h] for h in hashes if h in self.bodies}
+        return {h: article for h, (where, article) in found.items() if where < key}
+
+    def signatures_near(self, key: IssueKey) -> pl.DataFrame:
+        """Return (article_id, minhash) of the issues before `key` in its window, in issue-date order."""
+        rows = self.signatures
+        mask = rows.window(key, "before")
+        frame = pl.DataFrame(
+            {
+                "article_id": pl.Series(rows.ids[mask].tolist(), dtype=pl.String),
+                "issue_date": pl.Series(rows.dates[mask], dtype=pl.Date),
+                "issue_sha256": pl.Series(rows.shas[mask].tolist(), dtype=pl.String),
+                "minhash": pl.Series(rows.matrix[mask]).cast(SIGNATURE_SCHEMA["minhash"]),
+            }
+        )
+        ordered = frame.sort("issue_date", "issue_sha256", "article_id", nulls_last=True)
+        return ordered.select("article_id", "minhash")
+
+    def resembles(self, incoming: pl.DataFrame, key: IssueKey) -> bool:
+        """Tell whether an incoming signature is a near-duplicate of one before the issue, in its window.
+
+        Only then can the known signatures change the issue's verdicts (a near-duplicate
+        inside the issue is found by its worker already), so only then is it re-validated.
+        """
+        return bool(
+            self.signatures.similar(minhash_matrix(incoming), self.signatures.window(key, "before")).any()
+        )
+
+    def add(self, bundle: IssueBundle, key: IssueKey) -> None:
+        """Count an issue's accepted articles as loaded, for the issues after it."""
+        accepted = bundle.validated.accepted
+        ids = accepted["article_id"].to_list()
+        for article, digest in zip(ids, accepted["body_hash"].to_list(), strict=True):
+            if digest not in self.bodies or (key, article) < self.bodies[digest]:
+                self.bodies[digest] = (key, article)
+        signatures = bundle.validated.signatures
+        wanted = set(ids)
+        ids_of = signatures["article_id"].to_list()
+        keep = [row for row, article in enumerate(ids_of) if article in wanted]
+        if keep:
+            self.signatures.append([ids_of[row] for row in keep], minhash_matrix(signatures)[keep], key)
+
+
+def _stored_keys(frame: pl.DataFrame) -> list[IssueKey]:
+    return [issue_key(d, s) for d, s in zip(frame["issue_date"], frame["issue_sha256"], strict=True)]
+
+
+def earliest_bodies(known: pl.DataFrame) -> dict[str, tuple[IssueKey, str]]:
+    """Return body hash → (issue, id) of the earliest accepted article, from load/known_bodies rows."""
+    earliest: dict[str, tuple[IssueKey, str]] = {}
+    accepted = known.filter(pl.col("accepted"))
+    for digest, where, article in zip(
+        accepted["body_hash"], _stored_keys(accepted), accepted["article_id"], strict=True
+    ):
+        if digest not in earliest or (where, article) < earliest[digest]:
+            earliest[digest] = (where, article)
+    return earliest
 
 
 def loaded_issues(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]:
-    """Return which of the issues (content hashes) the warehouse holds."""
+    """Return which of the issues (content hashes) the warehouse holds, live or replaced."""
     if not hashes:
         return set()
     with registered_hashes(con, hashes):
         return {row[0] for row in con.execute(sql("load/loaded_issues")).fetchall()}
 
 
+def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> pl.DataFrame:
+    """Return the stored articles (accepted or rejected) with any of these body hashes, and their issues."""
+    schema = {"body_hash": pl.String, "article_id": pl.String, "issue_date": pl.Date,
+              "issue_sha256": pl.String, "accepted": pl.Boolean}  # fmt: skip
+    if not hashes:
+        return pl.DataFrame(schema=schema)
+    with registered_hashes(con, hashes):
+        frame = con.execute(sql("load/known_bodies")).pl()
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)  # type: ignore[arg-type]
+
+
 def signatures_between(con: duckdb.DuckDBPyConnection, dates: Sequence[date | None]) -> pl.DataFrame:
-    """Return the accepted articles' signatures any of these issues is compared with."""
+    """Return the stored signatures (accepted or rejected) that any of these issues' windows reach."""
     first = last = None
     if dates and all(d is not None for d in dates):
         first, last = min(dates) - _WINDOW, max(dates) + _WINDOW  # type: ignore[type-var, operator]
     params = {"kind": SIGNATURE_KIND, "first": first, "last": last}
     frame = con.execute(sql("load/known_minhashes_between"), params).pl()
-    return frame.cast(_DATED_SCHEMA) if frame.height else pl.DataFrame(schema=_DATED_SCHEMA)
+    return frame.cast(_STORED_SCHEMA) if frame.height else pl.DataFrame(schema=_STORED_SCHEMA)  # type: ignore[arg-type]
 
 
 def load_issues(
@@ -215,16 +261,23 @@ def load_issues(
     bundles: Sequence[IssueBundle],
     run_id: str | None,
     clock: Callable[[], datetime] = datetime.now,
+    writer_settings: bool = True,
 ) -> list[Loaded]:
-    """Load a batch of issues in one transaction; each issue is loaded whole, or skipped if there."""
+    """Load a batch of issues in one transaction; each issue is loaded whole, or skipped if there.
+
+    `writer_settings`: bound the connection as a backfill's writer (one thread, WRITER_MEMORY_LIMIT);
+    its BatchWriter checkpoints after the batch (flows/load.py), the daily run's writer here.
+    A batch that runs out of the bound is loaded again unbounded: the bound never costs the data.
+    """
     if not bundles:
         return []
-    con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
+    if writer_settings:
+        con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         with writer_lock(con, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
     except duckdb.Error as error:
-        if isinstance(error, duckdb.FatalException) or not out_of_memory(error):
+        if not writer_settings or isinstance(error, duckdb.FatalException) or not out_of_memory(error):
             raise
         # nothing was committed: the same batch again, DuckDB's bound lifted (it still spills)
         log.warning(
@@ -233,14 +286,17 @@ def load_issues(
         con.execute(sql("settings/set_memory_limit"), {"limit": unbounded()})
         with writer_lock(con, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
-    loaded = [r.bundle.validated for r in results if r.loaded]
+    if not writer_settings:
+        checkpoint_if_due(con)
+    loaded = [r for r in results if r.loaded]
+    counts = [r.counts or _verdict_counts(r.bundle) for r in loaded]
     log.info(  # one line per batch: a log record per issue costs the flow an API call each
         "loaded %d of %d issues, %s: %d articles accepted, %d rejected",
         len(loaded),
         len(results),
         describe_files([r.bundle.issue.source_file for r in results]),
-        sum(v.accepted.height for v in loaded),
-        sum(v.rejected.height for v in loaded),
+        sum(a for a, _ in counts),
+        sum(r for _, r in counts),
     )
     return results
 
@@ -254,34 +310,98 @@ def out_of_memory(error: duckdb.Error) -> bool:
     return isinstance(error, duckdb.OutOfMemoryException) or _MEMORY_USED.search(str(error)) is not None
 
 
+def _verdict_counts(bundle: IssueBundle) -> tuple[int, int]:
+    return bundle.validated.accepted.height, bundle.validated.rejected.height
+
+
 def _load_in_transaction(
     con: duckdb.DuckDBPyConnection,
     bundles: Sequence[IssueBundle],
     run_id: str | None,
     clock: Callable[[], datetime],
 ) -> list[Loaded]:
-    """Check each issue against what is before it, then insert the batch table by table."""
+    """Skip what is there, apply revisions, judge the issues in issue-date order, insert, replay after."""
+    results = [Loaded(bundle, loaded=False) for bundle in bundles]
     done = loaded_issues(con, [b.issue.sha256 for b in bundles])
-    hashes = [h for b in bundles for h in b.incoming_body_hashes()]
-    seen = Seen(known_bodies(con, hashes), signatures_between(con, [b.issue.issue_date for b in bundles]))
-    results: list[Loaded] = []
-    for bundle in bundles:
-        if bundle.issue.sha256 in done:  # loaded before, or earlier in this batch
-            results.append(Loaded(bundle, loaded=False))
+    new: list[Loaded] = []
+    for result in results:
+        sha = result.bundle.issue.sha256
+        if sha in done:  # loaded before, replaced by a revision, or earlier in this batch
+            result.reason = "already loaded"
             continue
-        done.add(bundle.issue.sha256)
-        now = clock()
-        known = seen.bodies_of(bundle.incoming_body_hashes())
+        done.add(sha)
+        new.append(result)
+    now = clock()
+    revised = revisions.apply(con, new, run_id, now)
+    hashes = [h for r in revised.live for h in r.bundle.incoming_body_hashes()]
+    stored_bodies = known_bodies(con, hashes)
+    stored_signatures = signatures_between(con, [r.bundle.issue.issue_date for r in revised.live])
+    accepted = stored_signatures.filter(pl.col("accepted"))
+    seen = Seen(earliest_bodies(stored_bodies), Signatures(accepted))
+    judged: list[tuple[IssueKey, Loaded]] = []
+    for result in sorted(revised.live, key=lambda r: _key(r.bundle)):
+        key, bundle = _key(result.bundle), result.bundle
+        known = seen.bodies_before(bundle.incoming_body_hashes(), key)
         if any(h not in bundle.known_bodies for h in known) or seen.resembles(
-            bundle.validated.signatures, bundle.issue.issue_date
+            bundle.validated.signatures, key
         ):
-            bundle = bundle.revalidate(
-                {**bundle.known_bodies, **known}, seen.signatures_near(bundle.issue.issue_date)
-            )
-        seen.add(bundle, now)
-        results.append(Loaded(bundle, loaded=True, loaded_at=now))
+            bundle = bundle.revalidate({**bundle.known_bodies, **known}, seen.signatures_near(key))
+        seen.add(bundle, key)
+        result.bundle, result.loaded = bundle, True
+        result.loaded_at = clock()
+        judged.append((key, result))
     _insert_batch(con, [r for r in results if r.loaded], run_id)
+    later = [*revised.referencing, *_later_issues(stored_bodies, stored_signatures, judged)]
+    if later:
+        _replay_after(con, min(later), judged)
     return results
+
+
+def _key(bundle: IssueBundle) -> IssueKey:
+    return issue_key(bundle.issue.issue_date, bundle.issue.sha256)
+
+
+def _later_issues(
+    stored_bodies: pl.DataFrame, stored_signatures: pl.DataFrame, judged: list[tuple[IssueKey, Loaded]]
+) -> list[IssueKey]:
+    """Return the stored issues after a new one that it may change: they hold a copy of one of its
+    accepted articles (the same body, or a near-duplicate within its window), so it is their
+    earlier copy now. Only an issue that arrives after issues it precedes has any."""
+    occurrences: dict[str, list[IssueKey]] = defaultdict(list)
+    for digest, where in zip(stored_bodies["body_hash"], _stored_keys(stored_bodies), strict=True):
+        occurrences[digest].append(where)
+    stored = Signatures(stored_signatures)
+    later: list[IssueKey] = []
+    for key, result in judged:
+        accepted = result.bundle.validated.accepted.filter(pl.col("body") != "")
+        later += [w for digest in accepted["body_hash"] for w in occurrences.get(digest, []) if w > key]
+        signatures = result.bundle.validated.signatures
+        rows = minhash_matrix(signatures.filter(pl.col("article_id").is_in(accepted["article_id"].to_list())))
+        hits = stored.similar(rows, stored.window(key, "after"))
+        later += [
+            issue_key(_date(d), str(s)) for d, s in zip(stored.dates[hits], stored.shas[hits], strict=True)
+        ]
+    return later
+
+
+def _date(day: np.datetime64) -> date | None:
+    return None if np.isnat(day) else day.astype("datetime64[D]").item()
+
+
+def _replay_after(
+    con: duckdb.DuckDBPyConnection, since: IssueKey, judged: list[tuple[IssueKey, Loaded]]
+) -> None:
+    """Judge again the stored issues from `since` on, and count what the batch's issues hold after it."""
+    severities = judged[0][1].bundle.severities if judged else None
+    outcome = revalidate.replay_since(con, since, severities, datetime.now())
+    log.info(
+        "an issue arrived before issues it precedes: %d later article(s) judged again, %d moved",
+        outcome.articles, len(outcome.to_rejected) + len(outcome.to_accepted),
+    )  # fmt: skip
+    for key, result in judged:
+        if key >= since:
+            row = con.execute(sql("quality/issue_counts"), {"sha256": result.bundle.issue.sha256}).fetchone()
+            result.counts = (int(row[0]), int(row[1])) if row else None
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: str | None) -> None:

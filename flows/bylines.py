@@ -19,6 +19,7 @@ from flows.patterns import (
     ROLE_RE,
     ROLE_WORDS,
 )
+from flows.scripts import either_script, traditional_forms
 
 _SEPARATORS = re.compile(r"[\s\xa0\u3000、，,；;:：/|｜]+")
 _NAME = re.compile(rf"^[{CJK}·•]{{2,4}}$|^[{CJK}]{{1,6}}[·•][{CJK}·•]{{1,12}}$")
@@ -27,6 +28,11 @@ _PRESS_WORD = re.compile(r"(本报|报|社|台|网|新闻|驻|/|／|客户端|�
 # Suffixes that say what the person did, not who they are; order matters (longest first).
 _SUFFIXES = ("采访整理", "整理", "报道", "采写", "摄影", "文/图", "图/文", "摄", "文", "图")
 _SUFFIX_TOKENS = set(_SUFFIXES) | {"综合", "发"}
+# The same in traditional characters (本報, 新聞, 攝, 採寫: flows/scripts.py).
+_PRESS_WORD = re.compile(either_script(_PRESS_WORD.pattern))
+_SUFFIXES = (*_SUFFIXES, *traditional_forms(_SUFFIXES))
+_SUFFIX_TOKENS |= set(traditional_forms(_SUFFIX_TOKENS))
+_PHOTO_SUFFIXES = ("摄", "摄影", *traditional_forms(("摄", "摄影")))
 
 
 def _strip_suffix(token: str) -> tuple[str, str | None]:
@@ -37,7 +43,7 @@ def _strip_suffix(token: str) -> tuple[str, str | None]:
             # `文`/`图` glued to a three-character name are usually part of the name (仪博文).
             if suffix in ("文", "图") and len(rest) < 3:
                 continue
-            return rest, ("photographer" if suffix in ("摄", "摄影") else None)
+            return rest, ("photographer" if suffix in _PHOTO_SUFFIXES else None)
     return token, None
 
 
@@ -107,7 +113,7 @@ def parse_byline(text: str, *, bracketed: bool = False) -> list[Contributor] | N
 
 def _trim_press_prefix(chunk: str) -> str:
     """Drop `本报` that belongs to the next role word (`记者 张三 本报通讯员 李四`)."""
-    return re.sub(r"(本报|新华社)$", "", chunk.strip())
+    return re.sub(either_script(r"(本报|新华社)$"), "", chunk.strip())
 
 
 def parse_bare_name(text: str) -> list[Contributor] | None:

@@ -219,7 +219,11 @@ def recover(database: Path) -> str | None:
     has open is left alone (its writer is alive, and the journal is its own).
     """
     journal = journal_path(database)
-    if not journal.exists() or not database.exists() or str(database.resolve()) in _descriptors:
+    if not database.exists() or str(database.resolve()) in _descriptors:
+        return None
+    if partial_path(journal).exists():
+        _drop_partial(database, partial_path(journal))
+    if not journal.exists():
         return None
     if not os.access(database, os.W_OK):
         log.warning("%s has a checkpoint journal, but this user cannot write the file to undo it", database)
@@ -246,10 +250,44 @@ def recover(database: Path) -> str | None:
     return outcome
 
 
+def partial_path(journal: Path) -> Path:
+    """The file a journal is written to before it is renamed into place."""
+    return journal.with_name(journal.name + ".partial")
+
+
+def _drop_partial(database: Path, partial: Path) -> None:
+    """Remove a journal a writer never finished (a full disk, a kill), once no writer holds the file.
+
+    Only a writer holding DuckDB's lock writes one; under the file's exclusive lock none does,
+    so what is there is left over. The checkpoint it was for never began: nothing to undo.
+    """
+    try:
+        with open(database, "rb") as file:
+            fcntl.lockf(file, fcntl.LOCK_SH | fcntl.LOCK_NB)  # a writer holds it exclusively
+            partial.unlink(missing_ok=True)
+    except OSError as error:
+        log.debug("left %s in place: %s", partial, error)
+        return
+    log.warning("%s: removed the unfinished checkpoint journal %s", database, partial.name)
+
+
 def _write_journal(journal: Path, extents: list[tuple[int, bytes]]) -> None:
-    """Write the journal beside its database and rename it into place: whole, or not there at all."""
+    """Write the journal beside its database and rename it into place: whole, or not there at all.
+
+    A write that fails (a full disk) removes what it wrote, and raises.
+    """
+    partial = partial_path(journal)
+    try:
+        _write_extents(partial, extents)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(journal)
+    _sync_directory(journal.parent)
+
+
+def _write_extents(partial: Path, extents: list[tuple[int, bytes]]) -> None:
     digest = hashlib.sha256()
-    partial = journal.with_name(journal.name + ".partial")
     with open(partial, "wb") as file:
         file.write(_MAGIC)
         for offset, data in extents:
@@ -261,8 +299,6 @@ def _write_journal(journal: Path, extents: list[tuple[int, bytes]]) -> None:
         file.write(digest.digest())
         file.flush()
         os.fsync(file.fileno())
-    partial.replace(journal)
-    _sync_directory(journal.parent)
 
 
 def _read_journal(journal: Path) -> list[tuple[int, bytes]]:

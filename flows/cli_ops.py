@@ -85,11 +85,16 @@ def backfill(
         int | None, typer.Option(min=1, help="Worker processes (default cores - 1, env NEWSPRINT_WORKERS).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Draw a progress bar.")] = True,
+    settle_seconds: Annotated[
+        float | None,
+        typer.Option(min=0, help="Leave files modified less than this many seconds ago (default 0)."),
+    ] = None,
 ) -> None:
     """Run the backfill flow over an archive: batches in parallel processes, one writer; resumable."""
+    from flows import stopping
     from flows.pipeline import backfill_archive
 
-    with progress_bar(progress):
+    with stopping.on_signals(), progress_bar(progress):
         state = backfill_archive(
             archive=str(archive),
             warehouse=flow_warehouse(warehouse),
@@ -98,6 +103,7 @@ def backfill(
             batch_size=batch_size,
             batch_mb=batch_mb,
             workers=workers,
+            settle_seconds=settle_seconds,
             return_state=True,
         )
     print_outcome(state)

@@ -25,10 +25,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args[:1] == ["sql"] and not {"-h", "--help"} & set(args):
         parsed = _read_sql_arguments(args[1:])
         if parsed is not None:
-            raise SystemExit(run_sql(**parsed))
-    from flows.cli import app
+            try:
+                code = run_sql(**parsed)
+            except Exception as error:
+                from flows.cli import fail
 
-    app(args=args, prog_name="newsprint")
+                fail(error)
+            raise SystemExit(code)
+    from flows.cli import main as typer_main
+
+    typer_main(args)
 
 
 def _read_sql_arguments(args: list[str]) -> dict[str, Any] | None:
@@ -38,6 +44,7 @@ def _read_sql_arguments(args: list[str]) -> dict[str, Any] | None:
     parser.add_argument("--file", "-f", type=Path)
     parser.add_argument("--warehouse", "-w")
     parser.add_argument("--format", dest="fmt", default="table")
+    parser.add_argument("--read-files", dest="read_files", type=Path, action="append", default=[])
     try:
         parsed, unknown = parser.parse_known_args(args)
     except argparse.ArgumentError:
@@ -46,10 +53,18 @@ def _read_sql_arguments(args: list[str]) -> dict[str, Any] | None:
         return None
     if parsed.file is not None and not parsed.file.is_file():
         return None
+    if not all(folder.is_dir() for folder in parsed.read_files):
+        return None
     return vars(parsed)
 
 
-def run_sql(query: str | None, file: Path | None, warehouse: str | None, fmt: str) -> int:
+def run_sql(
+    query: str | None,
+    file: Path | None,
+    warehouse: str | None,
+    fmt: str,
+    read_files: list[Path] | None = None,
+) -> int:
     """Run one query on a read-only connection and print its rows; return the exit code."""
     from flows.query import QueryError, run_query
     from flows.settings import Settings
@@ -57,7 +72,9 @@ def run_sql(query: str | None, file: Path | None, warehouse: str | None, fmt: st
     text = query if query is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
     try:
         settings = Settings()
-        columns, rows = run_query(warehouse or settings.warehouse, text, settings.query_timeout_s)
+        columns, rows = run_query(
+            warehouse or settings.warehouse, text, settings.query_timeout_s, read_files or ()
+        )
     except QueryError as error:
         from rich.console import Console
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows import handover
+from flows import handover, stopping
 from flows.settings import SQL_DIR, sql
 from flows.warehouse import (
     WarehouseBusy,
@@ -26,6 +26,7 @@ from flows.warehouse import (
     lock_holder,
     open_connection,
     parse_warehouse,
+    redact,
     remember_schema,
     schema_is_applied,
     writer_lock,
@@ -37,6 +38,8 @@ COMMENTS_SUFFIX = "_comments.sql"  # DDL files of COMMENT ON statements, applied
 _COMMENT = re.compile(
     r"^comment on (?:table|column) ([\w.\"]+) is '((?:[^']|'')*)';", re.IGNORECASE | re.MULTILINE
 )
+FIRST_REPORT_S = 2.0  # a process waiting for the warehouse says who holds it after this long
+REPORT_EVERY_S = 5.0  # and again this often
 
 
 def ddl_files() -> list[Path]:
@@ -53,15 +56,18 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another writer.
+    """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another process.
 
     While it waits it marks that it does (flows/handover.py), so a backfill hands the file over
-    at the end of its batch. It tries again after 0.05, 0.1, then every POLL_MAX_S seconds:
-    a refused attempt costs 10 ms of CPU, so not more often than that.
+    at the end of its batch, and it logs who holds the warehouse every few seconds. It tries
+    again after 0.05, 0.1, then every POLL_MAX_S seconds: a refused attempt costs 10 ms of CPU,
+    so not more often than that.
     """
     target = parse_warehouse(warehouse)
     mark = handover.waiting_mark(target)
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
+    report_at = started + FIRST_REPORT_S
     delay = 0.05
     waited = False
     while True:
@@ -70,8 +76,18 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
-            if time.monotonic() >= deadline:
+            stopping.check()  # a signal while waiting: stop now, not when the wait ends
+            now = time.monotonic()
+            if now >= deadline:
                 raise WarehouseBusy(busy_message(warehouse, timeout_s, str(error))) from error
+            if now >= report_at:
+                holder = lock_holder(str(error))
+                doing = "held open by a reader" if holder.reading else "being written by another process"
+                log.info(
+                    "waiting for the warehouse %s, %s, %s: waited %.0f s of %.0f",
+                    redact(warehouse), doing, holder, now - started, timeout_s,
+                )  # fmt: skip
+                report_at = now + REPORT_EVERY_S
             handover.announce(mark)
             waited = True
             time.sleep(delay)

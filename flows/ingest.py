@@ -77,7 +77,7 @@ def check_size(size: int, max_bytes: int) -> None:
     """Refuse a file before reading it when it is larger than any daily issue can be."""
     if size > max_bytes:
         raise IngestError(
-            f"too large: {size / 1_000_000:.1f} MB, above the {max_bytes / 1_000_000:.0f} MB limit "
+            f"too large: {size / 1_000_000:.1f} MB, above the {max_bytes / 1_000_000:g} MB limit "
             "(NEWSPRINT_MAX_FILE_MB); not read"
         )
 
@@ -319,24 +319,6 @@ def refuse_without_articles(parsed: ParsedIssue) -> None:
             f"no articles found: {lines} line(s) of {parsed.issue.encoding} text, but none starts an "
             "article (a heading followed by a byline or a dateline); not a newspaper issue?"
         )
-
-
-def list_inbox(inbox: Path) -> list[Path]:
-    """Return the candidate files of an inbox in a stable order (hidden files skipped)."""
-    if not inbox.exists():
-        return []
-    return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
-
-
-def list_archive(root: Path) -> list[Path]:
-    """Return every candidate file under an archive folder, recursively, in a stable order."""
-    if not root.exists():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
 
 
 def file_digest(path: Path) -> tuple[str, int]:

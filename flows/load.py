@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from datetime import date, datetime
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -32,10 +32,8 @@ from flows.connection import (
     view_files,
 )
 from flows.settings import sql
-from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA
-from flows.transform import IssueBundle, findings_frame, issue_frame
-from flows.validate import gate_frames, has_near_duplicates
-from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse, transaction, writer_lock
+from flows.transform import IssueBundle
+from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse
 
 __all__ = [  # the opening of the warehouse, which callers reach through this module
     "COMMENTS_SUFFIX",
@@ -150,15 +148,6 @@ def loaded_file_sizes(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute(sql("load/loaded_file_sizes")).fetchall()}
 
 
-def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[str, str]:
-    """Return body hash → earliest article id, for the hashes already in the warehouse."""
-    if not hashes:
-        return {}
-    with registered_hashes(con, hashes):
-        rows = con.execute(sql("load/known_bodies")).fetchall()
-    return {body_hash: article for body_hash, article in rows}
-
-
 def registered_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> AbstractContextManager[None]:
     """Make hashes the relation `wanted` (hash) that load/known_bodies and load/loaded_issues read."""
     return registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String}))
@@ -179,13 +168,6 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -
         yield
     finally:
         con.unregister(name)
-
-
-def known_minhashes(con: duckdb.DuckDBPyConnection, issue_date: date | None) -> pl.DataFrame:
-    """Return (article_id, minhash) of accepted articles near an issue's date, oldest first."""
-    params = {"kind": SIGNATURE_KIND, "issue_date": issue_date, "days": NEAR_DUPLICATE_DAYS}
-    frame = con.execute(sql("load/known_minhashes"), params).pl()
-    return frame.cast({"minhash": SIGNATURE_SCHEMA["minhash"]}) if frame.height else frame
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -216,46 +198,14 @@ def article_rows(
 def load_issue(
     con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
 ) -> bool:
-    """Load one issue in one transaction, holding its locks on a shared lake (flows/lake_locks.py)."""
-    with writer_lock(con, [bundle]):
-        return _load_issue_in_transaction(con, bundle, run_id, now)
+    """Load one issue in one transaction (the daily run's writer); False if it was already there.
 
-
-def _load_issue_in_transaction(
-    con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
-) -> bool:
-    """Load one issue in one transaction; return False if it was already there.
-
-    Duplicate bodies are re-checked against the warehouse inside the transaction, so an
-    article validated before an earlier issue landed is still caught.
+    The batch path with a batch of one (flows/bulk_load.py): one way to judge and load an issue.
     """
-    with transaction(con):
-        if is_loaded(con, bundle.issue.sha256):
-            return False
-        known = known_bodies(con, bundle.incoming_body_hashes())
-        similar = known_minhashes(con, bundle.issue.issue_date)
-        if any(h not in bundle.known_bodies for h in known) or has_near_duplicates(bundle.validated, similar):
-            bundle = bundle.revalidate({**bundle.known_bodies, **known}, similar)
-        validated = bundle.validated
-        frames = gate_frames(
-            issue_frame(bundle, now, run_id), bundle.reporters, findings_frame(bundle, now), bundle.severities
-        )
-        _insert(con, "issues", frames.issue)
-        _insert(con, "articles", article_rows([validated.accepted], [bundle.segmented], [now]))
-        _insert(con, "rejected_articles", article_rows([validated.rejected], [bundle.segmented], [now]))
-        _insert(con, "article_reporters", frames.reporters)
-        _insert(con, "article_minhashes", validated.signatures)
-        _insert(con, "article_keywords", bundle.keywords)
-        _insert(con, "article_entities", bundle.entities)
-        _insert(con, "quality_findings", frames.findings)
-    checkpoint_if_due(con)
-    log.info(
-        "loaded %s: %d accepted, %d rejected",
-        bundle.issue.source_file,
-        validated.accepted.height,
-        validated.rejected.height,
-    )
-    return True
+    from flows import bulk_load  # it builds on this module
+
+    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
+    return result.loaded
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, object]) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from flows.scripts import either_script, to_traditional
+
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 DIGIT = r"0-9０-９"
 CN_NUM = r"〇零一二三四五六七八九十廿卅两"
@@ -109,3 +111,18 @@ SECTION_NAME = re.compile(
     r"^(?:要闻|综合|经济|财经|国际|国内|时政|政经|社会|民生|城市|本地|区市|县域|评论|观点|理论|文化|"
     r"文体|体育|科技|教育|健康|法治|副刊|专版|专题|视觉|图片|广告|公告|新闻|特刊|周刊)(?:新闻)?$"
 )
+
+# --- traditional characters ----------------------------------------------------------------------
+# The same conventions printed in traditional characters (本報…訊, 新華社…電, 記者, 責任編輯,
+# 要聞): every rule above also reads the traditional forms of its words (flows/scripts.py).
+ROLE_WORDS.update({to_traditional(word): role for word, role in list(ROLE_WORDS.items())})
+ROLE_RE = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
+DATELINE_START = re.compile(either_script(DATELINE_START.pattern))
+BRACKET_BYLINE = re.compile(rf"^[{SPACE}]*[（(](?P<byline>[^（）()]*(?:{ROLE_RE})[^（）()]*)[）)]")
+CREDIT_PATTERNS = [(re.compile(either_script(p.pattern)), role) for p, role in CREDIT_PATTERNS]
+JUMP_OUT = re.compile(either_script(JUMP_OUT.pattern))
+JUMP_IN = re.compile(either_script(JUMP_IN.pattern))
+PHOTO_CREDIT = re.compile(either_script(PHOTO_CREDIT.pattern))
+EDITOR_CREDIT = re.compile(either_script(EDITOR_CREDIT.pattern))
+PAGE_FURNITURE = re.compile(either_script(PAGE_FURNITURE.pattern))
+SECTION_NAME = re.compile(either_script(SECTION_NAME.pattern))

@@ -29,14 +29,29 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.deployments.runner import RunnerDeployment
-from prefect.futures import PrefectFuture, as_completed
+from prefect.exceptions import FailedRun
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, ingest, lake_maintenance, load, quality, read_copy, search
+from flows import (
+    backfill,
+    bulk_load,
+    failures,
+    files,
+    ingest,
+    lake_maintenance,
+    load,
+    logs,
+    quality,
+    read_copy,
+    search,
+    stopping,
+)
 from flows.backfill import BackfillOptions, BatchItem, FileJob
+from flows.files import Entry
 from flows.ingest import IngestError
 from flows.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.models import Issue
@@ -58,15 +73,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def with_stage_logs(fn: F) -> F:
-    """Let the stage modules' INFO lines reach the run logs while a flow runs.
+    """Let the stage modules' INFO lines reach the run logs while a flow runs, and the debug log.
 
     PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py) gives their loggers Prefect's handlers,
     but they inherit the root logger's WARNING level. Outside a run they keep it: Prefect
-    would warn about every INFO line it cannot send to a run.
+    would warn about every INFO line it cannot send to a run. A flow started by `newsprint run`
+    or `backfill` also takes SIGTERM back from Prefect's engine (flows/stopping.py).
     """
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        logs.attach_debug_log(Settings().debug_log)
+        stopping.take_signals()
         stage_logger = logging.getLogger("flows")
         previous = stage_logger.level
         stage_logger.setLevel(logging.INFO)
@@ -83,6 +101,10 @@ def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
     return isinstance(state.result(raise_on_failure=False), OSError | duckdb.IOException)
 
 
+# Listing a folder is retried on an IO error. Reading a file is not: an entry that cannot be
+# read is recorded and tried again by the next run (flows/files.py). Nor is writing: a disk
+# full or a read-only file system does not mend in seconds, and DuckDB invalidates a database
+# whose write failed; the run stops with one line and is recorded failed (README).
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
 # Tasks carry no tags: a tagged task run first asks the API for the tags' concurrency slots, a
 # round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
@@ -119,14 +141,30 @@ def open_writer(warehouse: str, timeout_s: float) -> duckdb.DuckDBPyConnection |
         return Failed(message=str(error))
 
 
+def retry_while_held(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Try the warehouse again only while another process holds it (a returned Failed state), not
+    after another error (a read-only file system), and not once a signal asked the run to stop."""
+    return isinstance(state.result(raise_on_failure=False), FailedRun) and stopping.requested() is None
+
+
 @contextmanager
 def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held."""
+    """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held.
+
+    Any other error opening it (a full disk, a read-only file system, a signal) is raised as it
+    was, for the run to say what it is (flows/failures.py).
+    """
     opener = open_writer.with_options(
-        retries=settings.lock_retries, retry_delay_seconds=settings.lock_retry_delay_s
+        retries=settings.lock_retries,
+        retry_delay_seconds=settings.lock_retry_delay_s,
+        retry_condition_fn=retry_while_held,
     )
     state = opener(warehouse, settings.lock_timeout_s, return_state=True)
     if state.is_failed():
+        stopping.check()
+        error = state.result(raise_on_failure=False)
+        if isinstance(error, Exception) and not isinstance(error, FailedRun):
+            raise error
         raise load.WarehouseBusy(state.message or f"the warehouse {warehouse} stayed busy")
     con = state.result()
     try:
@@ -154,17 +192,21 @@ def publish_read_copy(
 @task(name="discover-files", task_run_name="discover-files in {inbox}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_files(inbox: Path) -> list[Path]:
     """List the inbox."""
-    return ingest.list_inbox(inbox)
+    return files.list_inbox(inbox)
 
 
-@task(name="read-issue", task_run_name="read-issue {path.name}", **IO_RETRIES, cache_policy=NO_CACHE)
-def read_issue(path: Path, issue_date: date | None, paper: str | None, max_bytes: int) -> Issue | IngestError:
-    """Read and decode one file, refusing a huge one unread; a refusal is returned, not raised."""
+@task(name="read-issue", task_run_name="read-issue {path.name}", cache_policy=NO_CACHE)
+def read_issue(
+    path: Path, issue_date: date | None, paper: str | None, max_bytes: int, settle_s: float
+) -> Issue | Entry:
+    """Read and decode one entry; one refused or still arriving is returned as it was read, not raised."""
+    entry = files.read_entry(path, max_bytes, settle_s)
+    if entry.data is None:
+        return entry
     try:
-        ingest.check_size(path.stat().st_size, max_bytes)
-        return ingest.read_issue(str(path), path.read_bytes(), issue_date=issue_date, paper=paper)
+        return ingest.read_issue(str(path), entry.data, issue_date=issue_date, paper=paper)
     except IngestError as error:  # a verdict on the file: nothing to retry, no traceback to log
-        return error
+        return replace(entry, reason=str(error))
 
 
 @task(
@@ -187,12 +229,13 @@ def transform(
 @task(
     name="load-issue",
     task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
-    **IO_RETRIES,
     cache_policy=NO_CACHE,
 )
-def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bool:
-    """Load one issue in one transaction (a retry is safe: the load is idempotent)."""
-    return load.load_issue(con, bundle, run_id, datetime.now())
+def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bulk_load.Loaded:
+    """Load one issue in one transaction: the backfill's load with a batch of one."""
+    now = datetime.now()
+    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
+    return result
 
 
 @task(name="refresh-search-index", cache_policy=NO_CACHE)
@@ -248,17 +291,20 @@ def ingest_files(
     paper: str | None,
     severities: dict[str, str] | None = None,
     max_bytes: int = 50_000_000,
+    settle_s: float = 0.0,
 ) -> None:
     """Read, transform and load each file; a bad file is recorded, left in place, and the rest go on."""
     logger = get_run_logger()
     today = date.today()
     for path in paths:
-        try:
-            issue = read_issue(path, issue_date, paper, max_bytes)
-        except OSError as error:  # still failing after the retries
-            issue = IngestError(f"cannot read: {error}")
-        if isinstance(issue, IngestError):
-            _record_failure(con, stats, path, str(issue))
+        stopping.check()  # between two files: nothing half-done
+        issue = read_issue(path, issue_date, paper, max_bytes, settle_s)
+        if isinstance(issue, Entry):
+            if issue.arriving:
+                logger.info("left for the next run: %s: %s", path, issue.arriving)
+                stats.outcomes.append(IssueOutcome(str(path), "skipped", reason=issue.arriving))
+            else:
+                _record_failure(con, stats, str(path), issue.reason or "", issue.sha256, issue.size)
             continue
         if load.is_loaded(con, issue.sha256):
             logger.info("already loaded: %s", path)
@@ -273,25 +319,27 @@ def ingest_files(
             logger.exception("could not process %s", path)
             bundle = IngestError(f"could not be processed: {type(error).__name__}: {error}")
         if isinstance(bundle, IngestError):
-            _record_failure(con, stats, path, str(bundle))
+            _record_failure(con, stats, str(path), str(bundle), issue.file_sha256, issue.file_size)
             continue
-        if not load_bundle(con, bundle, stats.run_id):  # another run committed it meanwhile
-            stats.outcomes.append(
-                IssueOutcome(str(path), "skipped", sha256=issue.sha256, reason="loaded by another run")
-            )
-            continue
-        outcome = _outcome(bundle, "loaded")
-        # the load re-checks duplicates against the warehouse: count what it committed
-        outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
+        result = load_bundle(con, bundle, stats.run_id)
+        outcome = _load_outcome(result)
+        if result.loaded:  # the load re-checks duplicates against the warehouse: count what it committed
+            outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
         stats.outcomes.append(outcome)
 
 
-def _record_failure(con: duckdb.DuckDBPyConnection, stats: RunStats, path: Path, reason: str) -> None:
+def _record_failure(
+    con: duckdb.DuckDBPyConnection,
+    stats: RunStats,
+    source_file: str,
+    reason: str,
+    file_sha256: str | None,
+    size: int,
+) -> None:
     """Record a file that cannot be loaded in `failed_files` and the run's outcomes; leave it in place."""
-    get_run_logger().warning("cannot load %s: %s", path, reason)
-    stats.outcomes.append(IssueOutcome(str(path), "failed", reason=reason))
-    digest, size = ingest.file_digest(path) if path.exists() else (None, 0)
-    load.record_failed_files(con, [_failed_row(str(path), digest, size, reason, stats.run_id)])
+    get_run_logger().warning("cannot load %s: %s", source_file, reason)
+    stats.outcomes.append(IssueOutcome(source_file, "failed", reason=reason))
+    load.record_failed_files(con, [_failed_row(source_file, file_sha256, size, reason, stats.run_id)])
 
 
 def _failed_row(
@@ -315,6 +363,7 @@ def daily_ingest(
     issue_date: date | None = None,
     paper: str | None = None,
     checks: dict[str, str] | None = None,
+    settle_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Load every issue in the inbox that is not loaded yet (`checks`: check → severity overrides)."""
     settings = Settings()
@@ -326,10 +375,19 @@ def daily_ingest(
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
     logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, redact(target))
-    max_bytes = settings.max_file_bytes
     try:
         with writing(target, settings) as con:
-            ingest_files(paths, con, stats, issue_date, paper or settings.paper, severities, max_bytes)
+            ingest_files(
+                paths,
+                con,
+                stats,
+                issue_date,
+                paper or settings.paper,
+                severities,
+                settings.max_file_bytes,
+                settings.settle_s if settle_seconds is None else settle_seconds,
+            )
+            stopping.check()
             refresh_search_index(con)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
@@ -338,12 +396,33 @@ def daily_ingest(
     except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
         logger.error("%s", error)
         return Failed(message=str(error))  # type: ignore[return-value]
+    except Exception as error:  # a full disk, a read-only file system, a signal: one line
+        return stop_run(error, stats, target, settings)
     publish_artifacts(stats, "daily-ingest", report, published)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
     return row
+
+
+def stop_run(error: Exception, stats: RunStats, warehouse: str, settings: Settings) -> Any:
+    """End a run that the machine stopped: record it as failed if the warehouse lets us, say why.
+
+    Re-raises an error that is none of the machine's (a bug): Prefect reports it as it is.
+    """
+    message = failures.explain(error)
+    if message is None:
+        raise error
+    logs.trace(error, settings.debug_log)
+    stats.stopped, stats.ended_at = message, datetime.now()
+    try:
+        with load.open_warehouse(warehouse, timeout_s=min(settings.lock_timeout_s, 10)) as con:
+            load.record_run(con, stats.row())
+    except Exception as unrecorded:  # the disk is still full, the file system still read-only
+        logs.trace(unrecorded, settings.debug_log)
+        get_run_logger().warning("the run could not be recorded in the warehouse: %s", unrecorded)
+    return Failed(message=message, data=stats.row())
 
 
 # --- backfill: batches transformed in worker processes, one writer (this process) -------------
@@ -352,7 +431,7 @@ def daily_ingest(
 @task(name="list-archive", task_run_name="list-archive {archive}", **IO_RETRIES, cache_policy=NO_CACHE)
 def discover_archive(archive: Path, since: date | None, until: date | None) -> list[Path]:
     """List the archive's files (recursively) dated within [since, until]."""
-    return backfill.select_files(ingest.list_archive(archive), since, until)
+    return backfill.select_files(files.list_archive(archive), since, until)
 
 
 @dataclass
@@ -387,7 +466,7 @@ def transform_batch(
     loaded are passed over (flows/lake_claims.py).
     """
     started = time.perf_counter()
-    items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes))
+    items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes, options.settle_s))
     read_seconds = time.perf_counter() - started
     if not any(isinstance(item, FileJob) for item in items):
         transformed = [item for item in items if isinstance(item, BatchItem)]  # all settled when read
@@ -400,7 +479,6 @@ def transform_batch(
 @task(
     name="load-batch",
     task_run_name=_named("load-batch", lambda p: _files(*(item.source_file for item in p["batch"].items))),
-    **IO_RETRIES,
     cache_policy=NO_CACHE,
 )
 def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> list[IssueOutcome]:
@@ -422,6 +500,9 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
                 outcomes.append(IssueOutcome(item.source_file, "skipped", reason="already loaded"))
             elif item.deferred:  # another writer holds it: the run comes back to it at its end
                 continue
+            elif item.arriving:
+                logger.info("left for the next run: %s: %s", item.source_file, item.arriving)
+                outcomes.append(IssueOutcome(item.source_file, "skipped", reason=item.arriving))
             else:
                 logger.warning("cannot load %s: %s", item.source_file, item.reason)
                 outcomes.append(IssueOutcome(item.source_file, "failed", reason=item.reason))
@@ -434,13 +515,17 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
 
 
 def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
-    """Say what the warehouse committed for one issue of a batch (the load re-checks duplicates)."""
+    """Say what the warehouse committed for one issue (the load re-checks duplicates, applies revisions)."""
     bundle = result.bundle
     if not result.loaded:
-        return IssueOutcome(
-            bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason="already loaded"
-        )
-    return _outcome(bundle, "loaded")
+        reason = result.reason or "already loaded"
+        return IssueOutcome(bundle.issue.source_file, "skipped", sha256=bundle.issue.sha256, reason=reason)
+    outcome = _outcome(bundle, "loaded")
+    if result.counts is not None:  # issues before it arrived after it: judged again
+        outcome.accepted, outcome.rejected = result.counts
+    if result.replaced:
+        outcome.reason = "a revision: replaces " + ", ".join(result.replaced)
+    return outcome
 
 
 @contextmanager
@@ -466,7 +551,12 @@ def load_archive(
     options: BackfillOptions,
     claims: NoClaims | None = None,
 ) -> None:
-    """Keep batches in flight (backfill.in_flight_limit) and write each one as soon as it is transformed.
+    """Keep batches in flight (backfill.in_flight_limit) and write them in order as they are transformed.
+
+    In order: the archive is listed in issue-date order (backfill.select_files), so each issue is
+    judged against the issues before it as they are already loaded, and a kill leaves a prefix
+    of the archive loaded, which the next run continues. Written as batches finish, a batch could
+    land before those it follows: its issues would have the later ones judged again (flows/bulk_load.py).
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
@@ -482,6 +572,7 @@ def load_archive(
     artifact_id = create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
     backfill.log_progress(progress)
     while pending or in_flight or deferred:
+        stopping.check()  # between two batches: each is written whole or not at all
         if not pending and not in_flight:
             get_run_logger().info("%d file(s) held by another writer: looking at them again", len(deferred))
             time.sleep(CLAIM_RETRY_S)
@@ -491,8 +582,9 @@ def load_archive(
             in_flight.append(
                 transform_batch.submit(workers, pending.popleft(), quote(options), quote(claims))
             )
-        done = next(as_completed(in_flight))
-        in_flight.remove(done)
+        done = in_flight.pop(0)  # in the archive's order, whichever batch finished first
+        done.wait()
+        stopping.check()
         with backfill.timed(seconds, "load"):
             # opaque: Prefect links the load to its transform but does not walk the batch's
             # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process)
@@ -520,6 +612,7 @@ def backfill_archive(
     workers: int | None = None,
     checks: dict[str, str] | None = None,
     batch_mb: float | None = None,
+    settle_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Load an archive of issues in batches; re-running skips what is loaded, so it resumes."""
     settings = Settings()
@@ -537,6 +630,7 @@ def backfill_archive(
         max_bytes=settings.max_file_bytes,
         lock_timeout_s=settings.lock_timeout_s,
         today=date.today(),
+        settle_s=settle_seconds or 0.0,  # an archive is taken as it is (a file changing while read is not)
     )
     paths = discover_archive(Path(archive), since, until)
     try:
@@ -550,13 +644,14 @@ def backfill_archive(
         )  # fmt: skip
         claims = claims_for(options.warehouse, options.lock_timeout_s)
         try:
-            with (
-                Workers(options.workers) as workers,
+            with (  # the workers stop first (flows/workers.py), then the writer closes the warehouse
                 load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
+                Workers(options.workers) as workers,
             ):
                 load_archive(paths, workers, writer, stats, seconds, options, claims)
         finally:
             claims.close()
+        stopping.check()
         with writing(options.warehouse, settings) as con:
             with backfill.timed(seconds, "index"):
                 refresh_search_index(con)
@@ -567,12 +662,14 @@ def backfill_archive(
     except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
         logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
         return Failed(message=str(error))  # type: ignore[return-value]
+    except Exception as error:  # a full disk, a read-only file system, a signal: one line
+        return stop_run(error, stats, options.warehouse, settings)
     publish_artifacts(stats, "backfill", report, published)
     seconds["wall"] = time.perf_counter() - started
     row = {**stats.row(), "seconds": {stage: round(value, 3) for stage, value in seconds.items()}}
     logger.info("backfill summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=f"{row['files_failed']} file(s) could not be read", data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
     return row
 
 

@@ -49,13 +49,22 @@ class RunStats:
     started_at: datetime
     outcomes: list[IssueOutcome] = field(default_factory=list)
     ended_at: datetime | None = None
+    stopped: str | None = None  # why the run stopped before its end (a full disk, a signal)
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
 
     @property
     def status(self) -> str:
-        return "failed" if self.count("failed") else "completed"
+        return "failed" if self.stopped or self.count("failed") else "completed"
+
+    @property
+    def message(self) -> str | None:
+        """Why the run failed, as the console says it (None when it completed)."""
+        if self.stopped:
+            return self.stopped
+        failed = self.count("failed")
+        return f"{failed} file(s) could not be read" if failed else None
 
     def row(self) -> dict[str, Any]:
         return {
@@ -70,6 +79,7 @@ class RunStats:
             "articles_accepted": sum(o.accepted for o in self.outcomes),
             "articles_rejected": sum(o.rejected for o in self.outcomes),
             "status": self.status,
+            "message": self.message,
         }
 
 

@@ -1,7 +1,8 @@
 """Re-apply the current checks to every article in the warehouse, in one transaction.
 
-The warehouse is replayed issue by issue in load order, exactly as the loads validated it:
-each issue against itself and the articles accepted before it. Articles move between
+The warehouse is replayed issue by issue in issue-date order, exactly as the loads judge
+each issue: against itself and the articles accepted in the issues before it (flows/order.py).
+A load replays the issues after one it brought in out of order (`replay_since`). Articles move between
 `articles` and `rejected_articles` with every column they had; their findings are
 rewritten (a finding that did not change keeps its `found_at`); the parser's evidence that
 the stored columns cannot recompute (text lost at a page break) and findings of other
@@ -21,6 +22,7 @@ import polars as pl
 
 from flows.load import registered, sql
 from flows.models import Finding
+from flows.order import IssueKey, since_date
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
 from flows.warehouse import transaction, writer_lock
@@ -87,8 +89,14 @@ def replay(
     signatures: Mapping[str, list[int]],
     severities: Mapping[str, str] | None,
     now: datetime,
+    earlier_bodies: Mapping[str, str] | None = None,
+    earlier_signatures: list[tuple[str, date | None, list[int]]] | None = None,
 ) -> Replay:
-    """Validate the stored articles again, issue by issue in load order, as the loads did."""
+    """Validate the stored articles again, issue by issue in issue-date order, as the loads did.
+
+    `earlier_bodies` and `earlier_signatures`: what the issues before the first replayed one
+    hold (body hash → earliest accepted article; accepted signatures in its window).
+    """
     levels = severity_levels(severities)
     carried = _carried(findings)
     found_at = {
@@ -98,8 +106,8 @@ def replay(
     missing = stored.filter(~pl.col("article_id").is_in(list(signatures)) & (pl.col("body") != ""))
     new_signatures = signature_frame(missing) if missing.height else pl.DataFrame(schema=SIGNATURE_SCHEMA)
     sigs = dict(signatures) | dict(zip(new_signatures["article_id"], new_signatures["minhash"], strict=True))
-    known_bodies: dict[str, str] = {}
-    known_sigs: list[tuple[str, date | None, list[int]]] = []
+    known_bodies: dict[str, str] = dict(earlier_bodies or {})
+    known_sigs: list[tuple[str, date | None, list[int]]] = list(earlier_signatures or [])
     articles_out, findings_out = [], []
     for (sha,), issue in stored.group_by("issue_sha256", maintain_order=True):
         issue = issue.sort("seq")
@@ -194,27 +202,56 @@ def revalidate_warehouse(
 ) -> Revalidation:
     """Re-apply the current checks to all loaded and rejected articles, atomically (alone in a lake)."""
     with writer_lock(con), transaction(con):
-        stored = con.execute(sql("quality/stored_articles"), {"evidence": STORED_EVIDENCE}).pl()
-        findings = con.execute(sql("quality/stored_findings")).pl()
-        signatures = dict(con.execute(sql("quality/stored_minhashes"), {"kind": SIGNATURE_KIND}).fetchall())
-        result = replay(stored, findings, signatures, severities, now)
-        changed = _changed(stored, result.articles)
-        _run(con, "quality/delete_articles", changed)
-        _run(con, "quality/delete_rejected_articles", changed)
-        for table, rejected in (("articles", False), ("rejected_articles", True)):
-            rows = changed.filter(pl.col("rejected") == rejected).select(_columns(con, table))
-            _run(con, f"load/insert_{table}", rows)
-        issues = stored.select(pl.col("issue_sha256").unique().alias("sha256"))
-        _run(con, "quality/delete_findings", issues)
-        _run(con, "load/insert_quality_findings", result.findings)
+        return _replay_stored(con, severities, now, None)
+
+
+def replay_since(
+    con: duckdb.DuckDBPyConnection, since: IssueKey, severities: Mapping[str, str] | None, now: datetime
+) -> Revalidation:
+    """Judge again the issues from `since` on in issue-date order, inside the caller's transaction.
+
+    For a load that brought in an issue earlier than some it found (flows/bulk_load.py): those
+    were judged without it, and it may hold the earlier copy of their articles.
+    """
+    return _replay_stored(con, severities, now, since)
+
+
+def _replay_stored(
+    con: duckdb.DuckDBPyConnection,
+    severities: Mapping[str, str] | None,
+    now: datetime,
+    since: IssueKey | None,
+) -> Revalidation:
+    """Replay the stored issues (all, or from `since` on) and write back what changed."""
+    scope = {"since_date": since_date(since), "since_sha": since[2] if since else None}
+    stored = con.execute(sql("quality/stored_articles"), {"evidence": STORED_EVIDENCE, **scope}).pl()
+    issues = stored.select(pl.col("issue_sha256").unique().alias("sha256"))
+    wanted = pl.DataFrame({"hash": issues["sha256"]}, schema={"hash": pl.String})
+    with registered(con, "wanted", wanted):
+        findings = con.execute(sql("quality/stored_findings"), {"all": since is None}).pl()
+        minhashes = con.execute(
+            sql("quality/stored_minhashes"), {"kind": SIGNATURE_KIND, "all": since is None}
+        )
+        signatures = dict(minhashes.fetchall())
+    earlier_bodies, earlier_signatures = _earlier(con, since, stored) if since else ({}, [])
+    result = replay(stored, findings, signatures, severities, now, earlier_bodies, earlier_signatures)
+    changed = _changed(stored, result.articles)
+    _run(con, "quality/delete_articles", changed)
+    _run(con, "quality/delete_rejected_articles", changed)
+    for table, rejected in (("articles", False), ("rejected_articles", True)):
+        rows = changed.filter(pl.col("rejected") == rejected).select(_columns(con, table))
+        _run(con, f"load/insert_{table}", rows)
+    _run(con, "quality/delete_findings", issues)
+    _run(con, "load/insert_quality_findings", result.findings)
+    if since is None:
         _run(con, "quality/delete_other_minhashes", kind=SIGNATURE_KIND)
-        _run(con, "load/insert_article_minhashes", result.new_signatures)
-        _run(con, "quality/update_issue_counts", _issue_counts(result))
+    _run(con, "load/insert_article_minhashes", result.new_signatures)
+    _run(con, "quality/update_issue_counts", _issue_counts(result))
     moved = changed.filter(pl.col("rejected") != pl.col("was_rejected"))
     outcome = Revalidation(
         articles=result.articles.height,
-        accepted=int((~result.articles["rejected"]).sum()),
-        rejected=int(result.articles["rejected"].sum()),
+        accepted=int((~result.articles["rejected"]).sum()) if result.articles.height else 0,
+        rejected=int(result.articles["rejected"].sum()) if result.articles.height else 0,
         to_rejected=moved.filter(pl.col("rejected"))["article_id"].to_list(),
         to_accepted=moved.filter(~pl.col("rejected"))["article_id"].to_list(),
         relinked=changed.filter(pl.col("rejected") == pl.col("was_rejected"))["article_id"].to_list(),
@@ -228,6 +265,21 @@ def revalidate_warehouse(
         len(outcome.to_accepted),
     )
     return outcome
+
+
+def _earlier(
+    con: duckdb.DuckDBPyConnection, since: IssueKey, stored: pl.DataFrame
+) -> tuple[dict[str, str], list[tuple[str, date | None, list[int]]]]:
+    """What the issues before `since` hold that the replayed ones are judged against."""
+    scope = {"since_date": since_date(since), "since_sha": since[2]}
+    hashes = pl.DataFrame({"hash": stored["body_hash"].unique()}, schema={"hash": pl.String})
+    with registered(con, "wanted", hashes):
+        bodies = dict(con.execute(sql("quality/earlier_bodies"), scope).fetchall())
+    params = {**scope, "kind": SIGNATURE_KIND, "days": NEAR_DUPLICATE_DAYS}
+    signatures = [
+        (a, day, list(m)) for a, day, m in con.execute(sql("quality/earlier_minhashes"), params).fetchall()
+    ]
+    return bodies, signatures
 
 
 def _issue_counts(result: Replay) -> pl.DataFrame:

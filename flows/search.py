@@ -12,10 +12,10 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
+from flows.fts import SearchError, fts_extension_file, load_fts  # noqa: F401  (re-exported)
 from flows.load import sql
 from flows.tokenise import segment
 from flows.warehouse import is_lake, transaction
@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 60
 INDEX_MEMORY_LIMIT = "256MB"  # DuckDB's memory while it builds the index (it spills beyond)
-
-
-class SearchError(RuntimeError):
-    """Search cannot run; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -52,28 +48,6 @@ class Hit:
             "article_id": self.article_id,
             "snippet": self.snippet,
         }
-
-
-def fts_extension_file() -> Path:
-    """Find the fts extension built for this DuckDB in the duckdb-extension-fts wheel."""
-    try:
-        import duckdb_extension_fts
-    except ImportError as error:
-        raise SearchError("the duckdb-extension-fts package is not installed") from error
-    root = Path(duckdb_extension_fts.__file__).parent / "extensions"
-    path = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
-    if not path.exists():
-        found = sorted(p.parent.name for p in root.glob("*/fts.duckdb_extension"))
-        raise SearchError(
-            f"duckdb-extension-fts has no build for DuckDB {duckdb.__version__} (it has {found}): "
-            "pin both packages to the same version"
-        )
-    return path
-
-
-def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """Load the fts extension from its file, so nothing is fetched from the network."""
-    con.load_extension(str(fts_extension_file()))
 
 
 def index_exists(con: duckdb.DuckDBPyConnection) -> bool:

@@ -101,6 +101,8 @@ class Settings:
     read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
+    # an inbox file modified more recently may still be arriving: `run` leaves it (flows/files.py)
+    settle_s: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_SETTLE_SECONDS", "30")))
     query_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
     )
@@ -117,6 +119,10 @@ class Settings:
     )
     keep_snapshots_days: int = field(
         default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
+    )
+    # every log line of a run and the traceback of a failure; the console shows neither (flows/logs.py)
+    debug_log: Path = field(
+        default_factory=lambda: _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
     )
     # severity per quality check (error rejects the article); defaults in flows/validate.py
     checks: dict[str, str] = field(default_factory=configured_check_severities)

@@ -224,11 +224,13 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
             if not database.exists():  # the format is chosen once, when the file is made
                 config["storage_compatibility_version"] = STORAGE_VERSION
         con = duckdb.connect(warehouse.location, read_only=read_only, config=config)
+        con.execute(sql("settings/quiet"))
         if not read_only:
             checkpoint.take_over(con, database)
         return con
     con = duckdb.connect(":memory:", config=OFFLINE)
     try:
+        con.execute(sql("settings/quiet"))
         attach_lake(con, warehouse, read_only)
     except duckdb.Error as error:  # its message may quote the catalog's conninfo, password and all
         con.close()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from types import TracebackType
 
+from flows import stopping
 from flows.backfill import BatchItem, FileJob, start_workers, transform_files
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Workers:
         self.transform = transform
         self.restarts = 0  # pools started again after a worker died
         self.isolated = 0  # files transformed alone since
+        self.stopped = False  # the run is stopping: no more work, and no pool started again
         self._pool: ProcessPoolExecutor = start_workers(count)
         self._lock = threading.Lock()
         self._isolation = threading.Lock()
@@ -49,16 +51,27 @@ class Workers:
     def transform_batch(
         self, items: Sequence[FileJob | BatchItem], today: date, severities: Mapping[str, str] | None
     ) -> list[BatchItem]:
-        """Transform a batch in the pool; if the pool breaks meanwhile, file by file (see the module)."""
+        """Transform a batch in the pool; if the pool breaks meanwhile, file by file (see the module).
+
+        Once the run is stopping, a batch is not transformed: nothing will write it.
+        """
         pool = self._pool
         try:
+            if self.ending:
+                return []
             future = pool.submit(self.transform, items, today, severities)
         except BrokenProcessPool:  # broken by another batch's file before this one went in
             self._replace(pool)
             return self.transform_batch(items, today, severities)
+        except RuntimeError:  # shut down by stop() meanwhile
+            if self.ending:
+                return []
+            raise
         try:
             return future.result()
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):
+            if self.ending:  # the workers were ended (a signal to the process group, or stop())
+                return []
             self._replace(pool)
             return self._one_file_at_a_time(items, today, severities)
 
@@ -80,6 +93,8 @@ class Workers:
             pool = start_workers(1)
             try:
                 for item in items:
+                    if self.ending:
+                        return []
                     if isinstance(item, BatchItem):
                         out.append(item)
                         continue
@@ -95,8 +110,21 @@ class Workers:
                 pool.shutdown()
         return out
 
+    @property
+    def ending(self) -> bool:
+        """Whether the run is stopping (stop(), or a signal asked it to): no batch is worth transforming."""
+        return self.stopped or stopping.requested() is not None
+
     def shutdown(self) -> None:
         self._pool.shutdown()
+
+    def stop(self) -> None:
+        """End the workers now, for a run that stops early: the batches they hold will not be written."""
+        self.stopped = True
+        pool = self._pool
+        for process in list(getattr(pool, "_processes", {}).values()):  # the executor keeps them there
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Workers:
         return self
@@ -104,4 +132,7 @@ class Workers:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self.shutdown()
+        if error is None:
+            self.shutdown()
+        else:
+            self.stop()

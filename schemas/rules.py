@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from functools import cache
 
+from flows.scripts import either_script
+
 # Thresholds a careful editor would sign; change them here, severities live in the config.
 HEADLINE_CHARS = (4, 60)  # shortest and longest plausible headline
 MIN_BODY_CHARS = 50  # shorter bodies are captions, stubs or split errors
@@ -23,7 +25,7 @@ HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]"
 # A person's name: 2–4 Han characters, a transliterated name with middle dots, or a Latin name.
 PLAUSIBLE_NAME = rf"^(?:{HAN}{{2,4}}|{HAN}{{1,8}}(?:[·•・]{HAN}{{1,12}})+|[A-Za-z][A-Za-z .'\-]{{1,40}})$"
 # Words that mean the byline parser took a role or an organisation for a name.
-NOT_A_NAME = r"记者|通讯员|实习生|本报|报道|编辑|评论员|日报|新闻|摄影|通讯社|新华社|整理"
+NOT_A_NAME = either_script(r"记者|通讯员|实习生|本报|报道|编辑|评论员|日报|新闻|摄影|通讯社|新华社|整理")
 
 # Mojibake: U+FFFD, the GBK reading of UTF-8's replacement character, or a run of Latin-1
 # letters that decodes to Chinese when read back as the bytes it came from.

@@ -143,13 +143,13 @@ def test_reading_a_batch_settles_huge_missing_and_loaded_files_unread(
         handle.truncate(2_000_000)
     missing = tmp_path / "gone.txt"
     known = {hashlib.sha256(loaded.read_bytes()).hexdigest()}
-    items = read_batch([new, loaded, huge, missing], known, max_bytes=1_000_000)
+    items = read_batch([new, loaded, huge, missing], known, max_bytes=1_000_000, settle_s=0)
     assert items[0] == FileJob(str(new), sample_bytes)
     assert isinstance(items[1], BatchItem) and items[1].already_loaded and items[1].reason is None
     assert isinstance(items[2], BatchItem) and items[2].reason is not None
     assert items[2].reason.startswith("too large: 2.0 MB") and items[2].file_size == 2_000_000
     assert isinstance(items[3], BatchItem) and items[3].reason is not None
-    assert items[3].reason.startswith("cannot read:") and items[3].file_sha256 is None
+    assert items[3].reason.startswith("gone:") and items[3].file_sha256 is None
 
 
 def test_progress_counts_outcomes_against_the_total() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from flows import bulk_load, load
 from flows.ingest import read_issue
+from flows.order import issue_key
 from flows.synthetic import synthetic_issue
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
@@ -165,12 +166,12 @@ def test_a_signature_resembles_exactly_when_enough_values_are_equal(equal: int) 
         row[unequal] = row[unequal] ^ np.uint32(1)  # differs there, nowhere else
         frame = pl.DataFrame(
             {"article_id": [f"a{i}" for i in range(50)], "minhash": pl.Series(known).cast(pl.List(pl.UInt32))}
-        ).with_columns(issue_date=pl.lit(date(2016, 1, 1)), loaded_at=pl.lit(datetime(2016, 1, 2)))
-        seen = bulk_load.Seen({}, frame.cast(bulk_load._DATED_SCHEMA))
+        ).with_columns(issue_date=pl.lit(date(2016, 1, 1)), issue_sha256=pl.lit("known"))
+        seen = bulk_load.Seen({}, bulk_load.Signatures(frame))
         incoming = pl.DataFrame(
             {"article_id": ["new"], "minhash": pl.Series(row[None, :]).cast(SIGNATURE_SCHEMA["minhash"])}
         )
-        assert seen.resembles(incoming, date(2016, 1, 3)) == (equal >= 90)
+        assert seen.resembles(incoming, issue_key(date(2016, 1, 3), "new")) == (equal >= 90)
 
 
 def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(

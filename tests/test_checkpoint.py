@@ -146,6 +146,48 @@ def test_a_damaged_journal_is_refused_with_what_to_do(
     assert damaged.read_bytes() == after  # nothing written on a journal it cannot trust
 
 
+def test_a_journal_that_cannot_be_written_leaves_no_partial_file(
+    tmp_path: Path, bundles: list[IssueBundle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    real = checkpoint._write_extents
+
+    def disk_full(partial: Path, extents: list[tuple[int, bytes]]) -> None:
+        real(partial, extents[:1])  # the headers fit, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    con = load.connect(str(database))
+    try:
+        load.apply_ddl(con)
+        load.load_issue(con, bundles[0], "test", NOW)
+        monkeypatch.setattr(checkpoint, "_write_extents", disk_full)
+        before = _files(database)
+        with pytest.raises(OSError, match="No space left"):
+            checkpoint.checkpoint(con, database)
+        assert _files(database) == before  # no journal, no checkpoint: the WAL still holds the issue
+        assert not checkpoint.partial_path(checkpoint.journal_path(database)).exists()
+    finally:
+        monkeypatch.undo()
+        checkpoint.release(con, database)
+
+
+def test_a_partial_journal_left_by_a_killed_writer_is_removed_on_the_next_open(
+    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path], bundles: list[IssueBundle]
+) -> None:
+    before, _, reference = interrupted
+    killed = tmp_path / "killed" / "warehouse.duckdb"
+    files = {k: v for k, v in before.items() if k != checkpoint.JOURNAL_SUFFIX}
+    _write(killed, files)
+    partial = checkpoint.partial_path(checkpoint.journal_path(killed))
+    partial.write_bytes(before[checkpoint.JOURNAL_SUFFIX][:1000])  # killed while writing it
+    con = load.connect(str(killed), read_only=True)
+    con.close()
+    assert not partial.exists()
+    assert _files(killed) == files  # the checkpoint never began: nothing else to undo
+    shas = [bundle.issue.sha256 for bundle in bundles]
+    assert per_issue_rows(str(killed), shas) == per_issue_rows(str(reference), shas)
+
+
 def test_a_writer_closes_without_checkpointing_a_small_wal(
     tmp_path: Path, bundles: list[IssueBundle]
 ) -> None:

@@ -61,6 +61,18 @@ def test_parse_reports_an_unreadable_file(tmp_path) -> None:
     assert result.exit_code == 2 and "empty file" in result.output
 
 
+def test_parse_refuses_a_file_over_the_limit_of_run_unread(tmp_path, monkeypatch) -> None:
+    huge = tmp_path / "huge-2025-12-30.txt"
+    with huge.open("wb") as handle:  # sparse: 100 MB on paper, nothing on disk
+        handle.truncate(100_000_000)
+    result = runner.invoke(app, ["parse", str(huge)])
+    assert result.exit_code == 2
+    assert "too large: 100.0 MB, above the 50 MB limit (NEWSPRINT_MAX_FILE_MB); not read" in result.output
+    monkeypatch.setenv("NEWSPRINT_MAX_FILE_MB", "0.01")
+    result = runner.invoke(app, ["parse", str(SAMPLE_ISSUE)])
+    assert result.exit_code == 2 and "above the 0.01 MB limit" in result.output
+
+
 def test_sql_formats(warehouse: str, sample_issue) -> None:
     with load.open_warehouse(warehouse) as con:
         load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
@@ -112,6 +124,8 @@ def test_a_first_run_on_a_fresh_machine_prints_no_error_and_no_traceback(tmp_pat
             str(inbox),
             "--warehouse",
             str(warehouse),
+            "--settle-seconds",
+            "0",  # the file was written whole just now
         ],
         cwd=PROJECT_ROOT,
         env=env,

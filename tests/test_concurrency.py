@@ -51,6 +51,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PREFECT_API_URL": str(PREFECT_API_URL.value()),
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "NEWSPRINT_SETTLE_SECONDS": "0",  # the inboxes are written whole before the runs start
     }
     return env | extra
 

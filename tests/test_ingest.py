@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import zipfile
 from datetime import date
@@ -16,9 +15,7 @@ from flows.ingest import (
     check_size,
     date_from_filename,
     decode_bytes,
-    file_digest,
     find_mojibake,
-    list_archive,
     read_issue,
     refuse_without_articles,
 )
@@ -157,20 +154,6 @@ def test_text_without_articles_is_refused(sample_parsed) -> None:
     readme = read_issue("readme-2025-12-30.txt", b"This folder holds the daily issues.\nDo not edit.\n")
     with pytest.raises(IngestError, match="no articles found: 2 line"):
         refuse_without_articles(parse_issue(readme, TODAY))
-
-
-def test_archive_listing_is_recursive_and_skips_hidden(tmp_path: Path) -> None:
-    for name in ["2025/01/a-2025-01-01.txt", "2025/02/b-2025-02-01.txt", ".git/x.txt", "2025/.DS_Store"]:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x")
-    found = [p.relative_to(tmp_path).as_posix() for p in list_archive(tmp_path)]
-    assert found == ["2025/01/a-2025-01-01.txt", "2025/02/b-2025-02-01.txt"]
-
-
-def test_file_digest_streams_the_bytes(tmp_path: Path, sample_bytes: bytes) -> None:
-    path = tmp_path / "x.txt"
-    path.write_bytes(sample_bytes)
-    assert file_digest(path) == (hashlib.sha256(sample_bytes).hexdigest(), len(sample_bytes))
 
 
 @pytest.mark.parametrize(

@@ -402,9 +402,9 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
         pass
     first, second = FileClaims(lake, 60), FileClaims(lake, 60)
     try:
-        mine = first.settle(read_batch(paths, set(), 10_000_000))
+        mine = first.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert all(isinstance(item, FileJob) for item in mine)  # the first writer takes all three
-        theirs = second.settle(read_batch(paths, set(), 10_000_000))
+        theirs = second.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert [isinstance(item, BatchItem) and item.deferred for item in theirs] == [True] * 3
 
         done = mine[0].item()  # the first writer loads one file and gives its claim back
@@ -412,7 +412,7 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
             bundle = transform_issue(read_issue(done.source_file, paths[0].read_bytes()), TODAY)
             assert load.load_issue(con, bundle, "first", NOW)
         first.release([done])
-        again = second.settle(read_batch(paths, set(), 10_000_000))
+        again = second.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert [(item.already_loaded, item.deferred) for item in again] == [
             (True, False),
             (False, True),
@@ -420,7 +420,7 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
         ]
 
         first.close()  # a writer that stops (or dies) gives back every claim
-        last = second.settle(read_batch(paths[1:], set(), 10_000_000))
+        last = second.settle(read_batch(paths[1:], set(), 10_000_000, settle_s=0))
         assert all(isinstance(item, FileJob) for item in last)
     finally:
         first.close()

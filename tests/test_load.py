@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -135,6 +138,43 @@ def test_second_writer_waits_then_says_why(warehouse: str, bundle) -> None:
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert out.stdout.startswith("BUSY") and "another process" in out.stdout
+
+
+@pytest.mark.parametrize("holder_reads", [True, False], ids=["reader", "writer"])
+def test_a_waiting_writer_says_who_holds_the_warehouse_and_for_how_long(
+    warehouse: str, bundle, caplog: pytest.LogCaptureFixture, holder_reads: bool
+) -> None:
+    import subprocess
+    import sys
+
+    with load.open_warehouse(warehouse) as con:
+        load.load_issue(con, bundle, "run-1", NOW)
+    code = (
+        "import sys, duckdb\n"
+        f"con = duckdb.connect({warehouse!r}, read_only={holder_reads})\n"
+        "print('HOLDING', flush=True)\nsys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "HOLDING"
+        with (
+            caplog.at_level(logging.INFO, logger="flows.connection"),
+            pytest.raises(load.WarehouseBusy) as busy,
+        ):
+            load.connect(warehouse, timeout_s=8)
+    finally:
+        holder.communicate(timeout=60)
+    doing = "held open by a reader" if holder_reads else "being written by another process"
+    who = f"PID {holder.pid} ("
+    assert str(busy.value).startswith(f"the warehouse {warehouse} is {doing}, {who}")
+    assert "(waited 8 s)" in str(busy.value) and ("close that session" in str(busy.value)) == holder_reads
+    messages = [r.getMessage() for r in caplog.records]
+    reports = [m for m in messages if m.startswith("waiting for the warehouse")]
+    assert reports and all(f"{doing}, {who}" in report for report in reports)
+    waited = [int(re.search(r"waited (\d+) s of 8$", report)[1]) for report in reports]  # type: ignore[index]
+    assert waited[0] >= 2 and all(b - a >= 4 for a, b in itertools.pairwise(waited))  # every 5 s, rounded
 
 
 def test_a_busy_warehouse_is_tried_again_often_enough_to_get_in_between_batches(monkeypatch) -> None:

@@ -71,33 +71,43 @@ def test_the_same_issue_in_other_encodings_loads_nothing_new(
     assert table_counts(warehouse) == before
 
 
-def test_a_flaky_read_is_retried(inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_read_is_recorded_and_the_next_run_loads_the_file(
+    inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import files
     from flows.pipeline import daily_ingest
 
-    real_read = Path.read_bytes
+    real_read = files.read_bytes
     calls: list[Path] = []
 
-    def flaky(path: Path) -> bytes:
+    def flaky(path: Path, limit: int) -> tuple[bytes, Any]:
         calls.append(path)
         if len(calls) == 1:
-            raise OSError(5, "Input/output error (simulated)")
-        return real_read(path)
+            raise OSError(5, "Input/output error")
+        return real_read(path, limit)
 
-    monkeypatch.setattr(Path, "read_bytes", flaky)
+    monkeypatch.setattr(files, "read_bytes", flaky)
+    state = daily_ingest(inbox=str(inbox), warehouse=warehouse, return_state=True)
+    assert state.is_failed() and len(calls) == 1  # recorded, not retried in the run
     result = daily_ingest(inbox=str(inbox), warehouse=warehouse)
     assert result["files_loaded"] == 1 and len(calls) == 2
+    with duckdb.connect(warehouse, read_only=True) as con:
+        reasons = con.execute("select reason from failed_files").fetchall()
+    assert reasons == [("cannot read: Input/output error (errno 5)",)]
 
 
-def test_io_tasks_retry_and_every_task_has_a_verb_name() -> None:
+def test_only_listing_retries_and_every_task_has_a_verb_name() -> None:
     from flows import pipeline
 
-    io_tasks = [pipeline.discover_files, pipeline.read_issue, pipeline.load_bundle, pipeline.load_batch]
-    assert all(t.retries == 2 and t.retry_condition_fn is pipeline.retry_on_io_error for t in io_tasks)
+    listing = [pipeline.discover_files, pipeline.discover_archive]
+    assert all(t.retries == 2 and t.retry_condition_fn is pipeline.retry_on_io_error for t in listing)
+    reading_and_writing = [pipeline.read_issue, pipeline.load_bundle, pipeline.load_batch]
+    assert all(t.retries == 0 for t in reading_and_writing)  # README, When things go wrong
     tasks = [
-        *io_tasks,
+        *listing,
+        *reading_and_writing,
         pipeline.transform,
         pipeline.transform_batch,
-        pipeline.discover_archive,
     ]
     assert sorted(t.name for t in tasks) == [
         "discover-files",

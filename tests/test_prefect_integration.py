@@ -51,7 +51,8 @@ def _env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
     home = tmp_path / "client-home"
     home.mkdir(exist_ok=True)
     env = prefect_env(home, api_url, extra)
-    return {k: v for k, v in env.items() if not k.startswith("NEWSPRINT_")} | extra
+    env = {k: v for k, v in env.items() if not k.startswith("NEWSPRINT_")}
+    return env | {"NEWSPRINT_SETTLE_SECONDS": "0"} | extra  # the inbox is written whole first
 
 
 def _eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 120) -> T:
@@ -118,7 +119,7 @@ def test_a_run_is_completed_with_its_artifacts_tasks_and_stage_logs(
 
     logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     stage_logs = {log.name: log.message for log in logs if log.name.startswith("flows.")}
-    assert "6 accepted, 1 rejected" in stage_logs["flows.load"]  # a stage module's INFO line
+    assert "6 articles accepted, 1 rejected" in stage_logs["flows.bulk_load"]  # a stage module's INFO line
 
     per_file = {f"{task} {SAMPLE_ISSUE.name}" for task in ("read-issue", "transform-issue", "load-issue")}
     tasks = _eventually(

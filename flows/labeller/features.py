@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from flows.layout import Kind, Layout, LineInfo
 from flows.patterns import CJK, TERMINAL
+from flows.scripts import either_script, to_simplified
 
 OFFSETS = (-2, -1, 1, 2)
 _LENGTHS = (2, 4, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 45, 60, 80, 120, 200)
@@ -31,7 +32,8 @@ _NUMBERED = re.compile(
     rf"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.]|第[{CJK}]{{1,3}}[部章节])"
 )
 _QUOTED = re.compile(r"^[“「『].*[”」』]$")
-_JOB_WORDS = re.compile(r"记者|通讯员|摄|电|讯|编辑|评论员|来源|报道")
+# (in either script: a traditional word is the feature of its simplified form, flows/scripts.py)
+_JOB_WORDS = re.compile(either_script(r"记者|通讯员|摄|电|讯|编辑|评论员|来源|报道"))
 _INNER_SPACE = re.compile(r"\S[ \u3000\xa0]+\S")
 _MARKS = re.compile(r"[。，,；;：:！!？?]")
 _CLAUSE = re.compile(r"[。，,；;：:！!？?]")
@@ -152,7 +154,8 @@ def _extra(f: LineInfo) -> tuple[str, ...]:
             extra.append("clause_inside")
         if _SENTENCE.search(text, 0, len(text) - 1):
             extra.append("sentence_inside")
-    extra += ["w=" + word for word in dict.fromkeys(_JOB_WORDS.findall(text, 0, _JOB_WORD_SPAN))]
+    words = dict.fromkeys(_JOB_WORDS.findall(text, 0, _JOB_WORD_SPAN))
+    extra += ["w=" + to_simplified(word) for word in words]
     return tuple(extra)
 
 

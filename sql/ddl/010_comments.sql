@@ -117,7 +117,7 @@ comment on column runs.started_at is 'When the run started.';
 comment on column runs.ended_at is 'When it finished loading.';
 comment on column runs.files_seen is 'Files it considered.';
 comment on column runs.files_loaded is 'Files it loaded as new issues.';
-comment on column runs.files_skipped is 'Files already loaded (by content), skipped.';
+comment on column runs.files_skipped is 'Files skipped: already loaded (by content), or still arriving and left for the next run.';
 comment on column runs.files_failed is 'Files it could not load (in failed_files).';
 comment on column runs.articles_accepted is 'Articles it loaded into articles.';
 comment on column runs.articles_rejected is 'Articles it loaded into rejected_articles.';

@@ -1,0 +1,1 @@
+insert into issue_revisions by name select * from incoming
