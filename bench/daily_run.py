@@ -38,7 +38,7 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 def stages_only(inbox: Path, warehouse: str) -> None:
     """What `newsprint run` does for its inbox, by plain calls: read, transform, load, index, record."""
-    from flows import ingest, load, quality, read_copy, search
+    from flows import files, ingest, load, quality, read_copy, search
     from flows.report import IssueOutcome, RunStats
     from flows.settings import Settings
     from flows.transform import transform_issue
@@ -46,7 +46,7 @@ def stages_only(inbox: Path, warehouse: str) -> None:
     settings = Settings()
     stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
     with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
-        for path in ingest.list_inbox(inbox):
+        for path in files.list_inbox(inbox):
             issue = ingest.read_issue(str(path), path.read_bytes())
             bundle = transform_issue(issue, date.today(), {}, settings.checks)
             load.load_issue(con, bundle, stats.run_id, datetime.now())
