@@ -12,7 +12,7 @@
 #   NEWSPRINT_PG_PORT  TCP port            (default 54329)
 #   NEWSPRINT_PG_DB    database to create  (default newsprint)
 #
-# A catalog other machines reach (README "Scaling out"), when a password file is given:
+# A catalog other machines reach (docs/scaling.md), when a password file is given:
 #   NEWSPRINT_PG_PASSWORD_FILE         the writers' password: role newsprint_writer, which
 #                                      creates and loads the lakes (DuckLake makes its tables)
 #   NEWSPRINT_PG_READER_PASSWORD_FILE  optional: role newsprint_reader, which may only read them

@@ -4,7 +4,7 @@
 
 For each table: copy the warehouse, append one row to the table, and sample this process's
 resident set while `close()` checkpoints. The backfill's writer closes the warehouse after
-every batch, and its memory peaks there (bench/HISTORY.md, stop 13). Run it on warehouses of
+every batch, and its memory peaks there. Run it on warehouses of
 different sizes, e.g. the ones `newsprint bench --keep DIR` leaves.
 """
 

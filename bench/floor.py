@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.floor [--issues 730] [--batch-size 64]
 
-Issue 8 asks for a backfill within 1.5× the bare cost of segmentation (rjieba's `tag`). This
+The target is a backfill within 1.5× the bare cost of segmentation (rjieba's `tag`). This
 measures a lower bound that no faster splitter, normaliser or segmenter could go under, because
 it leaves them out: the pipeline runs once, untimed, and every table insert and every Pandera
 run it made is recorded; then, timed, only those are replayed —

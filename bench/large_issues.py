@@ -6,8 +6,8 @@ Builds `--issues` files, each `--join` synthetic issues one after another (the s
 and 7 articles become about 90 kB and 42), and backfills them as `newsprint bench` does
 without Prefect, in a fresh process, into a copy of WAREHOUSE (say the ten-year warehouse
 that `newsprint bench --issues 3650 --keep DIR` leaves) or into an empty one. The files are
-dated after the warehouse's issues. Stop 19 found the writer dying in a checkpoint here, on a
-ten-year warehouse (bench/HISTORY.md).
+dated after the warehouse's issues. On a ten-year warehouse this is where a checkpoint needs
+more than the writer's memory bound (flows/checkpoint.py, memory_for_checkpoint).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The hand-written rule splitter the line labeller replaced, kept only as a yardstick.
+"""A hand-written rule splitter, kept only as a yardstick for the line labeller.
 
 `bench.split_cost` times it beside the labeller in one run, and `bench.eval_split` scores it
 beside the labeller on the same text. The pipeline does not use it.

@@ -202,7 +202,7 @@ def report(
     fan_out: float,
     reading: dict[str, tuple[list[Read], float]],
 ) -> str:
-    """Lay the measurements out as the README's tables."""
+    """Lay the measurements out as the tables of docs/benchmarks.md."""
     load1, _, _ = os.getloadavg()
     lines = [
         f"{issues} synthetic issues, {os.cpu_count()} cores, load average {load1:.1f} at the end; "

@@ -1,4 +1,4 @@
-"""Time the splitter per issue against the rule splitter it replaced, in one run, on real-size issues.
+"""Time the splitter per issue against the rule splitter, in one run, on real-size issues.
 
     python -m bench.split_cost                 # 20 real-size issues from the corpus, 5 rounds
     python -m bench.split_cost --issues 40 --rounds 7

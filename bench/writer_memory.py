@@ -8,7 +8,7 @@ with `--flow` (a temporary Prefect server), while a thread samples this process'
 the search index append) it prints the median and the highest peak over the batches, and the
 RSS left after each batch, over the first and the last quarter of the run: flat, or growing.
 `--memory-limit` replaces the writer's DuckDB bound (`none`: DuckDB's default, 80% of RAM).
-This is how the two causes of the writer's growth were found (bench/HISTORY.md, stop 13).
+It shows whether the writer's memory stays flat from batch to batch, and in which step it peaks.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def main() -> None:
     lines = [
         f"{args.issues} synthetic issues into a PostgreSQL-catalog lake, median of {args.repeat}:",
         "",
-        "| writers | wall s | issues/s | files loaded per run (last round) |",
+        "| writers | wall s | issues/s | files loaded per run (last repeat) |",
         "|---|---:|---:|---|",
     ]
     for name, values in seconds.items():

@@ -245,7 +245,7 @@ def batches(paths: Sequence[Path], size: int, max_bytes: int | None = None) -> I
     Why bytes too: what a batch holds in the worker and in the writer, and the WAL its commit
     writes, grow with its text, not with its number of files. 64 issues of the sample are 1 MB;
     64 issues six times its size took the worker from 364 to 693 MB and the writer's WAL from
-    10 to 35 MB a batch (bench/HISTORY.md, stop 19). A file larger than `max_bytes` is a batch
+    10 to 35 MB a batch (`python -m bench.large_issues`). A file larger than `max_bytes` is a batch
     of its own; a file that cannot be stat'ed counts as empty (reading it will say why).
     """
     if size < 1:

@@ -2,7 +2,7 @@
 
 Why: a DuckDB statement costs milliseconds whatever its size, and loading an issue in its own
 transaction takes a dozen (checks, nine inserts, commit), which made the backfill's single
-writer slower than its workers (README, Performance). A batch takes the same dozen in all.
+writer slower than its workers (docs/benchmarks.md). A batch takes the same dozen in all.
 The daily run loads its issues through here too, one per transaction (`load.load_issue`).
 
 What stays true: every issue is all or nothing (the batch commits whole or not at all, so no

@@ -3,7 +3,7 @@
 DuckDB lets one process open a file for writing, and no other process read it meanwhile.
 A backfill's writer keeps the file open from batch to batch, because opening it costs a
 replay of the WAL and a check of the schema: 4–5 s of a ten-year backfill's writer, one
-open a batch (bench/HISTORY.md, stop 18). So a process that finds the warehouse busy says
+open a batch (docs/storage.md). So a process that finds the warehouse busy says
 so: `load.connect` touches `<file>.waiting` at each attempt. At the end of a batch, the
 writer sees a recent mark, closes the file and waits for the mark to go: the waiting
 process removes it once it is in. A mark left by a process that gave up or died goes

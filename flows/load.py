@@ -161,7 +161,7 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -
     tries to import pandas twice per value when pandas is absent (about 0.5 ms per hash);
     an Arrow table goes in whole. In one piece: a frame concatenated from a batch's issues
     holds a chunk per issue, and DuckDB reads an Arrow chunk at a time (a batch's 960 term
-    rows in 64 chunks took 11 ms to insert, rechunked 1.8 ms; bench/HISTORY.md, stop 20).
+    rows in 64 chunks took 11 ms to insert, rechunked 1.8 ms; `python -m bench.floor`).
     """
     con.register(name, frame.rechunk().to_arrow())
     try:

@@ -107,7 +107,7 @@ def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
 # whose write failed; the run stops with one line and is recorded failed (README).
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
 # Tasks carry no tags: a tagged task run first asks the API for the tags' concurrency slots, a
-# round trip per run even with no limit set (bench/prefect_overhead.py, README Performance).
+# round trip per run even with no limit set (bench/prefect_overhead.py, docs/benchmarks.md).
 
 
 def _named(task_name: str, describe: Callable[[dict[str, Any]], str]) -> Callable[..., str]:
@@ -461,7 +461,7 @@ def transform_batch(
 
     The files are read here, in the task's thread, not by a task of their own: each task run
     costs Prefect's API server about 25 ms of CPU, taken from the same two cores (a ten-year
-    backfill's server: 4.9–5.5 → 3.9–4.3 s of CPU without a read task). The files read are
+    backfill's server spends about a fifth less CPU without a read task). The files read are
     dropped once transformed (see Transformed). On a shared lake the files other writers hold or
     loaded are passed over (flows/lake_claims.py).
     """
@@ -560,7 +560,7 @@ def load_archive(
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
-    batches: +250 MB in the writer (bench/HISTORY.md, stop 13). Meanwhile the heap of before
+    batches: +250 MB in the writer (`python -m bench.writer_memory`). Meanwhile the heap of before
     is frozen out of the collector (heap_frozen). The files another writer of the lake held
     are looked at again at the end, until none is left (flows/lake_claims.py).
     """

@@ -242,7 +242,7 @@ def test_backfill_frees_each_batch_once_written(
     """A written batch is gone before the next is written, not left for a full collection.
 
     Prefect's futures hold their state (and the batch in it) in a reference cycle; unfreed,
-    batches piled up in the writer (bench/HISTORY.md, stop 13).
+    batches piled up in the writer until Python's next full collection.
     """
     from flows import bulk_load
     from flows.pipeline import backfill_archive
@@ -284,8 +284,8 @@ def test_backfill_batches_hold_at_most_batch_mb_of_files(
 def test_a_backfill_whose_worker_dies_on_a_file_fails_that_file_and_loads_the_rest(
     archive: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The kernel kills a worker that one huge issue took past the machine's memory: the
-    backfill stopped there until stop 19, and stopped at the same file when run again."""
+    """The kernel kills a worker that one huge issue took past the machine's memory: that file
+    fails, the rest load, and the backfill does not stop at it."""
     import functools
 
     from flows import pipeline

@@ -1,4 +1,4 @@
-"""The multi-machine recipe of prefect.yaml and the README: deployments, parameters, worker shutdown."""
+"""The multi-machine recipe of prefect.yaml and docs/scaling.md: deployments, parameters, worker shutdown."""
 
 from __future__ import annotations
 

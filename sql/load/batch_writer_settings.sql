@@ -3,9 +3,9 @@
 set threads = 1;
 
 -- its checkpoints do not try FSST on strings: DuckDB chose it for a sixth of the text segments
--- of a ten-year archive, and analysing it is much of a checkpoint's cost. Ten years without
--- Prefect, alternately three times: 29.2–30.4 → 28.8–29.3 s, the writer's peak 20 MB lower, the
--- file 4.2% larger, analysts' scans of the text as fast (bench/HISTORY.md, stop 18)
+-- of a ten-year archive, and analysing it is much of a checkpoint's cost. Without it the writer
+-- is faster and its peak lower, the file 4.2% larger, analysts' scans of the text as fast
+-- (docs/storage.md)
 set disabled_compression_methods = 'fsst';
 
 -- and its buffers are bounded: a checkpoint of a ten-year warehouse took the writer from 400 to
