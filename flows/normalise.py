@@ -85,7 +85,7 @@ def _suspect_lost_text(before: str, after: str) -> bool:
     characters that are neither a word together nor function words on their own. The words
     are the segmenter's (rjieba, with the newspaper's dictionary: a name or place cut by the
     break is one word, not two lone characters), which the process loads anyway; pure-Python
-    jieba cut the same on jieba's dictionary but cost each process 1.4 s and 76 MB to load.
+    jieba would cut the same on jieba's dictionary, but loading it costs a process 76 MB.
     """
     from flows.tokenise import segmenter  # lazy: parsing alone imports neither Polars nor rjieba
 
