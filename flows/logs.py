@@ -2,7 +2,7 @@
 
 A run that fails because the disk is full or a signal came says so in one line (flows/failures.py);
 the traceback behind it, and every other record of the run, go to the debug log
-(NEWSPRINT_DEBUG_LOG, `data/newsprint-debug.log` by default), and to the Prefect API as before.
+(NEWSPRINT_DEBUG_LOG, `data/newsprint-debug.log` by default), and to the Prefect API as every record does.
 The debug log never fails a command: a log that cannot be written (on the full disk itself)
 is given up silently.
 """
