@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import pandera.polars as pa
 import polars as pl
@@ -49,46 +50,52 @@ class ArticleSchema(pa.DataFrameModel):
     dateline: str = pa.Field(nullable=True)
     dateline_date: dt.date = pa.Field(nullable=True)
     body: str
-    paragraphs: pl.List(pl.String)  # type: ignore[valid-type]
+    paragraphs: Annotated[pl.List, pl.String()]
     body_chars: int = pa.Field(ge=0)
     body_hash: str = pa.Field(str_length={"min_value": 32, "max_value": 32})
     duplicate_of: str = pa.Field(nullable=True)
     near_duplicate_of: str = pa.Field(nullable=True)
     near_duplicate_similarity: float = pa.Field(nullable=True, ge=0, le=1)
     split_confidence: float = pa.Field(nullable=True, ge=0, le=1)
-    reporters: pl.List(pl.String)  # type: ignore[valid-type]
-    parse_findings: pl.List(pl.Struct({"check": pl.String, "detail": pl.String}))  # type: ignore[valid-type]
+    reporters: Annotated[pl.List, pl.String()]
+    parse_findings: Annotated[pl.List, pl.Struct({"check": pl.String, "detail": pl.String})]
 
     class Config(BaseConfig):
         strict = False
         coerce = False
 
     @pa.dataframe_check
+    @classmethod
     def byline_present(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A story without a byline cannot be attributed."""
         return data.lazyframe.select(_has_text("byline"))
 
     @pa.dataframe_check
+    @classmethod
     def dateline_present(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """News copy states where and when it was filed."""
         return data.lazyframe.select(_has_text("dateline"))
 
     @pa.dataframe_check
+    @classmethod
     def body_not_duplicate(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """The same body must not be loaded twice (in the issue or the warehouse)."""
         return data.lazyframe.select(pl.col("duplicate_of").is_null())
 
     @pa.dataframe_check
+    @classmethod
     def body_not_near_duplicate(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A lightly edited reprint of an earlier article deserves a second look."""
         return data.lazyframe.select(pl.col("near_duplicate_of").is_null())
 
     @pa.dataframe_check
+    @classmethod
     def headline_present(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """An article is found and cited by its headline."""
         return data.lazyframe.select(_has_text("headline"))
 
     @pa.dataframe_check
+    @classmethod
     def headline_length_sane(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A very short or very long headline is usually a split error."""
         low, high = rules.HEADLINE_CHARS
@@ -96,6 +103,7 @@ class ArticleSchema(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("headline").is_null() | length.is_between(low, high))
 
     @pa.dataframe_check
+    @classmethod
     def reporter_names_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Byline parsing must yield people, not roles or organisations."""
         name_ok = pl.element().str.contains(rules.PLAUSIBLE_NAME) & ~pl.element().str.contains(
@@ -104,6 +112,7 @@ class ArticleSchema(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("reporters").list.eval(name_ok).list.all())
 
     @pa.dataframe_check
+    @classmethod
     def dateline_date_recent(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Copy is filed at most a week before the issue, never after it."""
         age = (pl.col("issue_date") - pl.col("dateline_date")).dt.total_days()
@@ -111,11 +120,13 @@ class ArticleSchema(pa.DataFrameModel):
         return data.lazyframe.select(unknown | age.is_between(0, rules.DATELINE_MAX_DAYS))
 
     @pa.dataframe_check
+    @classmethod
     def body_long_enough(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A few characters of body are a caption or a stub, not an article."""
         return data.lazyframe.select(pl.col("body_chars") >= rules.MIN_BODY_CHARS)
 
     @pa.dataframe_check
+    @classmethod
     def repeated_paragraph(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A paragraph printed twice in one article is a layout error."""
         long = _long_paragraphs()
@@ -123,17 +134,20 @@ class ArticleSchema(pa.DataFrameModel):
         return data.lazyframe.select(unique & ~_flagged("repeated_paragraph"))
 
     @pa.dataframe_check
+    @classmethod
     def text_lost_at_break(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Text missing where a page break was joined needs the print edition."""
         return data.lazyframe.select(~_flagged("text_lost_at_break"))
 
     @pa.dataframe_check
+    @classmethod
     def text_not_garbled(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Replacement characters or mojibake mean the file was decoded wrongly somewhere."""
         text = pl.concat_str(pl.col("headline").fill_null(""), pl.col("body"), separator="\n")
         return data.lazyframe.select(~text.map_elements(rules.is_garbled, return_dtype=pl.Boolean))
 
     @pa.dataframe_check
+    @classmethod
     def traditional_share_low(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A simplified-script paper printing mostly traditional characters is a wrong source."""
         text = pl.concat_str(pl.col("headline").fill_null(""), pl.col("body"), separator="\n")

@@ -33,11 +33,13 @@ class IssueSchema(pa.DataFrameModel):
         coerce = True  # integer widths follow the DDL, as DuckDB casts them on insert
 
     @pa.dataframe_check
+    @classmethod
     def issue_date_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """An issue without a date cannot be placed in the archive."""
         return data.lazyframe.select(pl.col("issue_date").is_not_null())
 
     @pa.dataframe_check
+    @classmethod
     def article_counts_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Every split article is either accepted or rejected, never both or neither."""
         added = pl.col("articles_accepted") + pl.col("articles_rejected")

@@ -22,4 +22,5 @@ class ReporterSchema(pa.DataFrameModel):
     class Config(BaseConfig):
         strict = False
         coerce = True  # integer widths follow the DDL, as DuckDB casts them on insert
-        unique: ClassVar[list[str]] = ["article_id", "position"]
+        # pandera reads its options from the class but declares them on BaseConfig without ClassVar
+        unique: ClassVar[list[str]] = ["article_id", "position"]  # type: ignore[misc]
