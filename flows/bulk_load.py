@@ -70,13 +70,15 @@ _BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 # (54-60 MB after any real-size batch, of 1 or 4 MB of text), and its rows beside them.
 WRITER_MEMORY_LIMIT = "160MB"
 _MEMORY_USED = re.compile(r"\([\d.]+ \w+/[\d.]+ \w+ used\)")  # DuckDB's out-of-memory messages
-_STORED_SCHEMA = {
-    "article_id": SIGNATURE_SCHEMA["article_id"],
-    "minhash": SIGNATURE_SCHEMA["minhash"],
-    "issue_date": pl.Date,
-    "issue_sha256": pl.String,
-    "accepted": pl.Boolean,
-}
+_STORED_SCHEMA = pl.Schema(
+    {
+        "article_id": SIGNATURE_SCHEMA["article_id"],
+        "minhash": SIGNATURE_SCHEMA["minhash"],
+        "issue_date": pl.Date(),
+        "issue_sha256": pl.String(),
+        "accepted": pl.Boolean(),
+    }
+)
 
 
 @dataclass
@@ -237,23 +239,25 @@ def loaded_issues(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]
 
 def known_bodies(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> pl.DataFrame:
     """Return the stored articles (accepted or rejected) with any of these body hashes, and their issues."""
-    schema = {"body_hash": pl.String, "article_id": pl.String, "issue_date": pl.Date,
-              "issue_sha256": pl.String, "accepted": pl.Boolean}  # fmt: skip
+    schema = pl.Schema({"body_hash": pl.String, "article_id": pl.String, "issue_date": pl.Date,
+                        "issue_sha256": pl.String, "accepted": pl.Boolean})  # fmt: skip
     if not hashes:
         return pl.DataFrame(schema=schema)
     with registered_hashes(con, hashes):
         frame = con.execute(sql("load/known_bodies")).pl()
-    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)  # type: ignore[arg-type]
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
 
 def signatures_between(con: duckdb.DuckDBPyConnection, dates: Sequence[date | None]) -> pl.DataFrame:
     """Return the stored signatures (accepted or rejected) that any of these issues' windows reach."""
-    first = last = None
-    if dates and all(d is not None for d in dates):
-        first, last = min(dates) - _WINDOW, max(dates) + _WINDOW  # type: ignore[type-var, operator]
+    known = [d for d in dates if d is not None]
+    first: date | None = None
+    last: date | None = None
+    if known and len(known) == len(dates):
+        first, last = min(known) - _WINDOW, max(known) + _WINDOW
     params = {"kind": SIGNATURE_KIND, "first": first, "last": last}
     frame = con.execute(sql("load/known_minhashes_between"), params).pl()
-    return frame.cast(_STORED_SCHEMA) if frame.height else pl.DataFrame(schema=_STORED_SCHEMA)  # type: ignore[arg-type]
+    return frame.cast(_STORED_SCHEMA) if frame.height else pl.DataFrame(schema=_STORED_SCHEMA)
 
 
 def load_issues(
@@ -350,7 +354,7 @@ def _load_in_transaction(
         result.bundle, result.loaded = bundle, True
         result.loaded_at = clock()
         judged.append((key, result))
-    _insert_batch(con, [r for r in results if r.loaded], run_id)
+    _insert_batch(con, [(r.bundle, r.loaded_at) for r in results if r.loaded_at is not None], run_id)
     later = [*revised.referencing, *_later_issues(stored_bodies, stored_signatures, judged)]
     if later:
         _replay_after(con, min(later), judged)
@@ -404,20 +408,22 @@ def _replay_after(
             result.counts = (int(row[0]), int(row[1])) if row else None
 
 
-def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: str | None) -> None:
-    """Gate the issues' frames, then insert each table's rows of the whole batch at once."""
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection, loaded: list[tuple[IssueBundle, datetime]], run_id: str | None
+) -> None:
+    """Gate the issues' (bundle, load time) frames, then insert each table's rows of the batch at once."""
     parts = [
         (
-            issue_frame(r.bundle, r.loaded_at, run_id),  # type: ignore[arg-type]
-            r.bundle.reporters,
-            findings_frame(r.bundle, r.loaded_at),  # type: ignore[arg-type]
-            r.bundle.severities,
+            issue_frame(bundle, loaded_at, run_id),
+            bundle.reporters,
+            findings_frame(bundle, loaded_at),
+            bundle.severities,
         )
-        for r in loaded
+        for bundle, loaded_at in loaded
     ]
     rows: dict[str, list[pl.DataFrame]] = {table: [] for table in TABLES}
-    for result, frames in zip(loaded, gate_issues(parts), strict=True):
-        bundle, validated = result.bundle, result.bundle.validated
+    for (bundle, _), frames in zip(loaded, gate_issues(parts), strict=True):
+        validated = bundle.validated
         rows["issues"].append(frames.issue)
         rows["article_reporters"].append(frames.reporters)
         rows["article_minhashes"].append(validated.signatures)
@@ -428,7 +434,9 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, loaded: list[Loaded], run_id: 
         nonempty = [frame for frame in frames_of_table if frame.height]
         if nonempty:
             _insert(con, table, pl.concat(nonempty, how="vertical_relaxed"))
-    segmented = [r.bundle.segmented for r in loaded]
-    for table, kept in (("articles", "accepted"), ("rejected_articles", "rejected")):
-        frames = [getattr(r.bundle.validated, kept) for r in loaded]
-        _insert(con, table, article_rows(frames, segmented, [r.loaded_at for r in loaded]))  # type: ignore[misc]
+    segmented = [bundle.segmented for bundle, _ in loaded]
+    times = [loaded_at for _, loaded_at in loaded]
+    accepted = [bundle.validated.accepted for bundle, _ in loaded]
+    rejected = [bundle.validated.rejected for bundle, _ in loaded]
+    _insert(con, "articles", article_rows(accepted, segmented, times))
+    _insert(con, "rejected_articles", article_rows(rejected, segmented, times))

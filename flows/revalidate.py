@@ -32,15 +32,17 @@ log = logging.getLogger(__name__)
 
 # Parser findings whose evidence only survives as a stored finding.
 STORED_EVIDENCE = ["text_lost_at_break"]
-_FINDINGS_SCHEMA = {
-    "issue_sha256": pl.String,
-    "article_id": pl.String,
-    "seq": pl.Int32,
-    "check": pl.String,
-    "severity": pl.String,
-    "detail": pl.String,
-    "found_at": pl.Datetime("us"),
-}
+_FINDINGS_SCHEMA = pl.Schema(
+    {
+        "issue_sha256": pl.String(),
+        "article_id": pl.String(),
+        "seq": pl.Int32(),
+        "check": pl.String(),
+        "severity": pl.String(),
+        "detail": pl.String(),
+        "found_at": pl.Datetime("us"),
+    }
+)
 
 
 @dataclass

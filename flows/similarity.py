@@ -40,12 +40,14 @@ _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
 _FULL_WIDTH_TO_ASCII = {
     chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [0x3000, *range(0xFF01, 0xFF5F)]
 }
-SIGNATURE_SCHEMA = {
-    "article_id": pl.String,
-    "issue_sha256": pl.String,
-    "kind": pl.String,
-    "minhash": pl.List(pl.UInt32),
-}
+SIGNATURE_SCHEMA = pl.Schema(
+    {
+        "article_id": pl.String(),
+        "issue_sha256": pl.String(),
+        "kind": pl.String(),
+        "minhash": pl.List(pl.UInt32),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -276,10 +278,11 @@ def signature_frame(articles: pl.DataFrame, folded: Sequence[str] | None = None)
     `folded`: the bodies already folded (`fold_text`), when the caller has them.
     """
     computed = folded_signatures(folded if folded is not None else list(map(fold_text, articles["body"])))
-    keep = [row for row, signature in enumerate(computed) if signature is not None]
-    if not keep:
+    signed = [(row, signature) for row, signature in enumerate(computed) if signature is not None]
+    if not signed:
         return pl.DataFrame(schema=SIGNATURE_SCHEMA)
-    matrix = np.vstack([computed[row] for row in keep])  # type: ignore[misc]
+    keep = [row for row, _ in signed]
+    matrix = np.vstack([signature for _, signature in signed])
     return pl.DataFrame(
         {
             "article_id": articles["article_id"].gather(keep),

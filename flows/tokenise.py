@@ -54,9 +54,13 @@ WORD_PATTERN = r"[\p{L}\p{N}_\x{3400}-\x{9fff}]"  # Python's \w: letters, number
 LETTER_PATTERN = r"[\p{L}\p{Nl}\p{No}]"  # [^\W\d_]: a word character, not a digit, not _
 CHINESE_WORD_PATTERN = r"^[\x{3400}-\x{9fff}]{2,}$"  # _CHINESE_WORD, whole
 
-KEYWORD_SCHEMA = {"article_id": pl.String, "rank": pl.Int32, "keyword": pl.String, "weight": pl.Float64}
-ENTITY_SCHEMA = {"article_id": pl.String, "entity": pl.String, "kind": pl.String, "count": pl.Int32}
-TOKENS_SCHEMA = {"article_id": pl.String, "tokens": pl.String, "search_tokens": pl.String}
+KEYWORD_SCHEMA = pl.Schema(
+    {"article_id": pl.String, "rank": pl.Int32, "keyword": pl.String, "weight": pl.Float64}
+)
+ENTITY_SCHEMA = pl.Schema(
+    {"article_id": pl.String, "entity": pl.String, "kind": pl.String, "count": pl.Int32}
+)
+TOKENS_SCHEMA = pl.Schema({"article_id": pl.String, "tokens": pl.String, "search_tokens": pl.String})
 SCHEMAS = (TOKENS_SCHEMA, KEYWORD_SCHEMA, ENTITY_SCHEMA)  # ArticleText's frames, in its order
 _WORD_KIND = {"word": pl.String, "kind": pl.String}
 
@@ -459,9 +463,9 @@ def with_search_words(seg: Segmenter, words: pl.DataFrame, counts: pl.DataFrame)
     return words.with_columns(pl.col("word").replace(long, forms).alias("search"))
 
 
-def _split_parts(frame: pl.DataFrame, count: int, schema: Mapping[str, pl.DataType]) -> list[pl.DataFrame]:
+def _split_parts(frame: pl.DataFrame, count: int, schema: pl.Schema) -> list[pl.DataFrame]:
     """Cut a batch's frame (with a `part` column) into one frame per issue, in `schema`'s columns."""
-    return split_parts(frame.select("part", *schema).cast(dict(schema)), count)  # type: ignore[arg-type]
+    return split_parts(frame.select("part", *schema).cast(schema), count)
 
 
 def segment_articles(articles: pl.DataFrame) -> pl.DataFrame:

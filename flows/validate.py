@@ -9,6 +9,7 @@ become findings rows.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import logging
@@ -56,31 +57,33 @@ _STRUCT_FIELDS: dict[str, dict[str, pl.DataType]] = {  # the List(Struct) column
     "parse_findings": {"check": pl.String(), "detail": pl.String()},
 }
 # Every column of the articles frame and its type (stored rows are cast to these to be re-checked).
-ARTICLE_COLUMNS = {
-    "article_id": pl.String,
-    "issue_sha256": pl.String,
-    "issue_date": pl.Date,
-    "paper": pl.String,
-    "seq": pl.Int64,
-    "kicker": pl.String,
-    "headline": pl.String,
-    "subtitle": pl.String,
-    "byline": pl.String,
-    "dateline": pl.String,
-    "dateline_date": pl.Date,
-    "body": pl.String,
-    "paragraphs": pl.List(pl.String),
-    "subheads": pl.List(pl.String),
-    "credits": pl.List(pl.Struct(_STRUCT_FIELDS["credits"])),
-    "body_chars": pl.Int64,
-    "body_hash": pl.String,
-    "duplicate_of": pl.String,
-    "near_duplicate_of": pl.String,
-    "near_duplicate_similarity": pl.Float64,
-    "split_confidence": pl.Float64,
-    "reporters": pl.List(pl.String),
-    "parse_findings": pl.List(pl.Struct(_STRUCT_FIELDS["parse_findings"])),
-}
+ARTICLE_COLUMNS = pl.Schema(
+    {
+        "article_id": pl.String(),
+        "issue_sha256": pl.String(),
+        "issue_date": pl.Date(),
+        "paper": pl.String(),
+        "seq": pl.Int64(),
+        "kicker": pl.String(),
+        "headline": pl.String(),
+        "subtitle": pl.String(),
+        "byline": pl.String(),
+        "dateline": pl.String(),
+        "dateline_date": pl.Date(),
+        "body": pl.String(),
+        "paragraphs": pl.List(pl.String),
+        "subheads": pl.List(pl.String),
+        "credits": pl.List(pl.Struct(_STRUCT_FIELDS["credits"])),
+        "body_chars": pl.Int64(),
+        "body_hash": pl.String(),
+        "duplicate_of": pl.String(),
+        "near_duplicate_of": pl.String(),
+        "near_duplicate_similarity": pl.Float64(),
+        "split_confidence": pl.Float64(),
+        "reporters": pl.List(pl.String),
+        "parse_findings": pl.List(pl.Struct(_STRUCT_FIELDS["parse_findings"])),
+    }
+)
 
 
 @dataclass
@@ -161,9 +164,10 @@ def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataF
                 ("parse_findings", [{"check": f.check, "detail": f.detail} for f in article.findings]),
             ):
                 columns[name].append(value)
+    data: dict[str, list[Any] | pl.Series] = dict(columns)
     for name, fields in _STRUCT_FIELDS.items():  # Polars builds these from Python row by row, slowly
-        columns[name] = struct_lists(name, columns[name], fields)  # type: ignore[assignment]
-    return pl.DataFrame(columns, schema=ARTICLE_COLUMNS), folded
+        data[name] = struct_lists(name, columns[name], fields)
+    return pl.DataFrame(data, schema=ARTICLE_COLUMNS), folded
 
 
 def mark_duplicates(
@@ -210,6 +214,7 @@ def _duplicate_columns(
 
 
 SchemaFailure = tuple[int | None, str, str | None, str]  # row, check, column, failure case
+RowFailure = tuple[int, str, str | None, str]  # a failure of one particular row
 
 
 def _schema_failures(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> list[SchemaFailure]:
@@ -484,10 +489,11 @@ def validate_issues(
     starts = list(itertools.accumulate((len(p.articles) for p in parsed_issues), initial=0))
     batch = _mark_batch_duplicates(batch, signatures, starts)
     failures = _schema_failures(ArticleSchema, batch)
-    if batch["article_id"].n_unique() < batch.height or any(row is None for row, *_ in failures):
+    located: list[RowFailure] = [(row, c, col, case) for row, c, col, case in failures if row is not None]
+    if batch["article_id"].n_unique() < batch.height or len(located) < len(failures):
         return [validate_articles(parsed, {}, severities) for parsed in parsed_issues]
     findings, failed_checks = _batch_findings(
-        batch, parsed_issues, starts, failures, severity_levels(severities)
+        batch, parsed_issues, starts, located, severity_levels(severities)
     )
     validated = _cut_into_issues(batch, signatures, starts, findings, failed_checks)
     files = describe_files([parsed.issue.source_file for parsed in parsed_issues])
@@ -500,14 +506,14 @@ def _batch_findings(
     batch: pl.DataFrame,
     parsed_issues: Sequence[ParsedIssue],
     starts: Sequence[int],
-    failures: Sequence[SchemaFailure],
+    failures: Sequence[RowFailure],
     levels: Mapping[str, str],
 ) -> tuple[list[list[Finding]], list[list[str]]]:
     """Return each issue's findings, as check_articles finds them, and each row's failed checks."""
     per_issue: list[list[SchemaFailure]] = [[] for _ in parsed_issues]
     for row, check, column, case in failures:
         issue = bisect.bisect_right(starts, row) - 1  # the last issue starting at or before the row
-        per_issue[issue].append((row - starts[issue], check, column, case))  # type: ignore[operator]
+        per_issue[issue].append((row - starts[issue], check, column, case))
     seqs = batch["seq"].to_list()
     findings: list[list[Finding]] = []
     failed_checks: list[list[str]] = []
@@ -515,7 +521,7 @@ def _batch_findings(
         first, end = starts[issue], starts[issue + 1]
         issue_findings = _article_findings(
             seqs[first:end],
-            lambda row, first=first: batch.row(first + row, named=True),
+            functools.partial(_row_at, batch, first),
             levels,
             parsed.findings,
             found,
@@ -524,6 +530,11 @@ def _batch_findings(
         failed_checks += [failed.get(seq, []) for seq in seqs[first:end]]
         findings.append(issue_findings)
     return findings, failed_checks
+
+
+def _row_at(frame: pl.DataFrame, first: int, row: int) -> dict[str, Any]:
+    """Return a frame's row `row` counted from `first`, by column name."""
+    return frame.row(first + row, named=True)
 
 
 def _cut_into_issues(
@@ -587,9 +598,10 @@ def gate_issues(
         return []
     models = (IssueSchema, ReporterSchema, FindingSchema)
     try:
+        stacked = ([part[0] for part in parts], [part[1] for part in parts], [part[2] for part in parts])
         passed = all(
-            not _schema_failures(model, pl.concat([part[i] for part in parts], how="vertical_relaxed"))
-            for i, model in enumerate(models)
+            not _schema_failures(model, pl.concat(frames, how="vertical_relaxed"))
+            for model, frames in zip(models, stacked, strict=True)
         )
     except pl.exceptions.PolarsError:  # frames that do not stack: gate them one by one
         passed = False
