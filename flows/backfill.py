@@ -218,7 +218,9 @@ def main_module_hidden() -> Iterator[None]:
     if main is None:  # an embedded interpreter: nothing for a child to import
         yield
         return
-    saved = {name: main.__dict__[name] for name in ("__spec__", "__file__") if name in main.__dict__}
+    saved: dict[str, Any] = {
+        name: main.__dict__[name] for name in ("__spec__", "__file__") if name in main.__dict__
+    }
     main.__spec__ = None
     main.__dict__.pop("__file__", None)
     try:

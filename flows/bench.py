@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -214,7 +214,8 @@ def write_segment_input(warehouse: str, folder: Path) -> tuple[int, int]:
     files = articles = 0
     with load.connect(warehouse, read_only=True) as con:
         reader = con.execute(load.sql("bench/segment_input")).to_arrow_reader(10_000)
-        current, texts = None, []
+        current: str | None = None
+        texts: list[str] = []
         for batch in reader:
             for sha, text in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
                 if sha != current and texts:
@@ -304,7 +305,7 @@ def backfill_without_prefect(
     settings = Settings()
     paths = files.list_archive(archive)
     seconds: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     run_id = str(uuid.uuid4())
     with measured(others) as phase:
         with (
@@ -324,12 +325,12 @@ def backfill_without_prefect(
                     transformed = future.result()
                     with backfill.timed(seconds, "load"):
                         batch_counts = load_items(writer, transformed, run_id)
-                    backfill.add_seconds(counts, batch_counts)  # type: ignore[arg-type]
+                    counts.update(batch_counts)
                     backfill.add_batch_seconds(seconds, transformed)
             writer.finish()  # as the flow's end checkpoints (flows/read_copy.py finish)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
             search.refresh_index(con)
-    phase.stages, phase.counts = seconds, {k: int(v) for k, v in counts.items()}
+    phase.stages, phase.counts = seconds, dict(counts)
     return phase
 
 

@@ -26,7 +26,7 @@ _NAME = re.compile(rf"^[{CJK}·•]{{2,4}}$|^[{CJK}]{{1,6}}[·•][{CJK}·•]{{
 _PRESS_PREFIX = re.compile(rf"^[{CJK}/／]{{0,16}}$")
 _PRESS_WORD = re.compile(r"(本报|报|社|台|网|新闻|驻|/|／|客户端|媒体|中心)")
 # Suffixes that say what the person did, not who they are; order matters (longest first).
-_SUFFIXES = ("采访整理", "整理", "报道", "采写", "摄影", "文/图", "图/文", "摄", "文", "图")
+_SUFFIXES: tuple[str, ...] = ("采访整理", "整理", "报道", "采写", "摄影", "文/图", "图/文", "摄", "文", "图")
 _SUFFIX_TOKENS = set(_SUFFIXES) | {"综合", "发"}
 # The same in traditional characters (本報, 新聞, 攝, 採寫: flows/scripts.py).
 _PRESS_WORD = re.compile(either_script(_PRESS_WORD.pattern))

@@ -69,7 +69,12 @@ def run_sql(
     from flows.query import QueryError, run_query
     from flows.settings import Settings
 
-    text = query if query is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    if query is not None:
+        text = query
+    elif file is not None:
+        text = file.read_text(encoding="utf-8")
+    else:
+        raise ValueError("give either a query or a file")
     try:
         settings = Settings()
         columns, rows = run_query(

@@ -49,7 +49,7 @@ def export_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path) -> E
     """Write one table under `out_dir/<table>/`, replacing an earlier export of it."""
     relation = con.sql(sql(f"export/{table}"))
     target = out_dir / table
-    rows = relation.aggregate("count(*)").fetchone()[0]  # type: ignore[index]
+    (rows,) = relation.aggregate("count(*)").fetchall()[0]
     partitioned = PARTITION_COLUMN in relation.columns
     if partitioned:
         relation.write_parquet(str(target), partition_by=[PARTITION_COLUMN], overwrite=True)

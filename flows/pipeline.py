@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -70,6 +70,7 @@ from flows.warehouse import parse_warehouse, redact
 from flows.workers import Workers
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def with_stage_logs(fn: F) -> F:
@@ -119,6 +120,14 @@ def _named(task_name: str, describe: Callable[[dict[str, Any]], str]) -> Callabl
     return name
 
 
+def synchronous(result: T | Coroutine[Any, Any, T]) -> T:
+    """Return the result of a Prefect call that is a coroutine only when called from async code."""
+    if isinstance(result, Coroutine):
+        result.close()
+        raise TypeError("a Prefect call made from synchronous code returned a coroutine")
+    return result
+
+
 def _files(*paths: Any) -> str:
     return ingest.describe_files([str(path) for path in paths])
 
@@ -160,13 +169,13 @@ def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConne
         retry_condition_fn=retry_while_held,
     )
     state = opener(warehouse, settings.lock_timeout_s, return_state=True)
-    if state.is_failed():
+    con = None if state.is_failed() else state.result()
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # the task failed, or returned its Failed state
         stopping.check()
         error = state.result(raise_on_failure=False)
         if isinstance(error, Exception) and not isinstance(error, FailedRun):
             raise error
         raise load.WarehouseBusy(state.message or f"the warehouse {warehouse} stayed busy")
-    con = state.result()
     try:
         yield con
     finally:
@@ -364,7 +373,7 @@ def daily_ingest(
     paper: str | None = None,
     checks: dict[str, str] | None = None,
     settle_seconds: float | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Load every issue in the inbox that is not loaded yet (`checks`: check → severity overrides)."""
     settings = Settings()
     severities = {**settings.checks, **(checks or {})}
@@ -395,14 +404,14 @@ def daily_ingest(
             published = publish_read_copy(con, target, settings.read_copy)
     except load.WarehouseBusy as error:  # another run is writing: say so, no traceback
         logger.error("%s", error)
-        return Failed(message=str(error))  # type: ignore[return-value]
+        return Failed(message=str(error))
     except Exception as error:  # a full disk, a read-only file system, a signal: one line
         return stop_run(error, stats, target, settings)
     publish_artifacts(stats, "daily-ingest", report, published)
     row = stats.row()
     logger.info("run summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)
     return row
 
 
@@ -569,7 +578,9 @@ def load_archive(
     in_flight: list[PrefectFuture[Transformed]] = []
     deferred: list[Path] = []
     progress = backfill.progress_of(stats.outcomes, len(paths))
-    artifact_id = create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
+    artifact_id = synchronous(
+        create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
+    )
     backfill.log_progress(progress)
     while pending or in_flight or deferred:
         stopping.check()  # between two batches: each is written whole or not at all
@@ -578,17 +589,21 @@ def load_archive(
             time.sleep(CLAIM_RETRY_S)
             pending, deferred = deque(backfill.batches(deferred, options.batch_size, options.batch_bytes)), []
         while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
-            # quote: Prefect does not walk the options (the loaded files' hashes) for futures
+            # quote: Prefect does not walk the options (the loaded files' hashes) for futures.
+            # The task's typed signature does not admit the quote() wrappers Prefect unwraps.
             in_flight.append(
-                transform_batch.submit(workers, pending.popleft(), quote(options), quote(claims))
+                transform_batch.submit(  # type: ignore[call-overload]
+                    workers, pending.popleft(), quote(options), quote(claims)
+                )
             )
         done = in_flight.pop(0)  # in the archive's order, whichever batch finished first
         done.wait()
         stopping.check()
         with backfill.timed(seconds, "load"):
             # opaque: Prefect links the load to its transform but does not walk the batch's
-            # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process)
-            outcomes = load_batch(writer, opaque(done), stats.run_id)
+            # ~30,000 objects looking for futures (0.5 s a batch, in the one writer process);
+            # the task's typed signature does not admit the opaque() wrapper Prefect unwraps
+            outcomes = load_batch(writer, opaque(done), stats.run_id)  # type: ignore[call-overload]
         stats.outcomes += outcomes
         batch = done.result()
         claims.release(batch.items)  # committed: the other writers may have these files
@@ -613,7 +628,7 @@ def backfill_archive(
     checks: dict[str, str] | None = None,
     batch_mb: float | None = None,
     settle_seconds: float | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Load an archive of issues in batches; re-running skips what is loaded, so it resumes."""
     settings = Settings()
     run_id = flow_run.get_id() or str(uuid.uuid4())
@@ -646,9 +661,9 @@ def backfill_archive(
         try:
             with (  # the workers stop first (flows/workers.py), then the writer closes the warehouse
                 load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
-                Workers(options.workers) as workers,
+                Workers(options.workers) as pool,
             ):
-                load_archive(paths, workers, writer, stats, seconds, options, claims)
+                load_archive(paths, pool, writer, stats, seconds, options, claims)
         finally:
             claims.close()
         stopping.check()
@@ -661,7 +676,7 @@ def backfill_archive(
             published = publish_read_copy(con, options.warehouse, settings.read_copy)
     except load.WarehouseBusy as error:  # another run held the warehouse too long: re-run to resume
         logger.error("%s; %d of %d file(s) done, re-run to resume", error, len(stats.outcomes), len(paths))
-        return Failed(message=str(error))  # type: ignore[return-value]
+        return Failed(message=str(error))
     except Exception as error:  # a full disk, a read-only file system, a signal: one line
         return stop_run(error, stats, options.warehouse, settings)
     publish_artifacts(stats, "backfill", report, published)
@@ -669,7 +684,7 @@ def backfill_archive(
     row = {**stats.row(), "seconds": {stage: round(value, 3) for stage, value in seconds.items()}}
     logger.info("backfill summary: %s", {k: v for k, v in row.items() if k.startswith(("files", "articles"))})
     if stats.status == "failed":
-        return Failed(message=stats.message, data=row)  # type: ignore[return-value]
+        return Failed(message=stats.message, data=row)
     return row
 
 
@@ -678,7 +693,7 @@ def backfill_archive(
 
 @flow(name="lake-maintenance", log_prints=True)
 @with_stage_logs
-def maintain_lake(warehouse: str | None = None, keep_days: int | None = None) -> dict[str, Any]:
+def maintain_lake(warehouse: str | None = None, keep_days: int | None = None) -> dict[str, Any] | State:
     """Flush a lake's inlined rows, merge its small files, expire old snapshots, delete unused files."""
     settings = Settings()
     target = warehouse or settings.warehouse
@@ -692,7 +707,7 @@ def maintain_lake(warehouse: str | None = None, keep_days: int | None = None) ->
             upkeep = lake_maintenance.maintain_lake(con, keep)
     except load.WarehouseBusy as error:
         logger.error("%s", error)
-        return Failed(message=str(error))  # type: ignore[return-value]
+        return Failed(message=str(error))
     create_markdown_artifact(
         key="lake-maintenance-summary", markdown=upkeep.markdown(), description="Lake maintenance"
     )
@@ -727,7 +742,7 @@ def deployments(
         tags=["newsprint", "maintenance"],
         description=f"Keep a lake's files and snapshots in check ({maintenance_cron}, {timezone}).",
     )
-    return [daily, archive, upkeep]
+    return [synchronous(daily), synchronous(archive), synchronous(upkeep)]
 
 
 def serve_deployments(

@@ -318,7 +318,7 @@ def finding_rows(
     `file_unreadable`, the file). `findings`: rows with issue_date, source_file, article_id,
     seq, headline, check, severity, detail (sql/quality/report_findings.sql).
     """
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "severity": "error",
             "check": "file_unreadable",

@@ -50,7 +50,8 @@ LAKE_NAME = "lake"  # the attached lake's database name (its catalog is `__duckl
 OPTIONS = ("DATA_PATH", "METADATA_SCHEMA", "SEARCH_INDEX")
 _OPTION = re.compile(r"\s+(" + "|".join(OPTIONS) + r")\s+('(?:[^']|'')*'|\S+)")
 # Never reach for the network to install an extension: the wheels ship them.
-OFFLINE = {"autoinstall_known_extensions": False}
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]  # duckdb.connect's `config`
+OFFLINE: DuckDBConfig = {"autoinstall_known_extensions": False}
 WRITER_LOCK_WAIT_S = 600.0  # a load waits this long for the locks another writer holds
 _PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)""", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
@@ -218,7 +219,7 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
     if not warehouse.lake:
         database = Path(warehouse.location)
         checkpoint.recover(database)  # a checkpoint a killed writer left half done
-        config = {}
+        config: DuckDBConfig = {}
         if not read_only:
             database.parent.mkdir(parents=True, exist_ok=True)
             if not database.exists():  # the format is chosen once, when the file is made

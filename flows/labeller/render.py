@@ -251,8 +251,9 @@ def _take_apart(article: DumpArticle) -> _Story:
     else:  # no opening dateline: one in brackets at the end is the article's (（本报伦敦5月7日电）)
         for k, paragraph in enumerate(paragraphs):
             inner = paragraph.strip("（()）")
-            if paragraph.startswith(("（", "(")) and DATELINE_START.match(inner) and len(inner) <= 30:
-                dateline = DATELINE_START.match(inner).group(0)  # type: ignore[union-attr]
+            found = DATELINE_START.match(inner)
+            if paragraph.startswith(("（", "(")) and found and len(inner) <= 30:
+                dateline = found.group(0)
                 paragraphs.pop(k)
                 break
     # Byline lines printed inside the body keep their place; their names are not this article's
