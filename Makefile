@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/samples/qingdao-daily-2025-12-30.txt
 
-.PHONY: run test lint dev lock bench model eval-split clean
+.PHONY: run test lint typecheck dev lock bench model eval-split clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +22,19 @@ run: $(STAMP)
 	cp -n $(SAMPLE) data/inbox/ || true
 	$(BIN)/newsprint run --settle-seconds 0  # the sample was just copied whole: no need to let it settle
 
-## lint and run the whole test suite
+## lint, check types and run the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check flows schemas tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check flows schemas tests bench
 	$(BIN)/ruff format --check flows schemas tests bench
+
+## check the types of flows/ and schemas/ ([tool.mypy]; the cache in .mypy_cache/ keeps re-runs to a second)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## re-pin every dependency (exact versions, tested together)
 lock:
