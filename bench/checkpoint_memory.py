@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from flows.load import sql
+from flows.settings import sql
 
 TABLES = ("articles", "issues", "article_terms", "quality_findings")
 NEW_ID = "* replace (article_id || '-copy' as article_id)"

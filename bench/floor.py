@@ -42,7 +42,7 @@ import pandera.polars as pa
 import polars as pl
 
 from bench import scratch_folder
-from flows import backfill, bulk_load, load, validate
+from flows import backfill, bulk_load, load, relations, validate
 from flows.bulk_load import TABLES
 from flows.ingest import read_issue
 from flows.parse import parse_issue
@@ -65,7 +65,7 @@ class Recorder:
     def __init__(self) -> None:
         self.inserts: list[list[Insert]] = []
         self.pandera: list[PanderaRun] = []
-        self._insert = bulk_load._insert
+        self._insert = bulk_load.insert
         self._schema_failures = validate._schema_failures
 
     def insert(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
@@ -78,12 +78,12 @@ class Recorder:
         return self._schema_failures(schema, frame)
 
     def __enter__(self) -> Recorder:
-        bulk_load._insert = self.insert  # type: ignore[assignment]
+        bulk_load.insert = self.insert  # type: ignore[assignment]
         validate._schema_failures = self.schema_failures  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        bulk_load._insert = self._insert
+        bulk_load.insert = self._insert
         validate._schema_failures = self._schema_failures
 
 
@@ -144,7 +144,7 @@ def store(inserts: list[list[Insert]], warehouse: str) -> Timer:
 
 def insert(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     """Insert one frame through Arrow with the pipeline's own statement."""
-    with load.registered(con, "incoming", frame):
+    with relations.registered(con, "incoming", frame):
         con.execute(load.sql(f"load/insert_{name}"))
 
 

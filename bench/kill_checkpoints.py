@@ -26,7 +26,7 @@ from pathlib import Path
 from bench import scratch_folder
 from flows import bulk_load, checkpoint, load
 from flows.ingest import read_issue
-from flows.load import sql
+from flows.settings import sql
 from flows.synthetic import build_archive
 from flows.transform import transform_issue
 

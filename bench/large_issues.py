@@ -21,8 +21,7 @@ import duckdb
 
 from bench import copy_warehouse, scratch_folder
 from flows.bench import in_fresh_process
-from flows.load import sql
-from flows.settings import Settings
+from flows.settings import Settings, sql
 from flows.synthetic import build_archive
 
 

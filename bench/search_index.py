@@ -24,8 +24,7 @@ import polars as pl
 
 from flows import load, search
 from flows.ingest import read_issue
-from flows.load import sql
-from flows.settings import SAMPLE_ISSUE
+from flows.settings import SAMPLE_ISSUE, sql
 from flows.transform import transform_issue
 
 DAYS_PER_YEAR = 365

@@ -94,7 +94,7 @@ def main() -> None:
     sampler = Sampler()
     for step, (module, name) in STEPS.items():
         setattr(module, name, watched(sampler, step, getattr(module, name)))
-    search.refresh_file_index = after_batch(sampler, search.refresh_file_index)
+    search.refresh_batch_index = after_batch(sampler, search.refresh_batch_index)
     with tempfile.TemporaryDirectory() as folder:
         archive = Path(folder) / "archive"
         build_archive(archive, args.issues)

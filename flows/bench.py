@@ -294,7 +294,7 @@ def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str
                 counts["files_loaded"] += 1
                 counts["articles_accepted"] += result.bundle.validated.accepted.height
                 counts["articles_rejected"] += result.bundle.validated.rejected.height
-        search.refresh_file_index(con)  # as pipeline.load_batch
+        search.refresh_batch_index(con)  # as pipeline.load_batch
     return counts
 
 

@@ -22,7 +22,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -32,8 +32,10 @@ import polars as pl
 from flows import revalidate, revisions
 from flows.checkpoint import checkpoint_if_due, unbounded
 from flows.ingest import describe_files
-from flows.load import _insert, article_rows, registered_hashes, sql
 from flows.order import IssueKey, after, before, issue_key
+from flows.relations import insert, registered_hashes
+from flows.revisions import Loaded
+from flows.settings import sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
@@ -79,18 +81,6 @@ _STORED_SCHEMA = pl.Schema(
         "accepted": pl.Boolean(),
     }
 )
-
-
-@dataclass
-class Loaded:
-    """One issue of a batch: as committed (judged against the warehouse), or skipped and why."""
-
-    bundle: IssueBundle
-    loaded: bool
-    loaded_at: datetime | None = None
-    reason: str | None = None  # why it was not loaded
-    replaced: list[str] = field(default_factory=list)  # the files of the issues it replaced (revisions)
-    counts: tuple[int, int] | None = None  # (accepted, rejected) as committed, when a replay moved some
 
 
 class Signatures:
@@ -433,10 +423,27 @@ def _insert_batch(
     for table, frames_of_table in rows.items():
         nonempty = [frame for frame in frames_of_table if frame.height]
         if nonempty:
-            _insert(con, table, pl.concat(nonempty, how="vertical_relaxed"))
+            insert(con, table, pl.concat(nonempty, how="vertical_relaxed"))
     segmented = [bundle.segmented for bundle, _ in loaded]
     times = [loaded_at for _, loaded_at in loaded]
     accepted = [bundle.validated.accepted for bundle, _ in loaded]
     rejected = [bundle.validated.rejected for bundle, _ in loaded]
-    _insert(con, "articles", article_rows(accepted, segmented, times))
-    _insert(con, "rejected_articles", article_rows(rejected, segmented, times))
+    insert(con, "articles", article_rows(accepted, segmented, times))
+    insert(con, "rejected_articles", article_rows(rejected, segmented, times))
+
+
+def article_rows(
+    frames: list[pl.DataFrame], segmented: list[pl.DataFrame], loaded_at: list[datetime]
+) -> pl.DataFrame:
+    """Issues' article rows (accepted or rejected) with their tokens and each issue's load time.
+
+    One join for a backfill's whole batch, not one per issue: a Polars call costs about as
+    much as the join itself.
+    """
+    nonempty = [i for i, frame in enumerate(frames) if frame.height]
+    if not nonempty:
+        return pl.DataFrame()
+    stamps = pl.Series("loaded_at", [loaded_at[i] for i in nonempty for _ in range(frames[i].height)])
+    articles = pl.concat([frames[i] for i in nonempty], how="vertical_relaxed")
+    tokens = pl.concat([segmented[i] for i in nonempty], how="vertical_relaxed")
+    return articles.join(tokens, on="article_id", how="left", maintain_order="left").with_columns(stamps)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.load import sql
-from flows.settings import SQL_DIR
+from flows.settings import SQL_DIR, sql
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,10 @@ from collections.abc import Sequence
 import duckdb
 
 from flows.backfill import BatchItem, FileJob
+from flows.connection import connect
 from flows.lake_locks import Claims, conninfo_of
-from flows.load import connect, registered_hashes, sql
+from flows.relations import registered_hashes
+from flows.settings import sql
 from flows.warehouse import parse_warehouse
 
 CLAIM_RETRY_S = 2.0  # how often a backfill looks again at the files another writer holds

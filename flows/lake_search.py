@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.load import sql
-from flows.search import SearchError, refresh_file_index
+from flows.fts import SearchError, refresh_file_index
+from flows.settings import sql
 from flows.warehouse import OFFLINE, search_index_file, transaction
 
 log = logging.getLogger(__name__)

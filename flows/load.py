@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from flows import handover
+from flows import bulk_load, handover
 from flows.checkpoint import checkpoint_if_due
 from flows.connection import (
     COMMENTS_SUFFIX,
@@ -31,6 +31,7 @@ from flows.connection import (
     open_writer,
     view_files,
 )
+from flows.relations import insert
 from flows.settings import sql
 from flows.transform import IssueBundle
 from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse
@@ -148,53 +149,6 @@ def loaded_file_sizes(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute(sql("load/loaded_file_sizes")).fetchall()}
 
 
-def registered_hashes(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> AbstractContextManager[None]:
-    """Make hashes the relation `wanted` (hash) that load/known_bodies and load/loaded_issues read."""
-    return registered(con, "wanted", pl.DataFrame({"hash": hashes}, schema={"hash": pl.String}))
-
-
-@contextmanager
-def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
-    """Make a Polars frame a relation the next statements can read, through Arrow.
-
-    Why not a list parameter: DuckDB's Python client converts a list value by value, and
-    tries to import pandas twice per value when pandas is absent (about 0.5 ms per hash);
-    an Arrow table goes in whole. In one piece: a frame concatenated from a batch's issues
-    holds a chunk per issue, and DuckDB reads an Arrow chunk at a time (a batch's 960 term
-    rows in 64 chunks took 11 ms to insert, rechunked 1.8 ms; `python -m bench.floor`).
-    """
-    con.register(name, frame.rechunk().to_arrow())
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
-def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
-    """Insert a Polars frame through Arrow with one set-based statement."""
-    if frame.height == 0:
-        return
-    with registered(con, "incoming", frame):
-        con.execute(sql(f"load/insert_{name}"))
-
-
-def article_rows(
-    frames: list[pl.DataFrame], segmented: list[pl.DataFrame], loaded_at: list[datetime]
-) -> pl.DataFrame:
-    """Issues' article rows (accepted or rejected) with their tokens and each issue's load time.
-
-    One join for a backfill's whole batch, not one per issue: a Polars call costs about as
-    much as the join itself.
-    """
-    nonempty = [i for i, frame in enumerate(frames) if frame.height]
-    if not nonempty:
-        return pl.DataFrame()
-    stamps = pl.Series("loaded_at", [loaded_at[i] for i in nonempty for _ in range(frames[i].height)])
-    articles = pl.concat([frames[i] for i in nonempty], how="vertical_relaxed")
-    tokens = pl.concat([segmented[i] for i in nonempty], how="vertical_relaxed")
-    return articles.join(tokens, on="article_id", how="left", maintain_order="left").with_columns(stamps)
-
-
 def load_issue(
     con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
 ) -> bool:
@@ -202,17 +156,15 @@ def load_issue(
 
     The batch path with a batch of one (flows/bulk_load.py): one way to judge and load an issue.
     """
-    from flows import bulk_load  # it builds on this module
-
     (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
     return result.loaded
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, object]) -> None:
     """Append the run's row (its own small transaction)."""
-    _insert(con, "run", pl.DataFrame([run]))
+    insert(con, "run", pl.DataFrame([run]))
 
 
 def record_failed_files(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
     if rows:
-        _insert(con, "failed_files", pl.DataFrame(rows))
+        insert(con, "failed_files", pl.DataFrame(rows))

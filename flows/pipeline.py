@@ -64,6 +64,7 @@ from flows.report import (
     findings_table,
     summary_markdown,
 )
+from flows.revisions import Loaded
 from flows.settings import Settings
 from flows.transform import IssueBundle, transform_issue
 from flows.warehouse import parse_warehouse, redact
@@ -240,7 +241,7 @@ def transform(
     task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
     cache_policy=NO_CACHE,
 )
-def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> bulk_load.Loaded:
+def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> Loaded:
     """Load one issue in one transaction: the backfill's load with a batch of one."""
     now = datetime.now()
     (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
@@ -519,11 +520,11 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
                     _failed_row(item.source_file, item.file_sha256, item.file_size, item.reason or "", run_id)
                 )
         load.record_failed_files(con, failed)
-        search.refresh_file_index(con)  # batch by batch: no archive-wide rebuild at the end
+        search.refresh_batch_index(con)  # batch by batch: no archive-wide rebuild at the end
     return outcomes
 
 
-def _load_outcome(result: bulk_load.Loaded) -> IssueOutcome:
+def _load_outcome(result: Loaded) -> IssueOutcome:
     """Say what the warehouse committed for one issue (the load re-checks duplicates, applies revisions)."""
     bundle = result.bundle
     if not result.loaded:

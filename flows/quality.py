@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from flows.load import sql
 from flows.report import QualityReport
+from flows.settings import sql
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:

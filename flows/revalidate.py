@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows.load import registered, sql
 from flows.models import Finding
 from flows.order import IssueKey, since_date
+from flows.relations import registered
+from flows.settings import sql
 from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
 from flows.warehouse import transaction, writer_lock

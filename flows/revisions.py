@@ -16,22 +16,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from flows.load import registered, registered_hashes, sql
 from flows.order import IssueKey, issue_key
+from flows.relations import registered, registered_hashes
+from flows.settings import sql
 from flows.transform import IssueBundle, issue_frame
-
-if TYPE_CHECKING:
-    from flows.bulk_load import Loaded
 
 log = logging.getLogger(__name__)
 
 # issues columns that describe a judgement a replaced issue no longer has
 _JUDGEMENT_COLUMNS = ("articles_total", "articles_accepted", "articles_rejected", "residue_lines", "findings")
+
+
+@dataclass
+class Loaded:
+    """One issue of a batch: as committed (judged against the warehouse), or skipped and why."""
+
+    bundle: IssueBundle
+    loaded: bool
+    loaded_at: datetime | None = None
+    reason: str | None = None  # why it was not loaded
+    replaced: list[str] = field(default_factory=list)  # the files of the issues it replaced (revisions)
+    counts: tuple[int, int] | None = None  # (accepted, rejected) as committed, when a replay moved some
 
 
 @dataclass

@@ -15,15 +15,15 @@ from datetime import date
 
 import duckdb
 
-from flows.fts import SearchError, fts_extension_file, load_fts  # noqa: F401  (re-exported)
-from flows.load import sql
+from flows import lake_search
+from flows.fts import SearchError, index_exists, index_is_current, load_fts, refresh_file_index
+from flows.settings import sql
 from flows.tokenise import segment
-from flows.warehouse import is_lake, transaction
+from flows.warehouse import is_lake
 
 log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 60
-INDEX_MEMORY_LIMIT = "256MB"  # DuckDB's memory while it builds the index (it spills beyond)
 
 
 @dataclass(frozen=True)
@@ -50,22 +50,6 @@ class Hit:
         }
 
 
-def index_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(sql("search/index_exists")).fetchone()
-    return bool(row and row[0])
-
-
-def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Tell whether the index holds exactly the articles in the warehouse now."""
-    return index_exists(con) and _index_changes(con) == (0, 0)
-
-
-def _index_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Count the articles the existing index lacks, and its documents that are no longer articles."""
-    row = con.execute(sql("search/index_changes")).fetchone()
-    return (row[0], row[1]) if row else (0, 0)
-
-
 def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     """Bring the BM25 index up to date with the articles; return whether it changed.
 
@@ -75,46 +59,14 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     way, from a copy of the lake's articles (flows/lake_search.py).
     """
     if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
-        from flows import lake_search
-
         return lake_search.refresh_index(con)
-    if index_exists(con):  # an append reads and writes the index's tables: no fts function needed
-        missing, gone = _index_changes(con)
-        if not missing and not gone:
-            return False
-        if not gone:
-            _append_to_index(con)
-            log.info("search index: %d article(s) added", missing)
-            return True
-    _build_index(con)
-    log.info("search index rebuilt")
-    return True
+    return refresh_file_index(con)
 
 
-def refresh_file_index(con: duckdb.DuckDBPyConnection) -> None:
+def refresh_batch_index(con: duckdb.DuckDBPyConnection) -> None:
     """Append a backfill batch's articles to a DuckDB file's index (a lake's is refreshed at the end)."""
     if not is_lake(con):
-        refresh_index(con)
-
-
-def _append_to_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Add the articles the index lacks, in one transaction: never a half-appended index."""
-    with transaction(con):
-        con.execute(sql("search/append_index"))
-
-
-def _build_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the index over every article, DuckDB's memory bounded while it does."""
-    load_fts(con)  # only a build needs the extension (its pragma): 40 ms a connection
-    # A build holds the whole archive's words in memory (800 MB for ten years of the sample);
-    # bounded, DuckDB spills to disk instead, in about the same time (measured when it was bounded).
-    previous = con.execute(sql("settings/memory_limit")).fetchone()
-    con.execute(sql("settings/set_memory_limit"), {"limit": INDEX_MEMORY_LIMIT})
-    try:
-        con.execute(sql("search/create_index"))
-    finally:  # back to the connection's own limit (a backfill's writer sets one)
-        restored = previous[0] if previous else INDEX_MEMORY_LIMIT
-        con.execute(sql("settings/set_memory_limit"), {"limit": restored})
+        refresh_file_index(con)
 
 
 def query_terms(query: str) -> list[str]:
@@ -145,8 +97,6 @@ def search_articles(
     if not terms:
         raise SearchError(f"nothing to search for in {query!r}")
     if is_lake(con):  # search the lake's index file, which holds a copy of the searchable columns
-        from flows import lake_search
-
         with lake_search.open_index(con) as index:
             return search_articles(index, query, limit, any_word)
     load_fts(con)

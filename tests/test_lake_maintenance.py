@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import connection, lake_maintenance, lake_search, load, search
+from flows import connection, fts, lake_maintenance, lake_search, load, search
 from flows.cli import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
@@ -143,7 +143,7 @@ def test_the_lake_search_index_copies_only_new_articles(tmp_path: Path, caplog, 
     try:
         with lake_search.open_index(con) as index:
             assert index.execute("select article_id from articles order by all").fetchall() == expected
-            assert search.index_is_current(index)
+            assert fts.index_is_current(index)
         assert search.search_articles(con, headline)
     finally:
         con.close()
@@ -163,6 +163,6 @@ def test_the_lake_search_index_drops_an_article_that_left(tmp_path: Path, sample
     try:
         with lake_search.open_index(con) as index:
             assert index.execute("select article_id from articles order by all").fetchall() == kept
-            assert search.index_is_current(index)
+            assert fts.index_is_current(index)
     finally:
         con.close()

@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from flows import connection, load
+from flows import connection, load, relations
 from flows.ingest import read_issue
 from flows.transform import transform_issue
 from flows.warehouse import transaction
@@ -228,7 +228,7 @@ def test_a_frame_concatenated_from_a_batch_reaches_duckdb_in_one_piece() -> None
     batch = pl.concat([pl.DataFrame({"word": [f"词{i}", "语"]}) for i in range(64)])
     assert batch.n_chunks() == 64
     con = _Spy(duckdb.connect())
-    with load.registered(con, "incoming", batch):  # type: ignore[arg-type]
+    with relations.registered(con, "incoming", batch):  # type: ignore[arg-type]
         assert con.execute("select count(*) from incoming").fetchone() == (128,)
     assert [table.column("word").num_chunks for table in con.tables] == [1]
 

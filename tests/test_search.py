@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, load, search
+from flows import bulk_load, fts, load, search
 from flows.cli import app
 from flows.ingest import read_issue
 from flows.settings import sql
@@ -51,9 +51,9 @@ def offline(indexed: str):
 
 def test_the_fts_extension_loads_from_the_wheel_file_offline() -> None:
     con = duckdb.connect(config=OFFLINE)
-    path = search.fts_extension_file()
+    path = fts.fts_extension_file()
     assert path.name == "fts.duckdb_extension" and duckdb.__version__ in str(path)
-    search.load_fts(con)
+    fts.load_fts(con)
     loaded = con.execute(
         "select loaded, installed from duckdb_extensions() where extension_name = 'fts'"
     ).fetchone()
@@ -98,7 +98,7 @@ def test_the_index_follows_new_loads(tmp_path: Path, bundles) -> None:
         assert search.refresh_index(con) is False  # nothing changed: no rebuild
         assert len(search.search_articles(con, "人工智能")) == 1
         load.load_issue(con, bundles[1], "run-2", NOW)
-        assert search.index_is_current(con) is False
+        assert fts.index_is_current(con) is False
         assert search.refresh_index(con) is True
         assert len(search.search_articles(con, "人工智能")) == 2
 
@@ -123,7 +123,7 @@ def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
         search.refresh_index(con)
         load.load_issue(con, bundles[1], "run-2", NOW)
         docs_before = con.execute("select count(*) from fts_main_articles.docs").fetchone()
-        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert search.refresh_index(con) is True and fts.index_is_current(con)
         assert docs_before < con.execute("select count(*) from fts_main_articles.docs").fetchone()
     with load.open_warehouse(rebuilt) as con:
         for bundle in bundles:
@@ -192,7 +192,7 @@ def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
         search.refresh_index(con)
         gone = search.search_articles(con, "人工智能")[0].article_id
         con.execute("delete from articles where article_id = $id", {"id": gone})  # as a revalidation moves it
-        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert search.refresh_index(con) is True and fts.index_is_current(con)
         assert gone not in {h.article_id for h in search.search_articles(con, "人工智能")}
 
 
@@ -202,9 +202,9 @@ def test_a_build_gives_a_backfill_writer_its_memory_bound_back(tmp_path: Path, b
         assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1"))
         bounded = con.execute(sql("settings/memory_limit")).fetchone()
         assert bounded == _limit_of(bulk_load.WRITER_MEMORY_LIMIT)
-        assert search.refresh_index(con) is True and search.index_is_current(con)
+        assert search.refresh_index(con) is True and fts.index_is_current(con)
         assert con.execute(sql("settings/memory_limit")).fetchone() == bounded
-        assert bounded != _limit_of(search.INDEX_MEMORY_LIMIT)
+        assert bounded != _limit_of(fts.INDEX_MEMORY_LIMIT)
 
 
 def _limit_of(limit: str) -> tuple[str] | None:
