@@ -1,9 +1,5 @@
-"""`python -m flows` runs the `newsprint` command line, with all its commands.
+"""`python -m flows` runs the `newsprint` command line, with all its commands."""
 
-Not `python -m flows.cli`: run as `__main__`, that module would be a second copy of
-flows.cli, and the command modules register their commands on the first.
-"""
-
-from flows.cli_sql import main
+from flows.cli.main import main
 
 main()

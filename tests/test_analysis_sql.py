@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load
-from flows.cli import app
+from flows.cli.app import app
 from flows.query import run_query
 from flows.settings import SQL_DIR
 from flows.transform import transform_issue

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.transform import transform_issue
 from tests.conftest import TODAY

@@ -13,7 +13,7 @@ import pytest
 HEAVY = ("typer", "polars", "pandera", "rjieba", "prefect", "numpy", "pyarrow", "psycopg")
 RUN = """
 import json, sys
-from flows.cli_sql import main
+from flows.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit as done:
@@ -50,7 +50,7 @@ def test_a_query_imports_nothing_of_the_pipeline(warehouse: str) -> None:
 def test_every_format_is_printed_as_the_typer_command_prints_it(warehouse: str, fmt: str) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.app import app
 
     args = ["sql", "select paper, articles from issues", "-w", warehouse, "--format", fmt]
     out, run = newsprint(*args)

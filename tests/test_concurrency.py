@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 # Import Prefect's side now: its log handler binds the stderr of the moment, and a CliRunner's
 # stderr is closed once the command returns.
 import flows.pipeline  # noqa: F401
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]

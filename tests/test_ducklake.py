@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from bench.synthetic import build_archive
 from flows import bulk_load, load, search, warehouse
-from flows.cli import app
+from flows.cli.app import app
 from flows.load import sql as sql_text
 from flows.query import run_query
 from flows.settings import PROJECT_ROOT

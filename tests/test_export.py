@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load
-from flows.cli import app
+from flows.cli.app import app
 from flows.export import export_queries, export_tables, export_warehouse, warehouse_tables
 from flows.ingest import read_issue
 from flows.transform import transform_issue

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 import flows.pipeline  # noqa: F401  (Prefect's log handler binds the stderr of its import)
 from flows import failures, load
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import PROJECT_ROOT
 from flows.stopping import Interrupted
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import flows.pipeline  # noqa: F401  (Prefect's log handler binds the stderr of its import)
 from flows import files
-from flows.cli import app
+from flows.cli.app import app
 from flows.files import list_archive, list_inbox, read_entry
 from flows.settings import SAMPLE_ISSUE
 

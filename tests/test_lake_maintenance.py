@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import connection, fts, lake_maintenance, lake_search, load, search
-from flows.cli import app
+from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import Settings

@@ -25,7 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import bulk_load, lake_locks, load
-from flows.cli import app
+from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.query import run_query
 from flows.synthetic import build_archive

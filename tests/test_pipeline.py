@@ -182,7 +182,7 @@ def archive(tmp_path: Path) -> Path:
 def _backfill(archive: Path, warehouse: str, *options: str) -> tuple[int, dict[str, Any]]:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.app import app
 
     args = ["backfill", str(archive), "--warehouse", warehouse, "--batch-size", "3", "--workers", "2"]
     result = CliRunner().invoke(app, [*args, *options])
@@ -354,7 +354,7 @@ def test_the_daily_deployment_runs_at_six_in_shanghai() -> None:
 def test_serve_says_when_the_next_run_is_in_the_schedules_time_zone_and_in_utc() -> None:
     from datetime import UTC, datetime
 
-    from flows.cli_ops import describe_schedule
+    from flows.cli.ops import describe_schedule
 
     assert describe_schedule("0 6 * * *", "Asia/Shanghai", datetime(2026, 12, 7, 12, 0, tzinfo=UTC)) == (
         "daily-ingest/daily runs on `0 6 * * *` in Asia/Shanghai: next at 2026-12-08 06:00 CST "
@@ -372,7 +372,7 @@ def test_serve_says_when_the_next_run_is_in_the_schedules_time_zone_and_in_utc()
 def test_serve_refuses_a_bad_schedule_before_serving(options: list[str], message: str) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.app import app
 
     result = CliRunner().invoke(app, ["serve", *options])
     assert result.exit_code == 2 and message in result.output

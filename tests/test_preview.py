@@ -9,7 +9,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bench.eval_split import FIXTURES
-from flows.cli import app
+from flows.cli.app import app
 from flows.models import Issue
 from flows.parse import parse_issue
 from flows.preview import print_preview

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load, quality
-from flows.cli import app
+from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.report import FINDING_COLUMNS, quality_markdown, quality_table
 from flows.settings import SAMPLE_ISSUE
@@ -210,7 +210,7 @@ def test_the_same_file_under_another_name_loads_nothing(inbox: Path, warehouse: 
 def test_the_quality_report_reads_whole_at_80_columns(loaded: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.cells import cell_len
 
-    from flows.cli import console
+    from flows.cli.common import console
 
     monkeypatch.setattr(console, "width", 80)
     result = runner.invoke(app, ["quality", "--warehouse", loaded])

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load
-from flows.cli import app
+from flows.cli.app import app
 from flows.query import QueryError, refuse_writes, run_query
 from flows.transform import transform_issue
 from tests.conftest import TODAY

@@ -157,7 +157,7 @@ def two_issues(tmp_path: Path) -> tuple[Path, Path]:
 def test_a_reader_holds_the_read_copy_across_a_daily_run_and_a_backfill(
     tmp_path: Path, two_issues: tuple[Path, Path]
 ) -> None:
-    from flows.cli import app
+    from flows.cli.app import app
 
     inbox, archive = two_issues
     warehouse = str(tmp_path / "warehouse.duckdb")
@@ -195,7 +195,7 @@ def reader_of_an_empty_copy(
 def test_a_run_waits_for_a_reader_of_the_warehouse_in_retries_then_names_it(
     tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from flows.cli import app
+    from flows.cli.app import app
 
     warehouse = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(warehouse):
@@ -218,7 +218,7 @@ def test_a_run_waits_for_a_reader_of_the_warehouse_in_retries_then_names_it(
 def test_a_run_gets_in_once_the_reader_of_the_warehouse_has_gone(
     tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from flows.cli import app
+    from flows.cli.app import app
 
     warehouse = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(warehouse):
@@ -242,7 +242,7 @@ def test_a_run_gets_in_once_the_reader_of_the_warehouse_has_gone(
 
 
 def test_a_revalidation_publishes_the_read_copy_too(tmp_path: Path, warehouse: str, sample_issue) -> None:
-    from flows.cli import app
+    from flows.cli.app import app
 
     with load.open_warehouse(warehouse) as con:
         load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import load, revalidate
-from flows.cli import app
+from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import SAMPLE_ISSUE

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import bulk_load, fts, load, search
-from flows.cli import app
+from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.settings import sql
 from flows.transform import IssueBundle, transform_issue

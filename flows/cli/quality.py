@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import WarehouseOption, app, console, err
+from flows.cli.common import WarehouseOption, console, err
 from flows.report import (
     FINDING_COLUMNS,
     QualityReport,
@@ -22,6 +22,8 @@ from flows.report import (
     quality_table,
 )
 from flows.settings import Settings
+
+commands = typer.Typer()
 
 ChecksOption = Annotated[
     Path | None,
@@ -34,7 +36,7 @@ ChecksOption = Annotated[
 ]
 
 
-def _issue_date(value: str | None) -> date | None:
+def _issueparse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -144,7 +146,7 @@ def _fold(table: Table, *names: str) -> None:
             column.no_wrap = True
 
 
-@app.command()
+@commands.command()
 def quality(
     issue_date: Annotated[str | None, typer.Option(help="Only the issues of this date (YYYY-MM-DD).")] = None,
     warehouse: WarehouseOption = None,
@@ -153,7 +155,7 @@ def quality(
     """Print the data-quality report the runs publish as Prefect artifacts, from the warehouse."""
     if fmt not in ("rich", "markdown", "json"):
         raise typer.BadParameter("--format must be rich, markdown or json")
-    report = _read(warehouse or Settings().warehouse, _issue_date(issue_date))
+    report = _read(warehouse or Settings().warehouse, _issueparse_date(issue_date))
     if fmt == "json":
         doc = {"totals": report.totals(), **asdict(report), "table": quality_table(report)}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str, indent=2) + "\n")
@@ -164,7 +166,7 @@ def quality(
         print_report(report, finding_rows(report.findings))
 
 
-@app.command()
+@commands.command()
 def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -> None:
     """Re-apply the current checks to every loaded and rejected article, in one transaction."""
     from flows.load import WarehouseBusy, open_warehouse

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flows.cli import WarehouseOption, app, console, err
+from flows.cli.common import WarehouseOption, console, err
 from flows.settings import Settings
+
+commands = typer.Typer()
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,7 +35,7 @@ def _open_read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
         raise typer.Exit(1) from error
 
 
-@app.command()
+@commands.command()
 def search(
     words: Annotated[list[str], typer.Argument(help="Words to look for, e.g. 人工智能, or 机器人 青岛.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many articles to show.")] = 10,
@@ -74,7 +76,7 @@ def search(
         err.print(f"no article matches {query!r}")
 
 
-@app.command()
+@commands.command()
 def export(
     out_dir: Annotated[Path, typer.Argument(file_okay=False, help="Folder to write the Parquet files in.")],
     warehouse: WarehouseOption = None,

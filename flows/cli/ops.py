@@ -15,8 +15,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from flows.cli import WarehouseOption, _date, app, err, flow_warehouse, print_outcome
+from flows.cli.common import WarehouseOption, err, flow_warehouse, parse_date, print_outcome
 from flows.settings import Settings
+
+commands = typer.Typer()
 
 # flows.backfill's progress logger, by name: importing flows.backfill (Polars, Pandera, rjieba)
 # for it cost every command, `newsprint sql` included, a second
@@ -66,7 +68,7 @@ def progress_bar(enabled: bool) -> Iterator[None]:
         progress_log.removeHandler(handler)
 
 
-@app.command()
+@commands.command()
 def backfill(
     archive: Annotated[
         Path, typer.Argument(exists=True, file_okay=False, help="Archive folder (searched recursively).")
@@ -98,8 +100,8 @@ def backfill(
         state = backfill_archive(
             archive=str(archive),
             warehouse=flow_warehouse(warehouse),
-            since=_date(since),
-            until=_date(until),
+            since=parse_date(since),
+            until=parse_date(until),
             batch_size=batch_size,
             batch_mb=batch_mb,
             workers=workers,
@@ -130,7 +132,7 @@ def describe_schedule(cron: str, timezone: str, after: datetime | None = None) -
     )
 
 
-@app.command()
+@commands.command()
 def serve(
     cron: Annotated[
         str | None, typer.Option(help='Cron schedule (default "0 6 * * *", env NEWSPRINT_CRON).')
@@ -172,7 +174,7 @@ def serve(
         raise typer.BadParameter(str(error)) from error
 
 
-@app.command("lake-maintenance")
+@commands.command("lake-maintenance")
 def lake_maintenance(
     warehouse: WarehouseOption = None,
     keep_days: Annotated[

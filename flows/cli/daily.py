@@ -1,56 +1,22 @@
-"""The `newsprint` command line: run the flow, parse an issue, query the warehouse."""
+"""The everyday commands: `newsprint run` (the daily flow), `parse` one issue, `sql` (read-only)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from flows.cli.common import WarehouseOption, console, err, flow_warehouse, parse_date, print_outcome
 from flows.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-WarehouseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--warehouse",
-        "-w",
-        help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE) or ducklake:<catalog>.",
-    ),
-]
+commands = typer.Typer()
 
 
-def flow_warehouse(warehouse: str | None) -> str | None:
-    """Return the `--warehouse` to give a flow; one with a password goes through the environment.
-
-    Prefect stores a flow run's parameters and shows them in its UI: a password must not be one.
-    """
-    from flows.warehouse import redact
-
-    if warehouse is None or redact(warehouse) == warehouse:
-        return warehouse
-    os.environ["NEWSPRINT_WAREHOUSE"] = warehouse  # read by the flow's Settings, in this process
-    return None
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter(f"not a YYYY-MM-DD date: {value}") from error
-
-
-@app.command()
+@commands.command()
 def run(
     inbox: Annotated[
         Path | None, typer.Option(help="Inbox folder (default data/inbox/, env NEWSPRINT_INBOX).")
@@ -80,7 +46,7 @@ def run(
         state = daily_ingest(
             inbox=str(inbox) if inbox else None,
             warehouse=flow_warehouse(warehouse),
-            issue_date=_date(issue_date),
+            issue_date=parse_date(issue_date),
             paper=paper,
             checks=read_check_severities(checks) if checks else None,
             settle_seconds=settle_seconds,
@@ -89,21 +55,7 @@ def run(
     print_outcome(state)
 
 
-def print_outcome(state: Any) -> None:
-    """Print a flow run's summary row; exit non-zero when it failed (1, or 128 + a signal's number)."""
-    from flows import stopping
-
-    result = state.result(raise_on_failure=False)
-    row = result if isinstance(result, dict) else getattr(state, "data", None)
-    if isinstance(row, dict):
-        console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
-    if state.is_failed():
-        err.print(f"[red]run failed:[/red] {state.message}")
-        interrupted = stopping.requested()
-        raise typer.Exit(interrupted.exit_code if interrupted else 1)
-
-
-@app.command()
+@commands.command()
 def parse(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An issue's text file.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
@@ -118,7 +70,7 @@ def parse(
     try:
         if entry.data is None:
             raise IngestError(entry.reason or entry.arriving or "not read")
-        issue = read_issue(str(file), entry.data, issue_date=_date(issue_date))
+        issue = read_issue(str(file), entry.data, issue_date=parse_date(issue_date))
     except IngestError as error:
         err.print(f"[red]cannot read {file}:[/red] {error}")
         raise typer.Exit(2) from error
@@ -131,7 +83,7 @@ def parse(
     print_preview(parsed, console)
 
 
-@app.command()
+@commands.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run (read-only).")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Run the SQL in this file.")] = None,
@@ -148,7 +100,7 @@ def sql(
     ] = None,
 ) -> None:
     """Run ad-hoc SQL read-only: it cannot write, change a setting or read outside the warehouse."""
-    from flows.cli_sql import run_sql  # what `newsprint sql` runs without typer (flows/cli_sql.py)
+    from flows.cli.sql import run_sql  # what `newsprint sql` runs without typer (flows/cli/main.py)
 
     if (query is None) == (file is None):
         raise typer.BadParameter("give either a query or --file")
@@ -157,25 +109,3 @@ def sql(
     code = run_sql(query, file, warehouse, fmt, read_files or [])
     if code:
         raise typer.Exit(code)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """The `newsprint` command: a failure ends in one line on the console, its traceback in the debug log."""
-    try:
-        app(args=argv, prog_name="newsprint")
-    except Exception as error:
-        fail(error)
-
-
-def fail(error: Exception) -> NoReturn:
-    """Write the traceback to the debug log and end with one line saying what went wrong."""
-    from flows import failures, logs
-
-    path = Settings().debug_log
-    logs.trace(error, path)
-    message = failures.explain(error) or f"{type(error).__name__}: {error}"
-    err.print(f"[red]newsprint failed:[/red] {message} (the traceback is in {path})")
-    raise SystemExit(1) from None
-
-
-from flows import cli_analysis, cli_bench, cli_ops, cli_quality  # noqa: E402, F401  (registers commands)

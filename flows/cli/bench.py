@@ -12,8 +12,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import app, console, err
+from flows.cli.common import console, err
 from flows.settings import Settings
+
+commands = typer.Typer()
 
 SIZES = ("real", "sample")
 
@@ -73,7 +75,7 @@ def _cell(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-@app.command()
+@commands.command()
 def bench(
     issues: Annotated[int, typer.Option(min=1, help="Daily issues in the archive.")] = 365,
     size: Annotated[

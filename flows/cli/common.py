@@ -1,0 +1,71 @@
+"""What the command modules share: the consoles, the `--warehouse` option, reading a date, failing."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from flows.settings import Settings
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        "-w",
+        help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE) or ducklake:<catalog>.",
+    ),
+]
+
+
+def flow_warehouse(warehouse: str | None) -> str | None:
+    """Return the `--warehouse` to give a flow; one with a password goes through the environment.
+
+    Prefect stores a flow run's parameters and shows them in its UI: a password must not be one.
+    """
+    from flows.warehouse import redact
+
+    if warehouse is None or redact(warehouse) == warehouse:
+        return warehouse
+    os.environ["NEWSPRINT_WAREHOUSE"] = warehouse  # read by the flow's Settings, in this process
+    return None
+
+
+def parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not a YYYY-MM-DD date: {value}") from error
+
+
+def print_outcome(state: Any) -> None:
+    """Print a flow run's summary row; exit non-zero when it failed (1, or 128 + a signal's number)."""
+    from flows import stopping
+
+    result = state.result(raise_on_failure=False)
+    row = result if isinstance(result, dict) else getattr(state, "data", None)
+    if isinstance(row, dict):
+        console.print_json(data={k: v for k, v in row.items() if not isinstance(v, datetime)})
+    if state.is_failed():
+        err.print(f"[red]run failed:[/red] {state.message}")
+        interrupted = stopping.requested()
+        raise typer.Exit(interrupted.exit_code if interrupted else 1)
+
+
+def fail(error: Exception) -> NoReturn:
+    """Write the traceback to the debug log and end with one line saying what went wrong."""
+    from flows import failures, logs
+
+    path = Settings().debug_log
+    logs.trace(error, path)
+    message = failures.explain(error) or f"{type(error).__name__}: {error}"
+    err.print(f"[red]newsprint failed:[/red] {message} (the traceback is in {path})")
+    raise SystemExit(1) from None
