@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.batch_sizes [--issues 365] [--runs 2x32 2x64 2x128 1x64]
 
 Backfills one synthetic archive without Prefect (the same functions as the flow, see
-flows/bench.py) once per WORKERSxBATCH choice, each into a fresh warehouse, and prints the
+bench/harness.py) once per WORKERSxBATCH choice, each into a fresh warehouse, and prints the
 wall and CPU seconds, the writer's share, and the peak memory of the process and its workers.
 A batch is one DuckDB transaction and one warehouse open and close (a checkpoint), so larger
 batches cost the single writer less per issue; the flow keeps two batches per worker, and one
@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 from bench import scratch_folder
-from flows.bench import backfill_without_prefect
-from flows.synthetic import build_archive
+from bench.harness import backfill_without_prefect
+from bench.synthetic import build_archive
 
 
 def measure_one(archive: Path, run: str) -> dict[str, float]:

@@ -83,7 +83,7 @@ def main() -> None:
     paths = real_size.build_archive(root / "issues", args.archive_issues + 1, corpus)
     archive, issue = None, paths[-1]
     if args.archive_issues:
-        from flows.bench import backfill_without_prefect
+        from bench.harness import backfill_without_prefect
         from flows.settings import Settings
 
         (root / "archive").mkdir()

@@ -42,12 +42,12 @@ import pandera.polars as pa
 import polars as pl
 
 from bench import scratch_folder
+from bench.synthetic import build_archive
 from flows import backfill, bulk_load, load, relations, validate
 from flows.bulk_load import TABLES
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import Settings
-from flows.synthetic import build_archive
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import bundle_issues
 from flows.warehouse import transaction

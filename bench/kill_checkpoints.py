@@ -24,10 +24,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench import scratch_folder
+from bench.synthetic import build_archive
 from flows import bulk_load, checkpoint, load
 from flows.ingest import read_issue
 from flows.settings import sql
-from flows.synthetic import build_archive
 from flows.transform import transform_issue
 
 NOW = datetime(2026, 1, 15, 6, 0)

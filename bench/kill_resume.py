@@ -37,10 +37,10 @@ import duckdb
 import psutil
 
 from bench import scratch_folder
+from bench.synthetic import FIRST_DAY, synthetic_issue
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import PROJECT_ROOT, sql
-from flows.synthetic import FIRST_DAY, synthetic_issue
 from tests.prefect_server import running_prefect_server
 
 NEWSPRINT = str(Path(sys.executable).with_name("newsprint"))

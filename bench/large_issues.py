@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 
 from bench import copy_warehouse, scratch_folder
-from flows.bench import in_fresh_process
+from bench.harness import in_fresh_process
+from bench.synthetic import build_archive
 from flows.settings import Settings, sql
-from flows.synthetic import build_archive
 
 
 def large_archive(folder: Path, issues: int, join: int, after: int) -> list[Path]:

@@ -20,10 +20,10 @@ from datetime import date, datetime
 import duckdb
 
 from bench import scratch_folder
+from bench.synthetic import build_archive
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
-from flows.synthetic import build_archive
 from flows.transform import IssueBundle, bundle_issue
 from flows.validate import LoadFrames, validate_issues
 

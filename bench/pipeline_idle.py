@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.pipeline_idle [--issues 1024] [--depths 2 3] [--rounds 2]
 
-Backfills one synthetic archive without Prefect, as flows/bench.py's plain backfill does (one
+Backfills one synthetic archive without Prefect, as bench/harness.py's plain backfill does (one
 worker, batches of 64), but with the number of batches submitted and not yet written set
 explicitly, and records when the worker transformed each batch and when the writer loaded
 it. The worker's idle time between batches is the time it waited for the writer to hand it
@@ -21,11 +21,11 @@ from datetime import date
 from pathlib import Path
 
 from bench import scratch_folder
+from bench.harness import load_items
+from bench.synthetic import build_archive
 from flows import backfill, files, load
 from flows.backfill import BatchItem, FileJob
-from flows.bench import load_items
 from flows.settings import Settings
-from flows.synthetic import build_archive
 
 
 def transform_timed(items: list[FileJob | BatchItem], today: date, checks: dict[str, str]) -> tuple:

@@ -149,8 +149,8 @@ def archive_warehouse(root: Path, issues: int) -> Path | None:
     """Backfill `issues` synthetic daily issues (without Prefect) into a warehouse to copy, if any."""
     if issues <= 0:
         return None
-    from flows.bench import backfill_without_prefect
-    from flows.synthetic import build_archive
+    from bench.harness import backfill_without_prefect
+    from bench.synthetic import build_archive
 
     build_archive(root / "archive", issues)
     warehouse = root / "archive.duckdb"

@@ -17,8 +17,8 @@ import sys
 import time
 
 from bench import scratch_folder
+from bench.harness import server_cpu_seconds
 from bench.prefect_server import running_prefect_server
-from flows.bench import server_cpu_seconds
 
 SETTLE_S = 8.0  # the server persists a run's events after the run has ended
 FLOW = """

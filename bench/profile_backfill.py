@@ -27,12 +27,12 @@ from typing import TypeVar
 import duckdb
 
 from bench import real_size, scratch_folder
+from bench.synthetic import build_archive
 from flows import backfill, bulk_load, load, search
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.settings import Settings
-from flows.synthetic import build_archive
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import IssueBundle, bundle_issue, bundle_issues
 from flows.validate import Validated, validate_articles, validate_issues

@@ -9,7 +9,7 @@ the duplicate check would reject, changing what the run stores). A reused day li
 dump (88 days) after its first use, beyond the near-duplicate check's 30 days.
 
 Without the dump, synthetic issues of the same size: the sample's sentences drawn afresh for
-every article (flows/synthetic.py), about 100 articles an issue.
+every article (bench/synthetic.py), about 100 articles an issue.
 
 Either way the text is laid out plainly, as the splitter reads a People's Daily page: heading
 lines (kicker, title, subtitle), a `本报记者 X` byline, then `　　`-indented paragraphs, the
@@ -138,7 +138,7 @@ def corpus_issues(folder: Path, count: int, seed: int) -> Iterator[list[Article]
 
 def synthetic_issues(count: int, seed: int) -> Iterator[list[Article]]:
     """Yield `count` issues of real size drawn from the sample's sentences and headings."""
-    from flows.synthetic import sample_parts
+    from bench.synthetic import sample_parts
 
     parts = sample_parts()
     rng = random.Random(seed)

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.writer_memory [--issues 3650] [--memory-limit 128MB|none] [--flow]
 
-Backfills a synthetic archive (`flows/synthetic.py`) without Prefect, or through the flow
+Backfills a synthetic archive (`bench/synthetic.py`) without Prefect, or through the flow
 with `--flow` (a temporary Prefect server), while a thread samples this process's RSS every
 10 ms. For each step of a batch's load (the transaction, the checkpoint when the WAL is due,
 the search index append) it prints the median and the highest peak over the batches, and the
@@ -26,8 +26,9 @@ from typing import Any
 
 import psutil
 
-from flows import bench, bulk_load, checkpoint, search
-from flows.synthetic import build_archive
+from bench import harness
+from bench.synthetic import build_archive
+from flows import bulk_load, checkpoint, search
 
 STEPS = {"transaction": (bulk_load, "_load_in_transaction"), "checkpoint": (checkpoint, "checkpoint")}
 
@@ -99,7 +100,7 @@ def main() -> None:
         archive = Path(folder) / "archive"
         build_archive(archive, args.issues)
         kind = "flow" if args.flow else "plain"
-        phase = bench.run_phase(kind, archive, Path(folder) / "warehouse.duckdb", 1, args.batch_size)
+        phase = harness.run_phase(kind, archive, Path(folder) / "warehouse.duckdb", 1, args.batch_size)
     print(f"{kind}, {args.issues} issues, writer memory limit {bulk_load.WRITER_MEMORY_LIMIT}: ", end="")
     print(f"{phase.seconds:.1f} s, peak RSS of the writer {phase.peak.main_mb:.0f} MB")
     print("| step | batches | median peak RSS MB | highest |\n|---|---:|---:|---:|")

@@ -198,7 +198,7 @@ class WorkerPool(ProcessPoolExecutor):
 
     A spawned child imports its parent's main module before its first job, so that functions
     defined there can be unpickled. The workers only run `transform_files`, but a served
-    deployment's main module is `prefect.engine`, and the benchmark's is `flows.bench`: each
+    deployment's main module is `prefect.engine`, and the benchmark's is `bench.harness`: each
     worker imported Prefect (40 MB, about a second) or DuckDB it never used. The pool starts
     its workers on `submit`, so `submit` hides the main module from multiprocessing meanwhile.
     A job must therefore be a function a worker can import by its module's name.

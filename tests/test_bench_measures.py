@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from flows.bench import LIST_EVERY_S, Phase, median_run, peak_rss
+from bench.harness import LIST_EVERY_S, Phase, median_run, peak_rss
 
 
 def test_memory_that_grows_between_pss_readings_is_still_seen() -> None:

@@ -9,10 +9,10 @@ from itertools import count
 import duckdb
 import pytest
 
+from bench.synthetic import synthetic_issue
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.order import issue_key
-from flows.synthetic import synthetic_issue
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 

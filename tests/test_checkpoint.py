@@ -28,7 +28,7 @@ NOW = datetime(2026, 1, 15, 6, 0)
 
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> list[IssueBundle]:
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     paths = build_archive(tmp_path_factory.mktemp("journal") / "archive", 2)
     return [transform_issue(read_issue(str(p), p.read_bytes()), TODAY) for p in paths]
@@ -271,7 +271,7 @@ def test_a_connection_bounded_higher_than_its_checkpoint_needs_is_left_alone(
 @pytest.fixture(scope="module")
 def grown_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[IssueBundle]]:
     """A warehouse of 192 of the sample's issues, and 16 issues six times the sample's size."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     folder = tmp_path_factory.mktemp("grown")
     paths = build_archive(folder / "archive", 192 + 6 * 16)
@@ -341,8 +341,8 @@ def test_a_backfill_of_real_size_issues_goes_past_the_point_that_failed(tmp_path
     for good, at 64 MB and 24 MiB of checkpoint headroom, at the 210th synthetic one (the 226th
     to 263rd of People's Daily's): DuckDB's fatal `failed to pin block` in a checkpoint, and
     again when run again. 240 of them load whole."""
+    from bench.harness import backfill_without_prefect
     from bench.real_size import build_archive
-    from flows.bench import backfill_without_prefect
 
     archive = build_archive(tmp_path / "archive", 240)[0].parent
     phase = backfill_without_prefect(archive, str(tmp_path / "warehouse.duckdb"), workers=1, batch_size=64)

@@ -29,7 +29,7 @@ NEWSPRINT = str(Path(sys.executable).with_name("newsprint"))
 @pytest.fixture(scope="module")
 def issues(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Eight distinct daily issues built from the sample."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     return build_archive(tmp_path_factory.mktemp("issues"), 8)
 

@@ -91,7 +91,7 @@ def per_issue_rows(warehouse: str, shas: list[str]) -> dict[str, dict[str, int]]
 @pytest.fixture(scope="module")
 def issues(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[IssueBundle], Path]:
     """Six synthetic daily issues: their archive folder, their bundles, and the bundles' pickle."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     root = tmp_path_factory.mktemp("crash")
     paths = build_archive(root / "archive", 6)

@@ -159,7 +159,7 @@ def _newsprint(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[s
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Forty distinct synthetic issues: more than a 3 MB disk holds."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     folder = tmp_path_factory.mktemp("failures") / "archive"
     build_archive(folder, 40)
@@ -254,7 +254,7 @@ def _wait_for_a_batch(process: subprocess.Popen[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def long_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough issues that a backfill is still running when the signal comes."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     folder = tmp_path_factory.mktemp("signals") / "archive"
     build_archive(folder, 240)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.floor import Timer, all_at_once, check, row_counts, run_pipeline, store
-from flows.synthetic import build_archive
+from bench.synthetic import build_archive
 from schemas.articles import ArticleSchema
 from schemas.findings import FindingSchema
 from schemas.issues import IssueSchema

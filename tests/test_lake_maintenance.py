@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench.synthetic import build_archive
 from flows import connection, fts, lake_maintenance, lake_search, load, search
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import Settings
-from flows.synthetic import build_archive
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 

@@ -24,11 +24,11 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
+from bench.synthetic import build_archive
 from flows import bulk_load, lake_locks, load
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.query import run_query
-from flows.synthetic import build_archive
 from flows.transform import transform_issue
 from flows.warehouse import WarehouseBusy, writer_lock
 from tests.conftest import TODAY

@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bench.synthetic import synthetic_issue
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
-from flows.synthetic import synthetic_issue
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 

@@ -168,7 +168,7 @@ def table_counts(warehouse: str) -> dict[str, int]:
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
     """Ten synthetic daily issues in year/month folders, and a photo dated after them."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     root = tmp_path / "archive"
     for path in build_archive(tmp_path / "flat", 10):

@@ -23,8 +23,8 @@ import duckdb
 import pytest
 
 from bench.prefect_server import prefect_env, running_prefect_server
+from bench.synthetic import build_archive
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
-from flows.synthetic import build_archive
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BIN = Path(sys.executable).parent

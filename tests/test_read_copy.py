@@ -140,7 +140,7 @@ def test_the_holder_of_the_warehouse_is_named_reader_or_writer(tmp_path: Path, w
 @pytest.fixture
 def two_issues(tmp_path: Path) -> tuple[Path, Path]:
     """An inbox of one synthetic issue and an archive of three more."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     files = build_archive(tmp_path / "issues", 4)
     inbox, archive = tmp_path / "inbox", tmp_path / "archive"

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from polars.testing import assert_frame_equal
 
+from bench.synthetic import synthetic_issue
 from flows.ingest import read_issue
 from flows.parse import parse_issue
-from flows.synthetic import synthetic_issue
 from flows.validate import Validated, recheck_duplicates, validate_articles
 from tests.conftest import TODAY
 

@@ -14,10 +14,10 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.synthetic import sample_parts
 from flows import similarity
 from flows.models import ParsedIssue
 from flows.similarity import NUM_PERM, SCHEME, SEED, shingles, signatures
-from flows.synthetic import sample_parts
 
 
 def datasketch_signatures(bodies: list[str]) -> list[np.ndarray | None]:

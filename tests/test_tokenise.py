@@ -217,9 +217,9 @@ def batch_of_issues(sample_parsed) -> list[pl.DataFrame]:
     import random
     from datetime import date
 
+    from bench.synthetic import synthetic_issue
     from flows.ingest import read_issue
     from flows.parse import parse_issue
-    from flows.synthetic import synthetic_issue
 
     text = synthetic_issue(date(2024, 3, 1), random.Random(7))
     other = parse_issue(read_issue("qingdao-daily-2024-03-01.txt", text.encode("utf-8")), date(2026, 1, 1))

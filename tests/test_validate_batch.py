@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from bench.synthetic import synthetic_issue
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
-from flows.synthetic import synthetic_issue
 from flows.transform import (
     IssueBundle,
     bundle_issue,

@@ -16,7 +16,7 @@ from tests.crashing import MARK, transform_or_die
 @pytest.fixture(scope="module")
 def issues(tmp_path_factory: pytest.TempPathFactory) -> list[FileJob]:
     """Six synthetic issues, the fourth marked to kill the worker that transforms it."""
-    from flows.synthetic import build_archive
+    from bench.synthetic import build_archive
 
     paths = build_archive(tmp_path_factory.mktemp("workers") / "archive", 6)
     jobs = [FileJob(p.name, p.read_bytes()) for p in paths]

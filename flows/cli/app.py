@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import analysis, bench, daily, ops, quality
+from bench import cli as bench
+from flows.cli import analysis, daily, ops, quality
 from flows.cli.common import fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)

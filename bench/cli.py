@@ -116,9 +116,9 @@ def bench(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic archive.")] = 20251230,
 ) -> None:
     """Backfill N issues, beside the peer script on the same archive and the bare cost of segmenting it."""
+    from bench.harness import PHASES, run_bench
     from bench.peer import peer_script as find_peer
     from bench.real_size import corpus_folder
-    from flows.bench import PHASES, run_bench
 
     if size not in SIZES:
         raise typer.BadParameter(f"--size is one of {', '.join(SIZES)}, not {size!r}")

@@ -1,7 +1,7 @@
 """Measure a backfill of real-size issues beside a peer script and the bare segmentation.
 
 `newsprint bench` builds N daily issues (bench/real_size.py: the size of a real paper's, from
-the People's Daily dump when present; `--size sample`: flows/synthetic.py, the sample's size)
+the People's Daily dump when present; `--size sample`: bench/synthetic.py, the sample's size)
 and measures, in one run, each part in a process of its own:
 
 - the backfill as a user runs it: `newsprint backfill` against a running Prefect server
@@ -415,14 +415,14 @@ def run_phase(kind: str, source: Path, warehouse: Path, workers: int, batch_size
 def in_fresh_process(kind: str, source: Path, warehouse: Path, workers: str, batch_size: str) -> Phase:
     """Run a measurement in a new Python process, so no measurement inherits another's memory."""
     report = warehouse.with_suffix(f".{kind}.json")
-    command = [sys.executable, "-m", "flows.bench", kind, str(source), str(warehouse), workers, batch_size]
+    command = [sys.executable, "-m", "bench.harness", kind, str(source), str(warehouse), workers, batch_size]
     subprocess.run([*command, str(report)], check=True, stdout=subprocess.DEVNULL)  # logs: stderr
     data = json.loads(report.read_text(encoding="utf-8"))
     return Phase(**{**data, "peak": PeakRss(**data["peak"])})
 
 
 def main(argv: Sequence[str]) -> None:
-    """Measure one phase and write it as JSON: `python -m flows.bench KIND SOURCE WAREHOUSE W B OUT`."""
+    """Measure one phase and write it as JSON: `python -m bench.harness KIND SOURCE WAREHOUSE W B OUT`."""
     kind, source, warehouse, workers, batch_size, out = argv
     phase = run_phase(kind, Path(source), Path(warehouse), int(workers), int(batch_size))
     Path(out).write_text(json.dumps(asdict(phase)), encoding="utf-8")
@@ -513,7 +513,7 @@ def build_archive(
 ) -> tuple[list[Path], str]:
     """Write the archive: real-size issues (from the dump if `corpus`, else synthetic), or sample-size."""
     if size == "sample":
-        from flows.synthetic import build_archive as sample_archive
+        from bench.synthetic import build_archive as sample_archive
 
         return sample_archive(folder, issues, seed), "synthetic"
     from bench import real_size
