@@ -176,7 +176,7 @@ def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
 def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) -> Iterator[None]:
     """Let DuckDB's buffers hold twice what the checkpoint must write and a margin, then bound them again.
 
-    Why: the backfill's writer bounds DuckDB's buffers (`sql/load/batch_writer_settings.sql`),
+    Why: the backfill's writer bounds DuckDB's buffers (`batch_writer_settings` in sql/load.sql),
     and a checkpoint that runs out of memory is fatal to the database instance. A checkpoint
     pins the committed rows it writes (DuckDB's `IN_MEMORY_TABLE` and `OVERFLOW_STRINGS`
     memory) beside the blocks it fills: a year of real-size issues left 79 MB of them at one

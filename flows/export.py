@@ -1,6 +1,7 @@
 """Export the warehouse's tables as Parquet, partitioned by issue date, for tools outside DuckDB.
 
-One query per table in `sql/export/<table>.sql`; child tables join their issue's date in.
+One query per table (`sql/export/<table>.sql`, or `-- name: <table>` in `sql/export.sql`); child
+tables join their issue's date in.
 Tables that belong to no issue (runs, failed files) are written whole.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.settings import SQL_DIR, sql
+from flows.settings import sql, sql_names
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class Exported:
 
 def export_queries() -> list[str]:
     """Return the tables that have an export query, in name order."""
-    return sorted(path.stem for path in (SQL_DIR / "export").glob("*.sql"))
+    return sql_names("export")
 
 
 def warehouse_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -64,5 +65,8 @@ def export_warehouse(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Expo
     out_dir.mkdir(parents=True, exist_ok=True)
     missing = sorted(set(warehouse_tables(con)) - set(export_queries()))
     if missing:
-        log.warning("no export query for %s: add sql/export/<table>.sql", ", ".join(missing))
+        log.warning(
+            "no export query for %s: add sql/export/<table>.sql or a `-- name: <table>` in sql/export.sql",
+            ", ".join(missing),
+        )
     return [export_table(con, table, out_dir) for table in export_tables(con)]

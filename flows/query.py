@@ -27,7 +27,7 @@ import duckdb
 from flows.connection import WarehouseBusy, connect
 from flows.fts import load_fts
 from flows.settings import sql
-from flows.warehouse import is_lake, lake_sql, redact, warehouse_exists
+from flows.warehouse import is_lake, redact, warehouse_exists
 
 # Statement types an analyst may run: reading, and explaining a read.
 READ_ONLY_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
@@ -122,7 +122,7 @@ def lock_down(con: duckdb.DuckDBPyConnection, read_dirs: Sequence[Path] = ()) ->
     con.execute(sql("query/offline"))
     allowed = [str(Path(d).resolve()) + "/" for d in read_dirs]
     if is_lake(con):  # a lake reads its Parquet files from its data folder or bucket
-        row = con.execute(lake_sql("data_path")).fetchone()
+        row = con.execute(sql("lake/data_path")).fetchone()
         if row and row[0]:
             path = row[0] if "://" in row[0] else str(Path(row[0]).resolve())
             allowed.append(path.rstrip("/") + "/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -16,10 +17,40 @@ USER_DICT = DATA_DIR / "newspaper_dict.txt"
 SAMPLE_ISSUE = DATA_DIR / "samples" / "qingdao-daily-2025-12-30.txt"
 
 
+STATEMENT_MARK = re.compile(r"^-- name: (\w+)[ \t]*$", re.MULTILINE)
+
+
 @cache
 def sql(name: str) -> str:
-    """Return the text of `sql/<name>.sql` (name may hold a folder: `lake/attach`)."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """Return the SQL called `group/name`: the file sql/group/name.sql, else a statement of sql/group.sql.
+
+    A model or a question is a file of its own; short statements are grouped by concern in one
+    file, each after a `-- name: <name>` line (`load/insert_articles` is in sql/load.sql).
+    """
+    path = SQL_DIR / f"{name}.sql"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    group, _, statement = name.rpartition("/")
+    found = named_statements(group).get(statement)
+    if found is None:
+        raise FileNotFoundError(f"no SQL {name!r}: no {path}, no `-- name: {statement}` in sql/{group}.sql")
+    return found
+
+
+@cache
+def named_statements(group: str) -> dict[str, str]:
+    """Read the named statements of sql/<group>.sql (none when there is no such file)."""
+    path = SQL_DIR / f"{group}.sql"
+    if not group or not path.is_file():
+        return {}
+    parts = STATEMENT_MARK.split(path.read_text(encoding="utf-8"))  # header, name, text, name, text…
+    return {name: text.strip() + "\n" for name, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def sql_names(group: str) -> list[str]:
+    """Name every SQL of a group: its files in sql/<group>/ and the statements of sql/<group>.sql."""
+    files = {path.stem for path in (SQL_DIR / group).glob("*.sql")}
+    return sorted(files | set(named_statements(group)))
 
 
 def _env_path(name: str, default: Path) -> Path:

@@ -192,11 +192,6 @@ def warehouse_exists(setting: str) -> bool:
     return parse_warehouse(setting).exists()
 
 
-def lake_sql(name: str) -> str:
-    """Return the text of `sql/lake/<name>.sql`."""
-    return sql(f"lake/{name}")
-
-
 def extension_file(name: str) -> Path:
     """Find the extension built for this DuckDB in the `duckdb-extension-<name>` wheel."""
     spec = importlib.util.find_spec(f"duckdb_extension_{name}")
@@ -262,18 +257,18 @@ def attach_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_only:
     if is_object_store(warehouse.data_path):
         use_object_store(con)
     params = {"catalog": warehouse.location, "data_path": warehouse.data_path}
-    con.execute(lake_sql("create_secret"), {**params, "metadata_schema": warehouse.metadata_schema})
-    _attach(con, lake_sql("attach_read_only" if read_only else "attach"))
-    con.execute(lake_sql("use_lake"))
-    row = con.execute(lake_sql("data_path")).fetchone()
+    con.execute(sql("lake/create_secret"), {**params, "metadata_schema": warehouse.metadata_schema})
+    _attach(con, sql("lake/attach_read_only" if read_only else "lake/attach"))
+    con.execute(sql("lake/use_lake"))
+    row = con.execute(sql("lake/data_path")).fetchone()
     data_path = row[0] if row else ""
     if is_object_store(data_path) and not is_object_store(warehouse.data_path):
         use_object_store(con)  # a lake made elsewhere, attached without its DATA_PATH
     index = warehouse.search_index_file(data_path)
-    con.execute(lake_sql("set_search_index"), {"path": str(index)})
+    con.execute(sql("lake/set_search_index"), {"path": str(index)})
     if warehouse.postgres:
         _lake_locks[warehouse.lake_id] = warehouse.locks()
-    con.execute(lake_sql("set_lake_id"), {"lake_id": warehouse.lake_id})
+    con.execute(sql("lake/set_lake_id"), {"lake_id": warehouse.lake_id})
 
 
 def use_object_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -281,7 +276,7 @@ def use_object_store(con: duckdb.DuckDBPyConnection) -> None:
     con.load_extension(str(extension_file("httpfs")))
     secret = s3_secret_from_env(os.environ)
     if secret is not None:
-        con.execute(lake_sql("create_s3_secret"), secret.params())
+        con.execute(sql("lake/create_s3_secret"), secret.params())
 
 
 def _attach(con: duckdb.DuckDBPyConnection, statement: str, attempts: int = 5) -> None:
@@ -304,7 +299,7 @@ def _attach(con: duckdb.DuckDBPyConnection, statement: str, attempts: int = 5) -
 
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     """Tell whether a connection's default database is a DuckLake."""
-    row = con.execute(lake_sql("default_is_lake")).fetchone()
+    row = con.execute(sql("lake/default_is_lake")).fetchone()
     return bool(row and row[0])
 
 
@@ -312,7 +307,7 @@ def search_index_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """Return the side file of a lake connection's full-text index (None: the index is in the file)."""
     if not is_lake(con):
         return None
-    row = con.execute(lake_sql("get_search_index")).fetchone()
+    row = con.execute(sql("lake/get_search_index")).fetchone()
     return Path(row[0]) if row and row[0] else None
 
 
@@ -325,7 +320,7 @@ def schema_is_applied(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
     if not is_lake(con):
         return False
     try:
-        row = con.execute(lake_sql("schema_applied"), {"digest": digest}).fetchone()
+        row = con.execute(sql("lake/schema_applied"), {"digest": digest}).fetchone()
     except duckdb.CatalogException:  # a lake that never had its schema applied
         return False
     return bool(row and row[0])
@@ -334,8 +329,8 @@ def schema_is_applied(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
 def remember_schema(con: duckdb.DuckDBPyConnection, digest: str) -> None:
     """Record in the lake that the schema files of this digest are applied (a DuckDB file needs no note)."""
     if is_lake(con):
-        con.execute(lake_sql("create_schema_versions"))
-        con.execute(lake_sql("record_schema"), {"digest": digest})
+        con.execute(sql("lake/create_schema_versions"))
+        con.execute(sql("lake/record_schema"), {"digest": digest})
 
 
 @contextmanager
@@ -373,7 +368,7 @@ def writer_lock(
     sees it (flows/lake_locks.py). Without issues: the whole lake, alone. A DuckDB file or
     file catalog needs none: only one process can open it for writing.
     """
-    row = con.execute(lake_sql("get_lake_id")).fetchone()
+    row = con.execute(sql("lake/get_lake_id")).fetchone()
     locks = _lake_locks.get(row[0]) if row and row[0] else None
     if locks is None:
         yield

@@ -46,7 +46,7 @@ def test_every_table_has_an_export_query(two_issues: str) -> None:
     with duckdb.connect(two_issues, read_only=True) as con:
         tables = warehouse_tables(con)
         assert {"articles", "article_keywords", "article_entities", "runs"} <= set(tables)
-        assert set(tables) <= set(export_queries())  # a new table needs sql/export/<table>.sql
+        assert set(tables) <= set(export_queries())  # a new table needs an export query (sql/export.sql)
         assert export_tables(con) == sorted(tables)
 
 

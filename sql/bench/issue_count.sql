@@ -1,2 +1,0 @@
--- how many issues a warehouse holds
-select count(*) from issues

@@ -1,2 +1,0 @@
--- flows/checkpoint.py: write the WAL into the database file (behind the journal)
-checkpoint

@@ -1,2 +1,0 @@
--- runs belong to no issue: exported whole
-select * from runs

@@ -1,4 +1,0 @@
--- where the lake keeps its Parquet files, as its catalog remembers
-select value as data_path
-from ducklake_options('lake')
-where option_name = 'data_path'

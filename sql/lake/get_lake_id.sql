@@ -1,1 +1,0 @@
-select getvariable('newsprint_lake_id') as lake_id

@@ -1,1 +1,0 @@
-select getvariable('newsprint_search_index') as path

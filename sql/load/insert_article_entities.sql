@@ -1,1 +1,0 @@
-insert into article_entities by name select * from incoming

@@ -1,1 +1,0 @@
-insert into article_keywords by name select * from incoming

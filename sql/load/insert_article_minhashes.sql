@@ -1,1 +1,0 @@
-insert into article_minhashes by name select * from incoming

@@ -1,1 +1,0 @@
-insert into article_reporters by name select * from incoming

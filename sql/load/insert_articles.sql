@@ -1,1 +1,0 @@
-insert into articles by name select * from incoming

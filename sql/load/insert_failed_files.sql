@@ -1,1 +1,0 @@
-insert into failed_files by name select * from incoming

@@ -1,1 +1,0 @@
-insert into issues by name select * from incoming

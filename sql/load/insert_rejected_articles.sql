@@ -1,1 +1,0 @@
-insert into rejected_articles by name select * from incoming

@@ -1,1 +1,0 @@
-insert into runs by name select * from incoming

@@ -1,1 +1,0 @@
-delete from articles where article_id in (select article_id from incoming)

@@ -1,1 +1,0 @@
-insert into issue_revisions by name select * from incoming
