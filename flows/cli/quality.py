@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli.common import WarehouseOption, console, err
+from flows.cli.common import WarehouseOption, console, err, parse_date
 from flows.report import (
     FINDING_COLUMNS,
     QualityReport,
@@ -34,15 +34,6 @@ ChecksOption = Annotated[
         help='TOML file of severities (`byline_present = "warning"`), over pyproject and NEWSPRINT_CHECKS.',
     ),
 ]
-
-
-def _issueparse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise typer.BadParameter(f"not a YYYY-MM-DD date: {value}") from error
 
 
 def _read(warehouse: str, issue_date: date | None) -> QualityReport:
@@ -155,7 +146,7 @@ def quality(
     """Print the data-quality report the runs publish as Prefect artifacts, from the warehouse."""
     if fmt not in ("rich", "markdown", "json"):
         raise typer.BadParameter("--format must be rich, markdown or json")
-    report = _read(warehouse or Settings().warehouse, _issueparse_date(issue_date))
+    report = _read(warehouse or Settings().warehouse, parse_date(issue_date))
     if fmt == "json":
         doc = {"totals": report.totals(), **asdict(report), "table": quality_table(report)}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str, indent=2) + "\n")
