@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bench import copy_warehouse, real_size, scratch_folder
@@ -34,28 +34,6 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
-
-
-def stages_only(inbox: Path, warehouse: str) -> None:
-    """What `newsprint run` does for its inbox, by plain calls: read, transform, load, index, record."""
-    from flows import files, ingest, load, quality, read_copy, search
-    from flows.report import IssueOutcome, RunStats
-    from flows.settings import Settings
-    from flows.transform import transform_issue
-
-    settings = Settings()
-    stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
-    with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
-        for path in files.list_inbox(inbox):
-            issue = ingest.read_issue(str(path), path.read_bytes())
-            bundle = transform_issue(issue, date.today(), {}, settings.checks)
-            load.load_issue(con, bundle, stats.run_id, datetime.now())
-            stats.outcomes.append(IssueOutcome(str(path), "loaded", sha256=issue.sha256))
-        search.refresh_index(con)
-        stats.ended_at = datetime.now()
-        load.record_run(con, stats.row())
-        quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
-        read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, settings.read_copy))
 
 
 def fresh_copy(root: Path, issue: Path, archive: Path | None) -> tuple[Path, Path]:
@@ -76,7 +54,9 @@ def main() -> None:
     parser.add_argument("--stages", nargs=2, metavar=("INBOX", "WAREHOUSE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stages:
-        stages_only(Path(args.stages[0]), args.stages[1])
+        from bench.harness import daily_without_prefect
+
+        daily_without_prefect(Path(args.stages[0]), args.stages[1])
         return
     root = scratch_folder("newsprint-daily-run-")
     corpus = real_size.corpus_folder(args.corpus)

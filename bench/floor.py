@@ -117,9 +117,9 @@ def run_pipeline(
             issues = [read_issue(str(p), raw) for p, raw in zip(batch, data, strict=True)]
             parsed = [parse_issue(issue, today) for issue in issues]
             texts += [f"{a.headline or ''}\n{a.body}" for p in parsed for a in p.articles]
-            bundles = bundle_issues(parsed, validate.validate_issues(parsed, severities), {}, severities)
+            bundles = bundle_issues(parsed, validate.validate_issues(parsed, severities), severities)
             recorder.inserts.append([])
-            bulk_load.load_issues(con, bundles, "floor")
+            bulk_load.load_issues(con, bundles, "floor", batch_writer=True)
     return recorder, texts
 
 

@@ -30,15 +30,17 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from flows import backfill, bulk_load, files, load, search
+from flows import backfill, bulk_load, files, ingest, load, quality, read_copy, search
 from flows.backfill import BatchItem
+from flows.report import IssueOutcome, RunStats
 from flows.settings import Settings
+from flows.transform import transform_issue
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +283,31 @@ def measure_bare(folder: Path, workers: int, batch_size: int, others: frozenset[
     return phase
 
 
+# --- the daily run without Prefect: the same functions as the flow's tasks, no engine ----------
+
+
+def daily_without_prefect(inbox: Path, warehouse: str) -> None:
+    """Do what daily_ingest does for an inbox with plain calls: transform, load, index, record, publish."""
+    settings = Settings()
+    stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
+    with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
+        for path in files.list_inbox(inbox):
+            issue = ingest.read_issue(str(path), path.read_bytes())
+            if load.is_loaded(con, issue.sha256):
+                continue
+            bundle = transform_issue(issue, date.today(), settings.checks)
+            bulk_load.load_issues(con, [bundle], stats.run_id)
+            accepted, rejected = quality.committed_counts(con, issue.sha256)
+            stats.outcomes.append(
+                IssueOutcome(str(path), "loaded", sha256=issue.sha256, accepted=accepted, rejected=rejected)
+            )
+        search.refresh_index(con)
+        stats.ended_at = datetime.now()
+        load.record_run(con, stats.row())
+        quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
+        read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, settings.read_copy))
+
+
 # --- the backfill without Prefect: the same functions as the flow's tasks, no engine -----------
 
 
@@ -289,7 +316,9 @@ def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str
     counts = {"files_loaded": 0, "files_failed": 0, "articles_accepted": 0, "articles_rejected": 0}
     counts["files_failed"] = sum(1 for item in items if item.bundle is None)
     with writer.batch() as con:
-        for result in bulk_load.load_issues(con, [i.bundle for i in items if i.bundle is not None], run_id):
+        for result in bulk_load.load_issues(
+            con, [i.bundle for i in items if i.bundle is not None], run_id, batch_writer=True
+        ):
             if result.loaded:
                 counts["files_loaded"] += 1
                 counts["articles_accepted"] += result.bundle.validated.accepted.height

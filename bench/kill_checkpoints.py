@@ -44,7 +44,9 @@ def write_and_close(
     ready.set()
     with load.open_warehouse(warehouse) as con:
         for start in range(0, len(bundles), 2):
-            bulk_load.load_issues(con, bundles[start : start + 2], "kill-bench", lambda: NOW)
+            bulk_load.load_issues(
+                con, bundles[start : start + 2], "kill-bench", lambda: NOW, batch_writer=True
+            )
         closing.put(time.perf_counter())
         checkpoint.checkpoint(con, Path(warehouse))  # a close checkpoints only a WAL past 16 MB
 

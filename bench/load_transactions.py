@@ -3,11 +3,11 @@
     .venv/bin/python -m bench.load_transactions [--issues 128] [--batch-size 64]
 
 Transforms a synthetic archive once, then loads it into fresh warehouses four ways, the
-warehouse opened once per batch as the backfill does: `load.load_issue` per issue (the daily
-flow's path: checks, frame gate and nine inserts in one transaction each); `bulk_load` with
-batches of one issue and of `--batch-size` issues; and both again without the Pandera gate,
-which leaves the cost of the statements and commits alone. Prints CPU and wall milliseconds
-per issue.
+warehouse opened once per batch as the backfill does: one issue per transaction as the daily
+flow's writer loads (checks, frame gate and nine inserts in one transaction each); as the
+backfill's writer, in batches of one issue and of `--batch-size` issues; and both again
+without the Pandera gate, which leaves the cost of the statements and commits alone. Prints
+CPU and wall milliseconds per issue.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bench.synthetic import build_archive
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
-from flows.transform import IssueBundle, bundle_issue
+from flows.transform import IssueBundle, bundle_issues
 from flows.validate import LoadFrames, validate_issues
 
 Loader = Callable[[duckdb.DuckDBPyConnection, list[IssueBundle]], object]
@@ -32,13 +32,13 @@ Loader = Callable[[duckdb.DuckDBPyConnection, list[IssueBundle]], object]
 
 def per_issue(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
     for bundle in bundles:
-        load.load_issue(con, bundle, "bench", datetime.now())
+        bulk_load.load_issues(con, [bundle], "bench", datetime.now)
 
 
 def in_transactions_of(size: int) -> Loader:
     def load_all(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
         for start in range(0, len(bundles), size):
-            bulk_load.load_issues(con, bundles[start : start + size], "bench")
+            bulk_load.load_issues(con, bundles[start : start + size], "bench", batch_writer=True)
 
     return load_all
 
@@ -63,10 +63,10 @@ def main() -> None:
     args = parser.parse_args()
     paths = build_archive(scratch_folder("newsprint-transactions-"), args.issues)
     parsed = [parse_issue(read_issue(str(p), p.read_bytes()), date.today()) for p in paths]
-    bundles = [bundle_issue(p, v) for p, v in zip(parsed, validate_issues(parsed), strict=True)]
+    bundles = bundle_issues(parsed, validate_issues(parsed))
     runs = [
-        ("one transaction per issue (load.load_issue)", per_issue),
-        ("one transaction per issue (bulk_load, batches of 1)", in_transactions_of(1)),
+        ("one transaction per issue (the daily run's writer)", per_issue),
+        ("one transaction per issue (the backfill's writer, batches of 1)", in_transactions_of(1)),
         (f"one transaction per batch of {args.batch_size} (bulk_load)", in_transactions_of(args.batch_size)),
     ]
     print(f"{args.issues} issues, warehouse opened per batch of {args.batch_size}\n")

@@ -29,9 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -43,10 +42,8 @@ from prefect import flow, task
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from bench import copy_warehouse, scratch_folder
-from flows import files, ingest, load, quality, search
-from flows.report import IssueOutcome, RunStats
+from bench.harness import daily_without_prefect
 from flows.settings import SAMPLE_ISSUE, Settings
-from flows.transform import transform_issue
 
 T = TypeVar("T")
 
@@ -110,27 +107,6 @@ def timed(work: Callable[[], T]) -> tuple[T, float]:
 
 def seconds(work: Callable[[], object]) -> float:
     return timed(work)[1]
-
-
-def daily_without_prefect(inbox: Path, warehouse: str) -> None:
-    """Do what daily_ingest does for its inbox, calling the stage functions directly."""
-    settings = Settings()
-    stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
-    with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
-        for path in files.list_inbox(inbox):
-            issue = ingest.read_issue(str(path), path.read_bytes())
-            if load.is_loaded(con, issue.sha256):
-                continue
-            bundle = transform_issue(issue, date.today(), {}, settings.checks)
-            load.load_issue(con, bundle, stats.run_id, datetime.now())
-            accepted, rejected = quality.committed_counts(con, issue.sha256)
-            stats.outcomes.append(
-                IssueOutcome(str(path), "loaded", sha256=issue.sha256, accepted=accepted, rejected=rejected)
-            )
-        search.refresh_index(con)
-        stats.ended_at = datetime.now()
-        load.record_run(con, stats.row())
-        quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
 
 
 def fresh_inbox(root: Path, archive: Path | None = None) -> tuple[Path, str]:

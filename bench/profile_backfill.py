@@ -34,8 +34,8 @@ from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.settings import Settings
 from flows.tokenise import keyword_model, segmenter
-from flows.transform import IssueBundle, bundle_issue, bundle_issues
-from flows.validate import Validated, validate_articles, validate_issues
+from flows.transform import IssueBundle, bundle_issues
+from flows.validate import Validated, validate_issues
 
 T = TypeVar("T")
 
@@ -67,22 +67,27 @@ class Stages:
 
 
 def validate_one_by_one(parsed: list[ParsedIssue], severities: Mapping[str, str]) -> list[Validated]:
-    """Validate as before batching: one Pandera run per issue."""
-    return [validate_articles(p, {}, severities) for p in parsed]
+    """Validate issue by issue: one Pandera run per issue."""
+    return [validate_issues([p], severities)[0] for p in parsed]
 
 
 def load_one_by_one(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle], run_id: str) -> None:
-    """Load as before batching: one transaction per issue."""
+    """Load issue by issue, as the daily run does: one transaction per issue."""
     for bundle in bundles:
-        load.load_issue(con, bundle, run_id, datetime.now())
+        bulk_load.load_issues(con, [bundle], run_id, datetime.now)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle], run_id: str) -> None:
+    """Load a batch in one transaction, as the backfill's writer does."""
+    bulk_load.load_issues(con, bundles, run_id, batch_writer=True)
 
 
 def warm_up(paths: list[Path], warehouse: str, today: date) -> None:
     """Run the stages once untimed: a worker pays for lazy imports and caches once per run."""
     parsed = [parse_issue(read_issue(str(p), p.read_bytes()), today) for p in paths]
-    bundles = [bundle_issue(p, v) for p, v in zip(parsed, validate_issues(parsed), strict=True)]
+    bundles = bundle_issues(parsed, validate_issues(parsed))
     with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, bundles, "warm-up")
+        bulk_load.load_issues(con, bundles, "warm-up", batch_writer=True)
         search.refresh_index(con)
 
 
@@ -120,9 +125,9 @@ def main() -> None:
         validated = stages.run("validate", lambda parsed=parsed, v=validate: v(parsed, severities))
         bundles = stages.run(
             "segment",
-            lambda parsed=parsed, validated=validated: bundle_issues(parsed, validated, {}, severities),
+            lambda parsed=parsed, validated=validated: bundle_issues(parsed, validated, severities),
         )
-        loader = load_one_by_one if args.per_issue else bulk_load.load_issues
+        loader = load_one_by_one if args.per_issue else load_batch
         with load.open_warehouse(warehouse) as con:
             stages.run("load", lambda con=con, b=bundles, f=loader: f(con, b, "profile"))
     with load.open_warehouse(warehouse) as con:

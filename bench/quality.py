@@ -19,12 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.synthetic import build_archive
-from flows import load
+from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.revalidate import revalidate_warehouse
 from flows.transform import transform_issue
-from flows.validate import validate_articles
+from flows.validate import validate_issues
 
 TODAY = date(2026, 1, 15)
 
@@ -39,11 +39,11 @@ def main() -> None:
         paths = build_archive(folder, args.issues)
         issues = [read_issue(p.name, p.read_bytes()) for p in paths]
         parsed = [parse_issue(issue, TODAY) for issue in issues]
-        validate_articles(parsed[0])  # warm up Pandera and the CC-CEDICT tables
+        validate_issues(parsed[:1])  # warm up Pandera and the CC-CEDICT tables
         seconds = []
         for p in parsed:
             start = time.perf_counter()
-            validate_articles(p)
+            validate_issues([p])
             seconds.append(time.perf_counter() - start)
         articles = sum(len(p.articles) for p in parsed)
         print(f"{len(parsed)} issues, {articles} articles")
@@ -55,7 +55,7 @@ def main() -> None:
         with load.open_warehouse(warehouse) as con:
             start = time.perf_counter()
             for bundle in bundles:
-                load.load_issue(con, bundle, "bench", datetime.now())
+                bulk_load.load_issues(con, [bundle], "bench", datetime.now)
             elapsed = time.perf_counter() - start
             print(f"load {len(bundles)} issues (near-duplicate lookup included): {elapsed:.1f} s")
             start = time.perf_counter()

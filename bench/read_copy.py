@@ -34,7 +34,7 @@ import duckdb
 
 from bench import copy_warehouse, scratch_folder
 from bench.prefect_overhead import archive_warehouse
-from flows import ingest, load, read_copy, search
+from flows import bulk_load, ingest, load, read_copy, search
 from flows.settings import SAMPLE_ISSUE, Settings
 from flows.transform import transform_issue
 
@@ -56,8 +56,8 @@ def fresh_warehouse(root: Path, archive: Path | None) -> str:
 def load_sample(con: duckdb.DuckDBPyConnection) -> None:
     """Load the sample issue and refresh the search index, as a daily run does."""
     issue = ingest.read_issue(str(SAMPLE_ISSUE), SAMPLE_ISSUE.read_bytes())
-    bundle = transform_issue(issue, date.today(), {}, Settings().checks)
-    load.load_issue(con, bundle, "bench", datetime.now())
+    bundle = transform_issue(issue, date.today(), Settings().checks)
+    bulk_load.load_issues(con, [bundle], "bench", datetime.now)
     search.refresh_index(con)
 
 

@@ -26,7 +26,7 @@ from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import SAMPLE_ISSUE, USER_DICT
 from flows.tokenise import analyse_articles, parse_user_dictionary, segmenter
-from flows.validate import validate_articles
+from flows.validate import validate_issues
 
 
 def jieba_with_dictionary() -> jieba.Tokenizer:
@@ -106,7 +106,7 @@ def main() -> None:
         print(f"| {name} | {rate:.2f} | {rate / base:.1f} |")
 
     parsed = parse_issue(read_issue(SAMPLE_ISSUE.name, SAMPLE_ISSUE.read_bytes()), date(2026, 1, 15))
-    articles = validate_articles(parsed, {}).articles
+    articles = validate_issues([parsed])[0].articles
     big = articles.sample(n=articles.height * max(1, args.repeat), with_replacement=True, seed=1)
     stage_bytes = sum(len(f"{h or ''}\n{b}".encode()) for h, b in big.select("headline", "body").iter_rows())
     analyse_articles(articles)  # warm-up: the IDF table and the stop list load once per process

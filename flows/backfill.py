@@ -39,8 +39,8 @@ from flows.ingest import (
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.report import IssueOutcome
-from flows.transform import IssueBundle, bundle_issue, bundle_issues
-from flows.validate import Validated, validate_articles, validate_issues
+from flows.transform import IssueBundle, bundle_issues
+from flows.validate import Validated, validate_issues
 
 log = logging.getLogger(__name__)
 progress_log = logging.getLogger("flows.backfill.progress")
@@ -344,7 +344,7 @@ def _validate_batch(
     except Exception:
         files = describe_files([item.source_file for item, _ in parsed])
         log.warning("validating the batch %s at once failed: validating its issues one by one", files)
-    return [_settle(item, partial(validate_articles, issue, {}, severities)) for item, issue in parsed]
+    return [_settle(item, partial(_first, validate_issues, [issue], severities)) for item, issue in parsed]
 
 
 def _segment_batch(
@@ -354,11 +354,17 @@ def _segment_batch(
     if not valid:
         return []
     try:
-        return list(bundle_issues([p for _, p, _ in valid], [v for _, _, v in valid], {}, severities))
+        return list(bundle_issues([p for _, p, _ in valid], [v for _, _, v in valid], severities))
     except Exception:
         files = describe_files([item.source_file for item, _, _ in valid])
         log.warning("segmenting the batch %s at once failed: segmenting its issues one by one", files)
-    return [_settle(item, partial(bundle_issue, p, v, {}, severities)) for item, p, v in valid]
+    return [_settle(item, partial(_first, bundle_issues, [p], [v], severities)) for item, p, v in valid]
+
+
+def _first(batch_step: Callable[..., list[T]], *args: Any) -> T:
+    """Run a batch step on a batch of one issue (a fallback that names the file that fails)."""
+    (result,) = batch_step(*args)
+    return result
 
 
 def add_seconds(total: dict[str, float], seconds: Mapping[str, float]) -> None:

@@ -3,7 +3,7 @@
 Why: a DuckDB statement costs milliseconds whatever its size, and loading an issue in its own
 transaction takes a dozen (checks, nine inserts, commit), which made the backfill's single
 writer slower than its workers (docs/benchmarks.md). A batch takes the same dozen in all.
-The daily run loads its issues through here too, one per transaction (`load.load_issue`).
+The daily run loads its issues through here too, one per transaction (a batch of one).
 
 What stays true: every issue is all or nothing (the batch commits whole or not at all, so no
 issue is ever partly loaded); re-running changes nothing (an issue already loaded, or
@@ -255,23 +255,24 @@ def load_issues(
     bundles: Sequence[IssueBundle],
     run_id: str | None,
     clock: Callable[[], datetime] = datetime.now,
-    writer_settings: bool = True,
+    batch_writer: bool = False,
 ) -> list[Loaded]:
-    """Load a batch of issues in one transaction; each issue is loaded whole, or skipped if there.
+    """Load issues (a batch, or one) in one transaction; each issue is loaded whole, or skipped if there.
 
-    `writer_settings`: bound the connection as a backfill's writer (one thread, WRITER_MEMORY_LIMIT);
-    its BatchWriter checkpoints after the batch (flows/load.py), the daily run's writer here.
-    A batch that runs out of the bound is loaded again unbounded: the bound never costs the data.
+    `batch_writer`: bound the connection as a backfill's writer (one thread, WRITER_MEMORY_LIMIT);
+    its BatchWriter checkpoints after the batch (flows/load.py); otherwise (the daily run's
+    writer) the WAL is checkpointed here when due. A batch that runs out of the bound is
+    loaded again unbounded: the bound never costs the data.
     """
     if not bundles:
         return []
-    if writer_settings:
+    if batch_writer:
         con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         with writer_lock(con, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
     except duckdb.Error as error:
-        if not writer_settings or isinstance(error, duckdb.FatalException) or not out_of_memory(error):
+        if not batch_writer or isinstance(error, duckdb.FatalException) or not out_of_memory(error):
             raise
         # nothing was committed: the same batch again, DuckDB's bound lifted (it still spills)
         log.warning(
@@ -280,7 +281,7 @@ def load_issues(
         con.execute(sql("settings/set_memory_limit"), {"limit": unbounded()})
         with writer_lock(con, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
-    if not writer_settings:
+    if not batch_writer:
         checkpoint_if_due(con)
     loaded = [r for r in results if r.loaded]
     counts = [r.counts or _verdict_counts(r.bundle) for r in loaded]
@@ -336,10 +337,8 @@ def _load_in_transaction(
     for result in sorted(revised.live, key=lambda r: _key(r.bundle)):
         key, bundle = _key(result.bundle), result.bundle
         known = seen.bodies_before(bundle.incoming_body_hashes(), key)
-        if any(h not in bundle.known_bodies for h in known) or seen.resembles(
-            bundle.validated.signatures, key
-        ):
-            bundle = bundle.revalidate({**bundle.known_bodies, **known}, seen.signatures_near(key))
+        if known or seen.resembles(bundle.validated.signatures, key):
+            bundle = bundle.revalidate(known, seen.signatures_near(key))
         seen.add(bundle, key)
         result.bundle, result.loaded = bundle, True
         result.loaded_at = clock()

@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from flows import bulk_load, handover
+from flows import handover
 from flows.checkpoint import checkpoint_if_due
 from flows.connection import (
     COMMENTS_SUFFIX,
@@ -33,7 +32,6 @@ from flows.connection import (
 )
 from flows.relations import insert
 from flows.settings import sql
-from flows.transform import IssueBundle
 from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse
 
 __all__ = [  # the opening of the warehouse, which callers reach through this module
@@ -147,17 +145,6 @@ def loaded_file_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 def loaded_file_sizes(con: duckdb.DuckDBPyConnection) -> set[int]:
     """Return the byte sizes of loaded files (a file of another size is not among them)."""
     return {row[0] for row in con.execute(sql("load/loaded_file_sizes")).fetchall()}
-
-
-def load_issue(
-    con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str | None, now: datetime
-) -> bool:
-    """Load one issue in one transaction (the daily run's writer); False if it was already there.
-
-    The batch path with a batch of one (flows/bulk_load.py): one way to judge and load an issue.
-    """
-    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
-    return result.loaded
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: dict[str, object]) -> None:

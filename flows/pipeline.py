@@ -65,7 +65,7 @@ from flows.report import (
     summary_markdown,
 )
 from flows.revisions import Loaded
-from flows.settings import Settings
+from flows.settings import Settings, check_severities
 from flows.transform import IssueBundle, transform_issue
 from flows.warehouse import parse_warehouse, redact
 from flows.workers import Workers
@@ -225,10 +225,10 @@ def read_issue(
     cache_policy=NO_CACHE,
 )
 def transform(
-    issue: Issue, today: date, known: dict[str, str], severities: dict[str, str] | None = None
+    issue: Issue, today: date, severities: dict[str, str] | None = None
 ) -> IssueBundle | IngestError:
     """Split, normalise, validate and segment one issue; a text with no article is refused."""
-    bundle = transform_issue(issue, today, known, severities)
+    bundle = transform_issue(issue, today, severities)
     try:
         ingest.refuse_without_articles(bundle.parsed)
     except IngestError as error:
@@ -244,7 +244,7 @@ def transform(
 def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> Loaded:
     """Load one issue in one transaction: the backfill's load with a batch of one."""
     now = datetime.now()
-    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now, writer_settings=False)
+    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now)
     return result
 
 
@@ -324,7 +324,7 @@ def ingest_files(
             continue
         # Duplicates against the warehouse are checked inside the load's transaction.
         try:
-            bundle = transform(issue, today, {}, severities)
+            bundle = transform(issue, today, severities)
         except Exception as error:  # a bug on one file must not keep the others out
             logger.exception("could not process %s", path)
             bundle = IngestError(f"could not be processed: {type(error).__name__}: {error}")
@@ -377,7 +377,7 @@ def daily_ingest(
 ) -> dict[str, Any] | State:
     """Load every issue in the inbox that is not loaded yet (`checks`: check → severity overrides)."""
     settings = Settings()
-    severities = {**settings.checks, **(checks or {})}
+    severities = check_severities(checks)
     inbox_dir = Path(inbox) if inbox else settings.inbox
     target = warehouse or settings.warehouse
     run_id = flow_run.get_id() or str(uuid.uuid4())
@@ -502,7 +502,8 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
     outcomes: list[IssueOutcome] = []
     failed: list[dict[str, Any]] = []
     with writer.batch() as con:
-        loaded = iter(bulk_load.load_issues(con, [i.bundle for i in items if i.bundle is not None], run_id))
+        bundles = [i.bundle for i in items if i.bundle is not None]
+        loaded = iter(bulk_load.load_issues(con, bundles, run_id, batch_writer=True))
         for item in items:
             if item.bundle is not None:
                 outcomes.append(_load_outcome(next(loaded)))
@@ -642,7 +643,7 @@ def backfill_archive(
         batch_size=batch_size or settings.batch_size,
         batch_bytes=(replace(settings, batch_mb=batch_mb) if batch_mb else settings).batch_bytes,
         workers=workers or settings.workers,
-        severities={**settings.checks, **(checks or {})},
+        severities=check_severities(checks),
         max_bytes=settings.max_file_bytes,
         lock_timeout_s=settings.lock_timeout_s,
         today=date.today(),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,25 @@ def _env_warehouse() -> str:
 
 
 CHECK_SEVERITIES = ("error", "warning", "info")
+# Severity per check (the README lists the checks): error rejects the article, warning loads it
+# with a finding, info only records it. Overridden by NEWSPRINT_CHECKS or `--checks FILE`.
+DEFAULT_CHECK_SEVERITIES: dict[str, str] = {
+    "byline_present": "error",
+    "dateline_present": "error",
+    "body_not_duplicate": "error",
+    "body_not_near_duplicate": "warning",  # MinHash of 5-character shingles, Jaccard >= 0.7
+    "headline_present": "warning",
+    "headline_length_sane": "warning",  # 4 to 60 characters
+    "reporter_names_plausible": "warning",
+    "dateline_date_recent": "warning",  # dateline at most 7 days before the issue date
+    "body_long_enough": "warning",  # at least 50 characters
+    "repeated_paragraph": "warning",
+    "text_lost_at_break": "warning",
+    "text_not_garbled": "warning",  # U+FFFD, 锟斤拷, Latin-1 mojibake of GBK or UTF-8
+    "traditional_share_low": "warning",  # at most 10% traditional-only characters
+    "paragraph_joined": "info",  # a paragraph cut by a page break, joined again
+    "split_uncertain": "warning",  # the splitter's confidence in a line's role < NEWSPRINT_SPLIT_DOUBT
+}
 # How far from an issue's date the warehouse is searched for near-duplicates (flows/similarity.py);
 # here, so that the lake's locks (flows/lake_locks.py) know it without importing Polars.
 NEAR_DUPLICATE_DAYS = 30
@@ -87,16 +107,15 @@ def read_check_severities(path: Path) -> dict[str, str]:
     return dict(table)
 
 
-def configured_check_severities() -> dict[str, str]:
-    """Merge pyproject's `[tool.newsprint.checks]` and the file named by NEWSPRINT_CHECKS (which wins)."""
-    severities: dict[str, str] = {}
-    pyproject = PROJECT_ROOT / "pyproject.toml"
-    if pyproject.exists():
-        severities |= read_check_severities(pyproject)
+def check_severities(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the severity of every check: the defaults, then NEWSPRINT_CHECKS's file, then `overrides`.
+
+    The one merge of severities: `overrides` are a `--checks` file's (read_check_severities),
+    or a flow's `checks` parameter.
+    """
     env_file = os.environ.get("NEWSPRINT_CHECKS")
-    if env_file:
-        severities |= read_check_severities(Path(env_file))
-    return severities
+    configured = read_check_severities(Path(env_file)) if env_file else {}
+    return {**DEFAULT_CHECK_SEVERITIES, **configured, **(overrides or {})}
 
 
 def split_doubt_threshold() -> float:
@@ -155,8 +174,8 @@ class Settings:
     debug_log: Path = field(
         default_factory=lambda: _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
     )
-    # severity per quality check (error rejects the article); defaults in flows/validate.py
-    checks: dict[str, str] = field(default_factory=configured_check_severities)
+    # severity per quality check (error rejects the article): check_severities()
+    checks: dict[str, str] = field(default_factory=check_severities)
 
     @property
     def max_file_bytes(self) -> int:
@@ -167,9 +186,3 @@ class Settings:
     def batch_bytes(self) -> int:
         """The most text a backfill batch holds, in bytes of its files (`NEWSPRINT_BATCH_MB`)."""
         return int(self.batch_mb * 1_000_000)
-
-    def with_checks_file(self, path: Path | None) -> Settings:
-        """Return these settings with a `--checks FILE` applied over the configured severities."""
-        if path is None:
-            return self
-        return replace(self, checks={**self.checks, **read_check_severities(path)})

@@ -1,7 +1,7 @@
 """Turn one decoded issue into the frames the warehouse loads: parse, segment, validate.
 
-Pure: no paths, connections or clocks; the caller passes `today` and the known bodies.
-This is the unit of work a backfill worker process runs.
+Pure: no paths, connections or clocks; the caller passes `today`. An issue is judged here
+against itself only; the load judges it against the warehouse (flows/bulk_load.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import polars as pl
 from flows.models import Finding, Issue, ParsedIssue
 from flows.parse import parse_issue
 from flows.tokenise import ENTITY_SCHEMA, KEYWORD_SCHEMA, analyse_batch
-from flows.validate import Validated, article_id, recheck_duplicates, validate_articles
+from flows.validate import Validated, article_id, recheck_duplicates, validate_issues
 
 
 @dataclass
@@ -26,7 +26,6 @@ class IssueBundle:
     validated: Validated
     segmented: pl.DataFrame  # article_id, tokens, search_tokens (article_terms counts the tokens)
     reporters: pl.DataFrame
-    known_bodies: dict[str, str]
     keywords: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KEYWORD_SCHEMA))
     entities: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTITY_SCHEMA))
     severities: dict[str, str] = field(default_factory=dict)  # check → severity, as configured
@@ -52,7 +51,7 @@ class IssueBundle:
         marks can change, and only the duplicate checks read them (validate.recheck_duplicates).
         """
         validated = recheck_duplicates(self.validated, known_bodies, known_signatures, self.severities)
-        return replace(self, validated=validated, known_bodies=dict(known_bodies))
+        return replace(self, validated=validated)
 
 
 def reporters_frame(parsed: ParsedIssue) -> pl.DataFrame:
@@ -78,35 +77,19 @@ def reporters_frame(parsed: ParsedIssue) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def transform_issue(
-    issue: Issue,
-    today: date,
-    known_bodies: Mapping[str, str] | None = None,
-    severities: Mapping[str, str] | None = None,
-) -> IssueBundle:
+def transform_issue(issue: Issue, today: date, severities: Mapping[str, str] | None = None) -> IssueBundle:
     """Parse, segment and validate one issue (`severities`: check → error | warning | info)."""
     parsed = parse_issue(issue, today)
-    validated = validate_articles(parsed, known_bodies or {}, severities)
-    return bundle_issue(parsed, validated, known_bodies, severities)
-
-
-def bundle_issue(
-    parsed: ParsedIssue,
-    validated: Validated,
-    known_bodies: Mapping[str, str] | None = None,
-    severities: Mapping[str, str] | None = None,
-) -> IssueBundle:
-    """Segment a validated issue's articles and gather its frames."""
-    return bundle_issues([parsed], [validated], known_bodies, severities)[0]
+    (bundle,) = bundle_issues([parsed], validate_issues([parsed], severities), severities)
+    return bundle
 
 
 def bundle_issues(
     parsed: Sequence[ParsedIssue],
     validated: Sequence[Validated],
-    known_bodies: Mapping[str, str] | None = None,
     severities: Mapping[str, str] | None = None,
 ) -> list[IssueBundle]:
-    """Segment a batch of validated issues together (a backfill's worker) and gather each one's frames."""
+    """Segment validated issues together (a backfill's worker: a batch) and gather each one's frames."""
     texts = analyse_batch([v.articles for v in validated])
     return [
         IssueBundle(
@@ -114,7 +97,6 @@ def bundle_issues(
             validated=v,
             segmented=text.tokens,
             reporters=reporters_frame(p),
-            known_bodies=dict(known_bodies or {}),
             keywords=text.keywords,
             entities=text.entities,
             severities=dict(severities or {}),

@@ -24,10 +24,10 @@ import polars as pl
 from flows.frames import split_parts, struct_lists
 from flows.ingest import describe_files
 from flows.models import Finding, ParsedIssue
+from flows.settings import DEFAULT_CHECK_SEVERITIES
 from flows.similarity import (
     SIGNATURE_SCHEMA,
     NearDuplicate,
-    find_near_duplicates,
     fold_text,
     minhash_matrix,
     near_links,
@@ -41,12 +41,6 @@ from schemas.reporters import ReporterSchema
 
 log = logging.getLogger(__name__)
 
-# The mission's defaults: byline, dateline and duplicate body reject an article; the rest warn.
-DEFAULT_SEVERITIES: dict[str, str] = dict.fromkeys(ARTICLE_CHECKS, "warning") | {
-    "byline_present": "error",
-    "dateline_present": "error",
-    "body_not_duplicate": "error",
-}
 # Severity of a failure of the issues / reporters / findings models, unless configured.
 FRAME_SEVERITY = "warning"
 # Columns the checks read that are not columns of `articles` / `rejected_articles`.
@@ -120,9 +114,17 @@ def article_id(issue_sha256: str, seq: int) -> str:
     return f"{issue_sha256[:16]}-{seq:03d}"
 
 
-def severity_levels(severities: Mapping[str, str] | None) -> dict[str, str]:
-    """Return the defaults overridden by the configured severities."""
-    return {**DEFAULT_SEVERITIES, **(severities or {})}
+def severity_levels(severities: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Return the severity of every check: as configured (settings.check_severities), else the defaults.
+
+    A map without some article check is refused: merged nowhere else, it would make that check
+    an error.
+    """
+    levels = severities or DEFAULT_CHECK_SEVERITIES
+    missing = [check for check in ARTICLE_CHECKS if check not in levels]
+    if missing:
+        raise ValueError(f"no severity for {', '.join(missing)}: take them from settings.check_severities()")
+    return levels
 
 
 def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataFrame, list[str]]:
@@ -173,15 +175,31 @@ def batch_articles_frame(parsed_issues: Sequence[ParsedIssue]) -> tuple[pl.DataF
 def mark_duplicates(
     frame: pl.DataFrame,
     signatures: pl.DataFrame,
-    known_bodies: Mapping[str, str],
+    known_bodies: Mapping[str, str] | None = None,
     known_signatures: pl.DataFrame | None = None,
+    starts: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """Fill duplicate_of (same body hash) and near_duplicate_of (similar MinHash), earliest first."""
+    """Fill duplicate_of (same body hash) and near_duplicate_of (similar MinHash), earliest first.
+
+    Each issue (rows starts[i]:starts[i+1]; the whole frame is one issue by default) is judged
+    against the known articles (the issues before it: bodies by hash, signatures in its
+    window, in issue-date order) and its own earlier articles, never against another issue
+    of the frame.
+    """
     ids = frame["article_id"].to_list()
-    duplicate_of = exact_duplicates(ids, frame["body_hash"].to_list(), frame["body"].to_list(), known_bodies)
-    exact = {a for a, d in zip(ids, duplicate_of, strict=True) if d is not None}
+    hashes, bodies = frame["body_hash"].to_list(), frame["body"].to_list()
+    sig_row = {a: row for row, a in enumerate(signatures["article_id"].to_list())}
+    matrix = minhash_matrix(signatures)
     known = known_signatures if known_signatures is not None else pl.DataFrame(schema=SIGNATURE_SCHEMA)
-    near = find_near_duplicates(signatures, known, skip=exact)
+    known_ids, known_matrix = known["article_id"].to_list(), minhash_matrix(known)
+    duplicate_of: list[str | None] = []
+    near: dict[str, NearDuplicate] = {}
+    for first, end in itertools.pairwise(starts if starts is not None else (0, frame.height)):
+        exact = exact_duplicates(ids[first:end], hashes[first:end], bodies[first:end], known_bodies or {})
+        duplicate_of += exact
+        signed = [a for a in ids[first:end] if a in sig_row]
+        skip = {a for a, d in zip(ids[first:end], exact, strict=True) if d is not None}
+        near |= near_links(signed, matrix[[sig_row[a] for a in signed]], known_ids, known_matrix, skip)
     return frame.with_columns(_duplicate_columns(ids, duplicate_of, near))
 
 
@@ -214,7 +232,6 @@ def _duplicate_columns(
 
 
 SchemaFailure = tuple[int | None, str, str | None, str]  # row, check, column, failure case
-RowFailure = tuple[int, str, str | None, str]  # a failure of one particular row
 
 
 def _schema_failures(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> list[SchemaFailure]:
@@ -313,7 +330,7 @@ def recheck_duplicates(
     known_signatures: pl.DataFrame | None,
     severities: Mapping[str, str] | None = None,
 ) -> Validated:
-    """Validate an issue again against what the warehouse holds, as validate_articles would.
+    """Validate an issue again against what the warehouse holds (the issues before it).
 
     Only the duplicate marks depend on the warehouse, and only the two duplicate checks read
     them (the marks' own column checks cannot fail): the issue's other findings stand, and
@@ -404,38 +421,13 @@ def _failed_checks(findings: Sequence[Finding]) -> dict[int, list[str]]:
     return failed
 
 
-def validate_articles(
-    parsed: ParsedIssue,
-    known_bodies: Mapping[str, str] | None = None,
-    severities: Mapping[str, str] | None = None,
-    known_signatures: pl.DataFrame | None = None,
-) -> Validated:
-    """Check every article of an issue against itself and what the warehouse already holds."""
-    frame, folded = batch_articles_frame([parsed])
-    signatures = signature_frame(frame, folded)
-    frame = mark_duplicates(frame, signatures, known_bodies or {}, known_signatures)
-    validated = check_articles(frame, severities, parsed.findings)
-    validated.signatures = signatures
-    again = " again, against the warehouse" if known_bodies or known_signatures is not None else ""
-    log.info(
-        "validated %s%s: %d articles, %d rejected",
-        describe_files([parsed.issue.source_file]), again, frame.height, validated.rejected.height,
-    )  # fmt: skip
-    return validated
-
-
-def has_near_duplicates(validated: Validated, known_signatures: pl.DataFrame) -> bool:
-    """Tell whether any article of the issue resembles one of the known signatures."""
-    return bool(find_near_duplicates(validated.signatures, known_signatures))
-
-
-def gate_frames(
+def _gate_issue(
     issue: pl.DataFrame,
     reporters: pl.DataFrame,
     findings: pl.DataFrame,
     severities: Mapping[str, str] | None = None,
 ) -> LoadFrames:
-    """Validate the issue, reporter and finding rows before loading; failures become findings.
+    """Validate one issue's issue, reporter and finding rows before loading; failures become findings.
 
     The rows themselves are loaded as they are (the raw text keeps what they were read
     from); each failure adds a `quality_findings` row named `<table>.<column>` or for the
@@ -474,26 +466,27 @@ def gate_frames(
 def validate_issues(
     parsed_issues: Sequence[ParsedIssue], severities: Mapping[str, str] | None = None
 ) -> list[Validated]:
-    """Validate a batch of issues as one frame, each issue against itself only.
+    """Validate issues (a batch, or one) as one frame, each issue against itself only.
 
     Polars and Pandera cost mostly per call (Pandera: a query per column and check), so the
     batch is built, signed, marked and checked as one frame and cut into issues once at the
-    end; per issue only plain Python runs. The verdicts are validate_articles' (with no known
-    bodies): every check looks at one row, except article_id's uniqueness, so a batch holding
-    an article id twice, or failing a check on no particular row, is validated issue by issue.
+    end; per issue only plain Python runs. Every check looks at one row, except article_id's
+    uniqueness, so a batch holding an article id twice, or failing a check on no particular
+    row, is validated issue by issue: each issue's verdicts are those it gets alone.
+    What the warehouse holds is judged by the load (recheck_duplicates).
     """
     if not parsed_issues:
         return []
     batch, folded = batch_articles_frame(parsed_issues)
     signatures = signature_frame(batch, folded)
     starts = list(itertools.accumulate((len(p.articles) for p in parsed_issues), initial=0))
-    batch = _mark_batch_duplicates(batch, signatures, starts)
+    batch = mark_duplicates(batch, signatures, starts=starts)
     failures = _schema_failures(ArticleSchema, batch)
-    located: list[RowFailure] = [(row, c, col, case) for row, c, col, case in failures if row is not None]
-    if batch["article_id"].n_unique() < batch.height or len(located) < len(failures):
-        return [validate_articles(parsed, {}, severities) for parsed in parsed_issues]
+    unlocated = any(row is None for row, *_ in failures)
+    if len(parsed_issues) > 1 and (batch["article_id"].n_unique() < batch.height or unlocated):
+        return [alone for parsed in parsed_issues for alone in validate_issues([parsed], severities)]
     findings, failed_checks = _batch_findings(
-        batch, parsed_issues, starts, located, severity_levels(severities)
+        batch, parsed_issues, starts, failures, severity_levels(severities)
     )
     validated = _cut_into_issues(batch, signatures, starts, findings, failed_checks)
     files = describe_files([parsed.issue.source_file for parsed in parsed_issues])
@@ -506,12 +499,18 @@ def _batch_findings(
     batch: pl.DataFrame,
     parsed_issues: Sequence[ParsedIssue],
     starts: Sequence[int],
-    failures: Sequence[RowFailure],
+    failures: Sequence[SchemaFailure],
     levels: Mapping[str, str],
 ) -> tuple[list[list[Finding]], list[list[str]]]:
-    """Return each issue's findings, as check_articles finds them, and each row's failed checks."""
+    """Return each issue's findings, as check_articles finds them, and each row's failed checks.
+
+    A failure on no particular row comes only from a batch of one issue: it is that issue's.
+    """
     per_issue: list[list[SchemaFailure]] = [[] for _ in parsed_issues]
     for row, check, column, case in failures:
+        if row is None:
+            per_issue[0].append((None, check, column, case))
+            continue
         issue = bisect.bisect_right(starts, row) - 1  # the last issue starting at or before the row
         per_issue[issue].append((row - starts[issue], check, column, case))
     seqs = batch["seq"].to_list()
@@ -566,33 +565,13 @@ def _cut_into_issues(
     ]
 
 
-def _mark_batch_duplicates(
-    batch: pl.DataFrame, signatures: pl.DataFrame, starts: Sequence[int]
-) -> pl.DataFrame:
-    """Mark duplicates as mark_duplicates does, issue by issue (rows starts[i]:starts[i+1]), in one frame."""
-    ids = batch["article_id"].to_list()
-    hashes, bodies = batch["body_hash"].to_list(), batch["body"].to_list()
-    sig_row = {a: row for row, a in enumerate(signatures["article_id"].to_list())}
-    matrix = minhash_matrix(signatures)
-    duplicate_of: list[str | None] = []
-    near: dict[str, NearDuplicate] = {}
-    for first, end in itertools.pairwise(starts):
-        exact = exact_duplicates(ids[first:end], hashes[first:end], bodies[first:end], {})
-        duplicate_of += exact
-        signed = [a for a in ids[first:end] if a in sig_row]
-        rows = [sig_row[a] for a in signed]
-        skip = {a for a, d in zip(ids[first:end], exact, strict=True) if d is not None}
-        near |= near_links(signed, matrix[rows], [], matrix[:0], skip)
-    return batch.with_columns(_duplicate_columns(ids, duplicate_of, near))
-
-
 def gate_issues(
     parts: Sequence[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, Mapping[str, str] | None]],
 ) -> list[LoadFrames]:
     """Gate a batch's (issue, reporters, findings, severities) with one run of each model.
 
     Each model's checks look at one row or at uniqueness, so when the whole batch passes every
-    issue passes; otherwise each issue is gated alone, and gets exactly gate_frames' findings.
+    issue passes; otherwise each issue is gated alone, so each failure is its own issue's finding.
     """
     if not parts:
         return []
@@ -606,5 +585,5 @@ def gate_issues(
     except pl.exceptions.PolarsError:  # frames that do not stack: gate them one by one
         passed = False
     if not passed:
-        return [gate_frames(*part) for part in parts]
+        return [_gate_issue(*part) for part in parts]
     return [LoadFrames(issue, reporters, findings) for issue, reporters, findings, _ in parts]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import load
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.query import run_query
 from flows.settings import SQL_DIR
@@ -23,7 +23,9 @@ runner = CliRunner()
 def sample_warehouse(tmp_path_factory, sample_issue) -> str:
     path = str(tmp_path_factory.mktemp("analysis") / "warehouse.duckdb")
     with load.open_warehouse(path) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", datetime(2026, 1, 15, 6))
+        bulk_load.load_issues(
+            con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: datetime(2026, 1, 15, 6)
+        )
     return path
 
 

@@ -65,14 +65,18 @@ def snapshot(warehouse: str) -> dict[str, list[tuple]]:
 
 def load_one_by_one(warehouse: str, bundles: list[IssueBundle]) -> list[bool]:
     with load.open_warehouse(warehouse) as con:
-        return [load.load_issue(con, bundle, "run", ticking()) for bundle in bundles]
+        return [
+            bulk_load.load_issues(con, [bundle], "run", lambda: ticking())[0].loaded for bundle in bundles
+        ]
 
 
 def load_in_batches(warehouse: str, bundles: list[IssueBundle], size: int) -> list[bool]:
     loaded = []
     with load.open_warehouse(warehouse) as con:
         for start in range(0, len(bundles), size):
-            results = bulk_load.load_issues(con, bundles[start : start + size], "run", ticking)
+            results = bulk_load.load_issues(
+                con, bundles[start : start + size], "run", ticking, batch_writer=True
+            )
             loaded += [result.loaded for result in results]
     return loaded
 
@@ -115,7 +119,7 @@ def test_a_failing_batch_loads_nothing(tmp_path, bundles, monkeypatch) -> None:
 
     monkeypatch.setattr(bulk_load, "_insert_batch", broken)
     with pytest.raises(RuntimeError), load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, bundles, "run")
+        bulk_load.load_issues(con, bundles, "run", batch_writer=True)
     assert all(not rows for rows in snapshot(warehouse).values())
 
 
@@ -135,7 +139,7 @@ def test_a_new_warehouse_may_compress_long_texts_with_zstd(tmp_path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     storage = "select distinct compression from pragma_storage_info('articles')"
     with load.open_warehouse(str(warehouse)) as con:
-        bulk_load.load_issues(con, batch, "run-1")
+        bulk_load.load_issues(con, batch, "run-1", batch_writer=True)
         checkpoint.checkpoint(con, Path(warehouse))
         tags = con.execute(
             "select tags from duckdb_databases() where database_name = current_database()"
@@ -182,11 +186,11 @@ def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(
     monkeypatch.setattr(bulk_load, "WRITER_MEMORY_LIMIT", "2MB")
     warehouse = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(warehouse) as con:
-        results = bulk_load.load_issues(con, bundles[:3], "run")
+        results = bulk_load.load_issues(con, bundles[:3], "run", batch_writer=True)
     assert [r.loaded for r in results] == [True, True, True]
     assert "loading it unbounded" in caplog.text
     expected = str(tmp_path / "one-by-one.duckdb")
     with load.open_warehouse(expected) as con:
         for bundle in bundles[:3]:
-            load.load_issue(con, bundle, "run", datetime(2026, 1, 15, 6, 0))
+            bulk_load.load_issues(con, [bundle], "run", lambda: datetime(2026, 1, 15, 6, 0))
     assert snapshot(warehouse) == snapshot(expected)

@@ -57,7 +57,7 @@ def interrupted(
     written before the second checkpoint, the database after that checkpoint, and a reference."""
     database = tmp_path / "warehouse.duckdb"
     with load.open_warehouse(str(database)) as con:
-        load.load_issue(con, bundles[0], "test", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
         checkpoint.checkpoint(con, database)
     assert set(_files(database)) == {""}, "a checkpoint leaves neither WAL nor journal"
 
@@ -70,7 +70,7 @@ def interrupted(
 
     monkeypatch.setattr(checkpoint, "_write_journal", write_and_snapshot)
     with load.open_warehouse(str(database)) as con:
-        load.load_issue(con, bundles[1], "test", NOW)
+        bulk_load.load_issues(con, [bundles[1]], "test", lambda: NOW)
         checkpoint.checkpoint(con, database)
     (before,) = snapshots
     assert set(before) == {"", ".wal", checkpoint.JOURNAL_SUFFIX}
@@ -159,7 +159,7 @@ def test_a_journal_that_cannot_be_written_leaves_no_partial_file(
     con = load.connect(str(database))
     try:
         load.apply_ddl(con)
-        load.load_issue(con, bundles[0], "test", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
         monkeypatch.setattr(checkpoint, "_write_extents", disk_full)
         before = _files(database)
         with pytest.raises(OSError, match="No space left"):
@@ -194,14 +194,14 @@ def test_a_writer_closes_without_checkpointing_a_small_wal(
     """A day's issue stays in the WAL (a checkpoint would rewrite whole row groups); readers see it."""
     database = tmp_path / "warehouse.duckdb"
     with load.open_warehouse(str(database)) as con:
-        load.load_issue(con, bundles[0], "test", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
     assert set(_files(database)) == {"", ".wal"}
     assert 0 < (tmp_path / "warehouse.duckdb.wal").stat().st_size < checkpoint.CHECKPOINT_WAL_BYTES
     reader = load.connect(str(database), read_only=True)
     assert reader.execute("select count(*) from issues").fetchone() == (1,)  # replayed in memory
     reader.close()
     with load.open_warehouse(str(database)) as con:
-        load.load_issue(con, bundles[1], "test", NOW)
+        bulk_load.load_issues(con, [bundles[1]], "test", lambda: NOW)
         assert con.execute("select count(*) from issues").fetchone() == (2,)
         checkpoint.checkpoint(con, database)
     assert set(_files(database)) == {""}
@@ -240,7 +240,7 @@ def _one_issue_committed(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writer with one issue committed and not checkpointed, DuckDB bounded at `bound`."""
     with load.open_warehouse(str(folder / "warehouse.duckdb")) as con:
-        load.load_issue(con, bundle, "test", NOW)
+        bulk_load.load_issues(con, [bundle], "test", lambda: NOW)
         con.execute(sql("settings/set_memory_limit"), {"limit": bound})
         yield con
 
@@ -279,7 +279,9 @@ def grown_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lis
     with load.BatchWriter(str(database)) as writer:
         for batch in backfill.batches(paths[:192], 64):
             with writer.batch() as con:
-                bulk_load.load_issues(con, _bundles([(p.name, p.read_bytes()) for p in batch]), "grown")
+                bulk_load.load_issues(
+                    con, _bundles([(p.name, p.read_bytes()) for p in batch]), "grown", batch_writer=True
+                )
     groups = [paths[192 + 6 * i : 192 + 6 * (i + 1)] for i in range(16)]
     large = [(group[0].name, b"\n\n".join(p.read_bytes() for p in group)) for group in groups]
     return database, _bundles(large)
@@ -302,7 +304,7 @@ def test_a_bounded_writer_checkpoints_a_batch_of_large_issues_into_a_grown_wareh
     monkeypatch.setattr(bulk_load, "WRITER_MEMORY_LIMIT", "32MB")
     monkeypatch.setattr(checkpoint, "CHECKPOINT_WAL_BYTES", 1)  # checkpoint after this batch
     with load.BatchWriter(str(database)) as writer, writer.batch() as con:
-        bulk_load.load_issues(con, large, "large")
+        bulk_load.load_issues(con, large, "large", batch_writer=True)
     assert not checkpoint.wal_path(database).exists(), "the batch was checkpointed into the file"
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select count(*) from issues").fetchone() == (192 + 16,)
@@ -324,7 +326,7 @@ def test_a_checkpoint_that_fails_is_finished_unbounded_and_the_backfill_goes_on(
     monkeypatch.setattr(checkpoint, "CHECKPOINT_WAL_BYTES", 1)
     with load.BatchWriter(str(database)) as writer:
         with writer.batch() as con:
-            bulk_load.load_issues(con, large, "large")
+            bulk_load.load_issues(con, large, "large", batch_writer=True)
             con.execute("set debug_checkpoint_abort = 'before_header'")  # this instance's next checkpoint
         assert writer.opens == 2, "opened again after the failed checkpoint"
         with writer.batch() as con:  # the next batch has a live connection
@@ -358,7 +360,7 @@ def test_a_backfill_s_writer_finishes_with_its_wal_checkpointed(
     database = tmp_path / "warehouse.duckdb"
     with load.BatchWriter(str(database)) as writer:
         with writer.batch() as con:
-            bulk_load.load_issues(con, bundles, "run")
+            bulk_load.load_issues(con, bundles, "run", batch_writer=True)
         assert checkpoint.wal_path(database).exists(), "a small WAL: no checkpoint due"
         writer.finish()
     assert not checkpoint.wal_path(database).exists()

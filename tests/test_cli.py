@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import load
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.transform import transform_issue
@@ -75,7 +75,9 @@ def test_parse_refuses_a_file_over_the_limit_of_run_unread(tmp_path, monkeypatch
 
 def test_sql_formats(warehouse: str, sample_issue) -> None:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
+        bulk_load.load_issues(
+            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+        )
     query = "select seq, headline from articles order by seq limit 2"
     as_json = runner.invoke(app, ["sql", query, "--warehouse", warehouse, "--format", "json"])
     assert json.loads(as_json.stdout) == [

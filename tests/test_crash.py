@@ -42,8 +42,8 @@ def load_bundles(
 ) -> None:
     """The loading subprocess: load every issue not yet loaded.
 
-    A batch of 1 is the daily flow's writer (`load.load_issue`, a transaction per issue); a
-    larger one the backfill's (`bulk_load.load_issues`, a transaction per batch).
+    A batch of 1 is loaded as the daily flow's writer loads (a transaction per issue), a
+    larger one as the backfill's (`batch_writer`, a transaction per batch).
     """
     bundles = pickle.loads(Path(bundles_file).read_bytes())
     ready.set()
@@ -51,10 +51,12 @@ def load_bundles(
     with load.open_warehouse(warehouse) as con:
         if batch_size == 1:
             for bundle in bundles:
-                load.load_issue(con, bundle, "crash-test", now)
+                bulk_load.load_issues(con, [bundle], "crash-test", lambda: now)
             return
         for start in range(0, len(bundles), batch_size):
-            bulk_load.load_issues(con, bundles[start : start + batch_size], "crash-test", lambda: now)
+            bulk_load.load_issues(
+                con, bundles[start : start + batch_size], "crash-test", lambda: now, batch_writer=True
+            )
 
 
 def per_issue_rows(warehouse: str, shas: list[str]) -> dict[str, dict[str, int]]:

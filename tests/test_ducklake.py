@@ -29,7 +29,7 @@ from flows import bulk_load, load, search, warehouse
 from flows.cli.app import app
 from flows.load import sql as sql_text
 from flows.query import run_query
-from flows.settings import PROJECT_ROOT
+from flows.settings import PROJECT_ROOT, check_severities
 from flows.transform import transform_issue
 from flows.warehouse import Warehouse, WarehouseSettingError, parse_warehouse
 from tests.conftest import TODAY
@@ -132,8 +132,8 @@ def test_one_issue_loads_once_on_a_local_lake_with_its_parquet_in_the_data_folde
 ) -> None:
     bundle = transform_issue(sample_issue, TODAY)
     with load.open_warehouse(local_lake) as con:
-        assert load.load_issue(con, bundle, "run-1", NOW) is True
-        assert load.load_issue(con, bundle, "run-2", NOW) is False
+        assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded is True
+        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is False
         stored = con.execute(sql_text("lake/data_path")).fetchone()
     assert stored == (f"{tmp_path}/lake/data/",)
     counts = table_counts(local_lake)
@@ -156,11 +156,10 @@ def test_a_read_only_lake_connection_refuses_writes(local_lake: str) -> None:
 
 def test_revalidation_moves_articles_between_tables_on_a_lake(local_lake: str, sample_issue) -> None:
     from flows.revalidate import revalidate_warehouse
-    from flows.settings import Settings
 
     with load.open_warehouse(local_lake) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
-        relaxed = {**Settings().checks, "dateline_present": "warning"}
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
+        relaxed = check_severities({"dateline_present": "warning"})
         outcome = revalidate_warehouse(con, relaxed, NOW)
     assert (outcome.accepted, outcome.rejected, len(outcome.to_accepted)) == (7, 0, 1)
     counts = table_counts(local_lake)
@@ -196,7 +195,7 @@ def test_daily_ingest_and_search_on_a_local_lake_match_the_duckdb_file(
 
 def test_newsprint_sql_reads_a_lake(local_lake: str, sample_issue) -> None:
     with load.open_warehouse(local_lake) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
     result = runner.invoke(
         app, ["sql", "select count(*) as n from articles", "--warehouse", local_lake, "--format", "csv"]
     )
@@ -377,7 +376,9 @@ def test_the_writer_lock_makes_the_second_writer_see_the_first_ones_issue(
     try:
         with warehouse.writer_lock(first):
             waiting = threading.Thread(
-                target=lambda: results.update(second=load.load_issue(second, bundle, "b", NOW))
+                target=lambda: results.update(
+                    second=bulk_load.load_issues(second, [bundle], "b", lambda: NOW)[0].loaded
+                )
             )
             waiting.start()
             wait_for_a_lock_waiter(first)  # the second writer is blocked before its transaction

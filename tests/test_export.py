@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.export import export_queries, export_tables, export_warehouse, warehouse_tables
 from flows.ingest import read_issue
@@ -29,7 +29,7 @@ def two_issues(tmp_path_factory, sample_issue, sample_parsed) -> str:
     later = read_issue(LONGREAD_ISSUE_NAME, longread_issue(sample_parsed))
     with load.open_warehouse(path) as con:
         for issue in (sample_issue, later):
-            assert load.load_issue(con, transform_issue(issue, TODAY), "run-1", NOW)
+            assert bulk_load.load_issues(con, [transform_issue(issue, TODAY)], "run-1", lambda: NOW)[0].loaded
     return path
 
 

@@ -26,7 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.pipeline  # noqa: F401  (Prefect's log handler binds the stderr of its import)
-from flows import failures, load
+from flows import failures
 from flows.cli.app import app
 from flows.settings import PROJECT_ROOT
 from flows.stopping import Interrupted
@@ -95,7 +95,6 @@ def test_a_full_disk_during_a_load_ends_in_one_line_and_a_recorded_run(
             "No space left on device"
         )
 
-    monkeypatch.setattr(load, "load_issue", disk_full)
     monkeypatch.setattr(bulk_load, "load_issues", disk_full)
     debug_log = tmp_path / "debug.log"
     monkeypatch.setenv("NEWSPRINT_DEBUG_LOG", str(debug_log))

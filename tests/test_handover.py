@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import connection, handover, load
+from flows import bulk_load, connection, handover, load
 from flows.settings import PROJECT_ROOT
 from flows.transform import transform_issue
 from flows.warehouse import parse_warehouse
@@ -68,7 +68,7 @@ def test_the_writer_keeps_one_connection_and_opens_again_after_a_failed_batch(
     with load.BatchWriter(warehouse) as writer:
         for _ in range(3):
             with writer.batch() as con:
-                load.load_issue(con, bundle, "run-1", NOW)
+                bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         assert writer.opens == 1
         with pytest.raises(ZeroDivisionError), writer.batch():
             raise ZeroDivisionError
@@ -90,7 +90,7 @@ def test_a_query_waiting_during_a_backfill_gets_in_after_a_batch(warehouse: str,
     )
     with load.BatchWriter(warehouse) as writer:
         with writer.batch() as con:
-            load.load_issue(con, bundle, "run-1", NOW)
+            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         analyst = subprocess.Popen(
             [sys.executable, "-c", query], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
         )

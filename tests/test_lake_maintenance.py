@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import build_archive
-from flows import connection, fts, lake_maintenance, lake_search, load, search
+from flows import bulk_load, connection, fts, lake_maintenance, lake_search, load, search
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
@@ -40,7 +40,7 @@ def load_files(lake: str, paths: list[Path]) -> None:
     for path in paths:
         bundle = transform_issue(read_issue(path.name, path.read_bytes()), TODAY)
         with load.open_warehouse(lake) as con:
-            assert load.load_issue(con, bundle, f"run-{path.stem}", NOW)
+            assert bulk_load.load_issues(con, [bundle], f"run-{path.stem}", lambda: NOW)[0].loaded
             load.record_run(
                 con, {"run_id": f"run-{path.stem}", "flow_name": "daily-ingest", "started_at": NOW}
             )
@@ -152,7 +152,7 @@ def test_the_lake_search_index_copies_only_new_articles(tmp_path: Path, caplog, 
 def test_the_lake_search_index_drops_an_article_that_left(tmp_path: Path, sample_issue) -> None:
     lake = lake_setting(tmp_path)
     with load.open_warehouse(lake) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
         search.refresh_index(con)
         stricter = dict.fromkeys(Settings().checks, "error")  # every finding now rejects its article
         moved = revalidate_warehouse(con, stricter, NOW)

@@ -173,7 +173,9 @@ def test_without_keys_in_the_environment_a_duckdb_persistent_secret_serves(
 ) -> None:
     lake = catalog.lake("secret_s3", f"s3://{BUCKET}/secret-lake/")
     with load.open_warehouse(lake) as con:  # the keys from the environment
-        assert load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
+            0
+        ].loaded
     home = tmp_path / "home"  # another machine's home, where its DuckDB keeps persistent secrets
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"HOME": str(home)}
     make_secret = (
@@ -206,7 +208,9 @@ def test_the_environment_names_another_store_with_path_style_urls(s3: str) -> No
 def test_the_reader_role_reads_a_lake_and_cannot_write_it(catalog: Catalog, sample_issue) -> None:
     lake = catalog.lake("roles")
     with load.open_warehouse(lake) as con:
-        assert load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
+            0
+        ].loaded
     reader = catalog.lake("roles", user="newsprint_reader")
     assert run_query(reader, "select count(*) from articles")[1] == [(6,)]
     con = load.connect(reader)
@@ -269,7 +273,9 @@ def test_loads_of_different_issues_do_not_wait_for_each_other(catalog: Catalog, 
     try:
         with writer_lock(holder, [bundles["first"]]):
             started = time.monotonic()
-            assert load.load_issue(other, bundles["far"], "far", NOW)  # loaded while the lock is held
+            assert bulk_load.load_issues(other, [bundles["far"]], "far", lambda: NOW)[
+                0
+            ].loaded  # loaded while the lock is held
             assert time.monotonic() - started < 60
             with (
                 pytest.raises(WarehouseBusy),
@@ -313,7 +319,9 @@ def test_two_writers_are_inside_their_load_transactions_at_the_same_moment(
     def write(name: str) -> None:
         con = load.connect(lake)
         try:
-            outcomes[name] = [r.loaded for r in bulk_load.load_issues(con, batches[name], name)]
+            outcomes[name] = [
+                r.loaded for r in bulk_load.load_issues(con, batches[name], name, batch_writer=True)
+            ]
         except Exception as error:
             outcomes[name] = error
         finally:
@@ -410,7 +418,7 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
         done = mine[0].item()  # the first writer loads one file and gives its claim back
         with load.open_warehouse(lake) as con:
             bundle = transform_issue(read_issue(done.source_file, paths[0].read_bytes()), TODAY)
-            assert load.load_issue(con, bundle, "first", NOW)
+            assert bulk_load.load_issues(con, [bundle], "first", lambda: NOW)[0].loaded
         first.release([done])
         again = second.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert [(item.already_loaded, item.deferred) for item in again] == [

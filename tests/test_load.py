@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from flows import connection, load, relations
+from flows import bulk_load, connection, load, relations
 from flows.ingest import read_issue
 from flows.transform import transform_issue
 from flows.warehouse import transaction
@@ -42,7 +42,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def test_load_sample(warehouse: str, bundle) -> None:
     with load.open_warehouse(warehouse) as con:
-        assert load.load_issue(con, bundle, "run-1", NOW) is True
+        assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded is True
         c = counts(con)
         assert c["issues"] == 1 and c["articles"] == 6 and c["rejected_articles"] == 1
         assert c["article_terms"] > 500
@@ -61,7 +61,7 @@ def test_article_terms_counts_every_article_s_tokens(warehouse: str, bundle) -> 
     from collections import Counter
 
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundle, "run-1", NOW)
+        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         terms = con.execute("select article_id, term, count from article_terms").fetchall()
     expected = Counter(
         (article, word)
@@ -75,7 +75,7 @@ def test_article_terms_counts_every_article_s_tokens(warehouse: str, bundle) -> 
 def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) -> None:
     """A warehouse made when article_terms was a table: the table goes, the view counts the same."""
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundle, "run-1", NOW)
+        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         before = con.execute("select * from article_terms order by all").fetchall()
         con.execute("drop view article_terms")
         con.execute(
@@ -91,9 +91,9 @@ def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) ->
 
 def test_reload_changes_nothing(warehouse: str, bundle) -> None:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundle, "run-1", NOW)
+        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         before = counts(con)
-        assert load.load_issue(con, bundle, "run-2", NOW) is False
+        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is False
         assert counts(con) == before
 
 
@@ -107,8 +107,8 @@ def test_reprinted_article_is_rejected_as_duplicate(warehouse: str, bundle, samp
     )
     later = transform_issue(read_issue("qingdao-daily-2026-01-05.txt", later_text.encode()), TODAY)
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundle, "run-1", NOW)
-        assert load.load_issue(con, later, "run-2", NOW)
+        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+        assert bulk_load.load_issues(con, [later], "run-2", lambda: NOW)[0].loaded
         row = con.execute(
             "select duplicate_of, failed_checks from rejected_articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -121,9 +121,9 @@ def test_failure_mid_load_leaves_nothing(warehouse: str, bundle, monkeypatch) ->
     broken = replace(bundle, entities=bundle.entities.rename({"entity": "not_a_column"}))
     with load.open_warehouse(warehouse) as con:
         with pytest.raises(duckdb.Error):
-            load.load_issue(con, broken, "run-1", NOW)
+            bulk_load.load_issues(con, [broken], "run-1", lambda: NOW)
         assert counts(con) == dict.fromkeys(counts(con), 0)
-        assert load.load_issue(con, bundle, "run-2", NOW) is True
+        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is True
 
 
 def test_second_writer_waits_then_says_why(warehouse: str, bundle) -> None:
@@ -148,7 +148,7 @@ def test_a_waiting_writer_says_who_holds_the_warehouse_and_for_how_long(
     import sys
 
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundle, "run-1", NOW)
+        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
     code = (
         "import sys, duckdb\n"
         f"con = duckdb.connect({warehouse!r}, read_only={holder_reads})\n"

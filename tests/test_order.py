@@ -74,7 +74,7 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 def in_batches(warehouse: Path, batches: list[list[IssueBundle]]) -> dict[str, list[tuple]]:
     with load.open_warehouse(str(warehouse)) as con:
         for batch in batches:
-            bulk_load.load_issues(con, batch, "run", lambda: NOW)
+            bulk_load.load_issues(con, batch, "run", lambda: NOW, batch_writer=True)
     return snapshot(warehouse)
 
 
@@ -98,7 +98,7 @@ def test_issues_loaded_backwards_one_by_one_end_as_loaded_in_date_order(
     warehouse = tmp_path / "backwards.duckdb"
     with load.open_warehouse(str(warehouse)) as con:
         for bundle in reversed(bundles):
-            assert load.load_issue(con, bundle, "run", NOW)
+            assert bulk_load.load_issues(con, [bundle], "run", lambda: NOW)[0].loaded
     got = snapshot(warehouse)
     for table in COMPARED:
         assert got[table] == in_date_order[table], table

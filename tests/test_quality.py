@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load, quality
+from flows import bulk_load, load, quality
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.report import FINDING_COLUMNS, quality_markdown, quality_table
@@ -28,7 +28,9 @@ runner = CliRunner()
 def loaded(warehouse: str, sample_issue) -> str:
     """A warehouse holding the sample issue."""
     with load.open_warehouse(warehouse) as con:
-        assert load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
+        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
+            0
+        ].loaded
     return warehouse
 
 
@@ -72,7 +74,7 @@ def test_reprint_in_a_later_issue_is_rejected_with_the_earlier_id(loaded: str) -
     later = _later_bundle()
     with load.open_warehouse(loaded) as con:
         earlier = dict(con.execute("select seq, article_id from articles").fetchall())
-        assert load.load_issue(con, later, "run-2", NOW)
+        assert bulk_load.load_issues(con, [later], "run-2", lambda: NOW)[0].loaded
         rejected = con.execute(
             "select seq, duplicate_of, failed_checks from rejected_articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -92,7 +94,7 @@ def test_edited_reprint_is_loaded_with_a_near_duplicate_warning(loaded: str) -> 
     later = _later_bundle()
     with load.open_warehouse(loaded) as con:
         earlier = con.execute("select article_id from articles where seq = 4").fetchone()[0]
-        load.load_issue(con, later, "run-2", NOW)
+        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
         row = con.execute(
             "select [kicker, headline, subtitle], near_duplicate_of from articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -113,7 +115,7 @@ def test_load_time_recheck_is_what_the_counts_say(loaded: str) -> None:
     later = _later_bundle()
     assert later.validated.rejected.height == 0  # transformed without the warehouse: nothing known
     with load.open_warehouse(loaded) as con:
-        load.load_issue(con, later, "run-2", NOW)
+        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
         assert quality.committed_counts(con, later.issue.sha256) == (1, 1)
         issue_row = con.execute(
             "select articles_accepted, articles_rejected, findings from issues where sha256 = ?",

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.query import QueryError, refuse_writes, run_query
 from flows.transform import transform_issue
@@ -21,7 +21,9 @@ runner = CliRunner()
 @pytest.fixture
 def loaded(warehouse: str, sample_issue) -> str:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
+        bulk_load.load_issues(
+            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+        )
     return warehouse
 
 

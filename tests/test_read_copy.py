@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load, read_copy
+from flows import bulk_load, load, read_copy
 from flows.settings import PROJECT_ROOT
 from flows.transform import transform_issue
 from tests.conftest import TODAY
@@ -80,7 +80,9 @@ def test_finishing_a_run_leaves_a_complete_file_and_a_read_only_copy(
 ) -> None:
     copy = tmp_path / "warehouse.read.duckdb"
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
+        bulk_load.load_issues(
+            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+        )
         assert Path(warehouse + ".wal").exists()  # the load's rows sit in the WAL
         published = read_copy.finish(con, warehouse, copy)
         assert not Path(warehouse + ".wal").exists()
@@ -111,7 +113,9 @@ def test_a_reader_keeps_its_copy_while_a_new_one_is_published(
         read_copy.finish(con, warehouse, copy)  # an empty warehouse's copy
     with reader(copy) as (held, before):
         with load.open_warehouse(warehouse) as con:
-            load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
+            bulk_load.load_issues(
+                con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+            )
             read_copy.finish(con, warehouse, copy)
         assert seen_after(held) == before == (0, 0)  # its copy did not change under it
     with duckdb.connect(str(copy), read_only=True) as con:
@@ -245,7 +249,9 @@ def test_a_revalidation_publishes_the_read_copy_too(tmp_path: Path, warehouse: s
     from flows.cli.app import app
 
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", datetime(2026, 1, 1))
+        bulk_load.load_issues(
+            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+        )
     result = CliRunner().invoke(app, ["revalidate", "--warehouse", warehouse])
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(tmp_path / "warehouse.read.duckdb"), read_only=True) as con:

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import load, revalidate
+from flows import bulk_load, load, revalidate
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
-from flows.settings import SAMPLE_ISSUE
+from flows.settings import SAMPLE_ISSUE, check_severities
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.reprint import LATER_ISSUE_NAME, later_issue_text
@@ -31,8 +31,8 @@ def loaded(warehouse: str, sample_issue) -> str:
     text = later_issue_text(SAMPLE_ISSUE.read_text(encoding="utf-8"))
     later = transform_issue(read_issue(LATER_ISSUE_NAME, text.encode("utf-8")), TODAY)
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run-1", NOW)
-        load.load_issue(con, later, "run-2", NOW)
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
+        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
     return warehouse
 
 
@@ -89,7 +89,7 @@ def test_a_severity_change_moves_articles_both_ways_and_back(loaded: str) -> Non
             "accepted": [("2025-12-30", s) for s in (1, 2, 3, 4, 6, 7)] + [("2026-01-05", 2)],
             "rejected": [("2025-12-30", 5), ("2026-01-05", 1)],
         }
-        levels = {"dateline_present": "warning", "text_lost_at_break": "error"}
+        levels = check_severities({"dateline_present": "warning", "text_lost_at_break": "error"})
         outcome = revalidate_warehouse(con, levels, LATER)
         assert placement(con) == {
             "accepted": [("2025-12-30", s) for s in (1, 2, 3, 4, 5, 7)] + [("2026-01-05", 2)],
@@ -122,10 +122,10 @@ def test_duplicates_are_replayed_in_load_order(loaded: str) -> None:
         first = con.execute(
             "select article_id from articles where seq = 1 and issue_date = '2025-12-30'"
         ).fetchone()
-        revalidate_warehouse(con, {"body_not_duplicate": "warning"}, LATER)
+        revalidate_warehouse(con, check_severities({"body_not_duplicate": "warning"}), LATER)
         reprint = con.execute("select duplicate_of from articles where issue_date = '2026-01-05' and seq = 1")
         assert reprint.fetchall() == [first]
-        revalidate_warehouse(con, {"dateline_present": "warning"}, LATER)
+        revalidate_warehouse(con, check_severities({"dateline_present": "warning"}), LATER)
         rejected = con.execute("select seq, duplicate_of, failed_checks from rejected_articles").fetchall()
         assert rejected == [(1, first[0], ["body_not_duplicate"])]
         near = con.execute("select count(*) from articles where near_duplicate_of is not null").fetchone()
@@ -144,7 +144,7 @@ def test_a_failure_leaves_the_warehouse_as_it_was(loaded: str, monkeypatch: pyte
         before = snapshot(con)
         monkeypatch.setattr(revalidate, "_run", failing_run)
         with pytest.raises(duckdb.IOException):
-            revalidate_warehouse(con, {"dateline_present": "warning"}, LATER)
+            revalidate_warehouse(con, check_severities({"dateline_present": "warning"}), LATER)
         assert snapshot(con) == before
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from flows import load
+from flows import bulk_load, load
 from flows.settings import SQL_DIR
 from flows.transform import transform_issue
 from tests.conftest import TODAY
@@ -45,7 +45,7 @@ def test_every_table_view_and_column_has_a_comment(setting: str) -> None:
 
 def test_findings_have_an_unreserved_check_name_and_their_issue_date(warehouse: str, sample_issue) -> None:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", NOW)
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run", lambda: NOW)
         rows = con.execute(
             "select check_name, issue_date, count(*) from quality_findings group by all"
         ).fetchall()
@@ -65,7 +65,7 @@ def test_an_older_warehouse_gets_the_new_columns_filled_and_its_comments(
     warehouse: str, sample_issue
 ) -> None:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, transform_issue(sample_issue, TODAY), "run", NOW)
+        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run", lambda: NOW)
         # as a warehouse from before: findings without the new columns' values, no comments
         con.execute("update quality_findings set check_name = null, issue_date = null")
         con.execute("comment on column issues.sha256 is null")

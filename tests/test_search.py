@@ -36,7 +36,7 @@ def indexed(tmp_path_factory, bundles) -> str:
     path = str(tmp_path_factory.mktemp("search") / "warehouse.duckdb")
     with load.open_warehouse(path) as con:
         for bundle in bundles:
-            assert load.load_issue(con, bundle, "run-1", NOW)
+            assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded
         assert search.refresh_index(con) is True
     return path
 
@@ -93,11 +93,11 @@ def test_limit(offline) -> None:
 def test_the_index_follows_new_loads(tmp_path: Path, bundles) -> None:
     path = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(path) as con:
-        load.load_issue(con, bundles[0], "run-1", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
         assert search.refresh_index(con) is True
         assert search.refresh_index(con) is False  # nothing changed: no rebuild
         assert len(search.search_articles(con, "人工智能")) == 1
-        load.load_issue(con, bundles[1], "run-2", NOW)
+        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
         assert fts.index_is_current(con) is False
         assert search.refresh_index(con) is True
         assert len(search.search_articles(con, "人工智能")) == 2
@@ -119,15 +119,15 @@ def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
     """Appending the second issue gives the index a rebuild over both gives: BM25's inputs and scores."""
     appended, rebuilt = str(tmp_path / "appended.duckdb"), str(tmp_path / "rebuilt.duckdb")
     with load.open_warehouse(appended) as con:
-        load.load_issue(con, bundles[0], "run-1", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
         search.refresh_index(con)
-        load.load_issue(con, bundles[1], "run-2", NOW)
+        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
         docs_before = con.execute("select count(*) from fts_main_articles.docs").fetchone()
         assert search.refresh_index(con) is True and fts.index_is_current(con)
         assert docs_before < con.execute("select count(*) from fts_main_articles.docs").fetchone()
     with load.open_warehouse(rebuilt) as con:
         for bundle in bundles:
-            load.load_issue(con, bundle, "run-1", NOW)
+            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         search.refresh_index(con)
     with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
         for name, query in INDEX_CONTENT.items():
@@ -165,16 +165,16 @@ def test_an_appended_index_splits_words_as_the_tokenize_macro_does(
         "where article_id = (select min(article_id) from articles where issue_sha256 = $sha)"
     )
     with load.open_warehouse(appended) as con:
-        load.load_issue(con, bundles[0], "run-1", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
         search.refresh_index(con)
     with load.open_warehouse(appended) as con:  # a new connection: the append needs no extension
-        load.load_issue(con, bundles[1], "run-2", NOW)
+        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
         con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
         assert search.refresh_index(con) is True
         assert con.execute(FTS_LOADED).fetchone() == (False,)
     with load.open_warehouse(rebuilt) as con:
         for bundle in bundles:
-            load.load_issue(con, bundle, "run-1", NOW)
+            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
         search.refresh_index(con)
     with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
@@ -188,7 +188,7 @@ def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
     path = str(tmp_path / "warehouse.duckdb")
     with load.open_warehouse(path) as con:
         for bundle in bundles:
-            load.load_issue(con, bundle, "run-1", NOW)
+            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
         search.refresh_index(con)
         gone = search.search_articles(con, "人工智能")[0].article_id
         con.execute("delete from articles where article_id = $id", {"id": gone})  # as a revalidation moves it
@@ -199,7 +199,7 @@ def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
 def test_a_build_gives_a_backfill_writer_its_memory_bound_back(tmp_path: Path, bundles) -> None:
     """The build lifts DuckDB's memory limit to its own while it runs, then restores the writer's."""
     with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
-        assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1"))
+        assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1", batch_writer=True))
         bounded = con.execute(sql("settings/memory_limit")).fetchone()
         assert bounded == _limit_of(bulk_load.WRITER_MEMORY_LIMIT)
         assert search.refresh_index(con) is True and fts.index_is_current(con)
@@ -216,7 +216,7 @@ def _limit_of(limit: str) -> tuple[str] | None:
 
 def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:
     with load.open_warehouse(warehouse) as con:
-        load.load_issue(con, bundles[0], "run-1", NOW)
+        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
     result = runner.invoke(app, ["search", "人工智能", "--warehouse", warehouse])
     assert result.exit_code == 1 and "newsprint run" in result.output
 

@@ -35,7 +35,7 @@ from flows.tokenise import (
     segment,
     segmenter,
 )
-from flows.validate import validate_articles
+from flows.validate import validate_issues
 
 DICTIONARY = parse_user_dictionary(USER_DICT.read_text(encoding="utf-8"))
 NO_DICTIONARY = Path("/nonexistent/newspaper_dict.txt")
@@ -43,7 +43,7 @@ NO_DICTIONARY = Path("/nonexistent/newspaper_dict.txt")
 
 @pytest.fixture(scope="module")
 def sample_articles(sample_parsed) -> pl.DataFrame:
-    return validate_articles(sample_parsed, {}).articles
+    return validate_issues([sample_parsed])[0].articles
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def batch_of_issues(sample_parsed) -> list[pl.DataFrame]:
 
     text = synthetic_issue(date(2024, 3, 1), random.Random(7))
     other = parse_issue(read_issue("qingdao-daily-2024-03-01.txt", text.encode("utf-8")), date(2026, 1, 1))
-    return [validate_articles(p, {}).articles for p in (sample_parsed, other, sample_parsed)]
+    return [validate_issues([p])[0].articles for p in (sample_parsed, other, sample_parsed)]
 
 
 def test_a_batch_is_analysed_as_each_issue_alone(batch_of_issues) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 import zhconv
 
-from flows import load
+from flows import bulk_load, load
 from flows.bylines import credit_people, parse_byline
 from flows.ingest import read_issue
 from flows.models import Credit
@@ -22,7 +22,7 @@ from flows.patterns import CREDIT_PATTERNS, DATELINE_START, SECTION_NAME
 from flows.scripts import either_script, to_traditional
 from flows.settings import SAMPLE_ISSUE
 from flows.transform import transform_issue
-from flows.validate import validate_articles
+from flows.validate import validate_issues
 from schemas import rules
 from tests.conftest import TODAY
 
@@ -48,8 +48,8 @@ def test_the_big5_issue_splits_and_is_judged_as_the_sample(big5_bytes: bytes, sa
         assert [(c.name, c.role) for c in article.contributors] == [
             (zhconv.convert(c.name, "zh-tw"), c.role) for c in original.contributors
         ]
-    verdicts = validate_articles(parsed)
-    expected = validate_articles(sample_parsed)
+    verdicts = validate_issues([parsed])[0]
+    expected = validate_issues([sample_parsed])[0]
     assert verdicts.rejected["seq"].to_list() == expected.rejected["seq"].to_list() == [5]
     assert verdicts.accepted["seq"].to_list() == expected.accepted["seq"].to_list()
 
@@ -57,7 +57,7 @@ def test_the_big5_issue_splits_and_is_judged_as_the_sample(big5_bytes: bytes, sa
 def test_the_big5_issue_loads_six_accepted_and_one_rejected(warehouse: str, big5_bytes: bytes) -> None:
     bundle = transform_issue(read_issue(SAMPLE_ISSUE.name, big5_bytes), TODAY)
     with load.open_warehouse(warehouse) as con:
-        assert load.load_issue(con, bundle, "run", datetime(2026, 1, 15))
+        assert bulk_load.load_issues(con, [bundle], "run", lambda: datetime(2026, 1, 15))[0].loaded
         counts = con.execute("select articles_accepted, articles_rejected, encoding from issues").fetchone()
         roles = con.execute(
             "select role, count(*) from article_reporters group by all order by all"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,10 +10,17 @@ import polars as pl
 import pytest
 
 from flows.models import Article, Contributor, Finding, ParsedIssue
-from flows.settings import PROJECT_ROOT, Settings, read_check_severities
-from flows.similarity import find_near_duplicates, signature_frame
+from flows.settings import DEFAULT_CHECK_SEVERITIES, check_severities, read_check_severities
+from flows.similarity import minhash_matrix, near_links, signature_frame
 from flows.transform import findings_frame, issue_frame, transform_issue
-from flows.validate import DEFAULT_SEVERITIES, body_hash, check_articles, gate_frames, validate_articles
+from flows.validate import (
+    Validated,
+    body_hash,
+    check_articles,
+    gate_issues,
+    recheck_duplicates,
+    validate_issues,
+)
 from schemas import ARTICLE_CHECKS, rules
 from tests.conftest import TODAY
 
@@ -30,12 +36,18 @@ def _with(parsed: ParsedIssue, seq: int, **changes: object) -> ParsedIssue:
     return replace(parsed, articles=articles)
 
 
+def validate(parsed: ParsedIssue, severities: dict[str, str] | None = None) -> Validated:
+    """Validate one issue: a batch of one."""
+    [result] = validate_issues([parsed], severities)
+    return result
+
+
 def _findings(result, seq: int | None = None) -> list[tuple[int | None, str, str]]:
     return [(f.seq, f.check, f.severity) for f in result.findings if seq is None or f.seq == seq]
 
 
 def test_sample_six_accepted_one_rejected(sample_parsed: ParsedIssue) -> None:
-    result = validate_articles(sample_parsed)
+    result = validate(sample_parsed)
     assert result.accepted.height == 6
     assert result.rejected["headline"].to_list() == ["锚定新目标，笃行实干开新局"]
     assert result.rejected["failed_checks"].to_list() == [["dateline_present"]]
@@ -44,7 +56,7 @@ def test_sample_six_accepted_one_rejected(sample_parsed: ParsedIssue) -> None:
 
 
 def test_sample_findings_are_exactly_the_editors(sample_parsed: ParsedIssue) -> None:
-    result = validate_articles(sample_parsed)
+    result = validate(sample_parsed)
     not_info = [f for f in _findings(result) if f[2] != "info"]
     assert not_info == [
         (5, "dateline_present", "error"),
@@ -64,7 +76,7 @@ def test_repeated_paragraph_from_the_normaliser_is_not_counted_twice(sample_pars
     flagged = Finding("repeated_paragraph", "warning", "paragraph 10 repeats paragraph 4", seq=5)
     parsed = _with(sample_parsed, 5, findings=[*article.findings, flagged])
     parsed = replace(parsed, findings=[*parsed.findings, flagged])
-    result = validate_articles(parsed)
+    result = validate(parsed)
     assert [f for f in _findings(result) if f[1] == "repeated_paragraph"] == [
         (5, "repeated_paragraph", "warning")
     ]
@@ -72,7 +84,7 @@ def test_repeated_paragraph_from_the_normaliser_is_not_counted_twice(sample_pars
 
 def test_duplicate_body_within_issue_is_rejected(sample_parsed: ParsedIssue) -> None:
     articles = [*sample_parsed.articles, replace(sample_parsed.articles[0], seq=8)]
-    result = validate_articles(replace(sample_parsed, articles=articles))
+    result = validate(replace(sample_parsed, articles=articles))
     rejected = result.rejected.filter(result.rejected["seq"] == 8)
     assert rejected["failed_checks"].to_list() == [["body_not_duplicate"]]
     assert rejected["duplicate_of"].to_list() == [result.articles["article_id"][0]]
@@ -81,7 +93,7 @@ def test_duplicate_body_within_issue_is_rejected(sample_parsed: ParsedIssue) -> 
 
 def test_duplicate_of_a_loaded_article_points_at_it(sample_parsed: ParsedIssue) -> None:
     first = sample_parsed.articles[0]
-    result = validate_articles(sample_parsed, known_bodies={body_hash(first.body): "earlier-001"})
+    result = recheck_duplicates(validate(sample_parsed), {body_hash(first.body): "earlier-001"}, None)
     row = result.rejected.filter(result.rejected["seq"] == 1)
     assert row["duplicate_of"].to_list() == ["earlier-001"]
     finding = next(f for f in result.findings if f.check == "body_not_duplicate")
@@ -97,7 +109,7 @@ def test_near_duplicate_in_the_issue_warns_and_links_the_earlier(sample_parsed: 
     fourth = sample_parsed.articles[3]
     edited = [p.replace("1.38万人", "1.4万人") for p in fourth.paragraphs]
     articles = [*sample_parsed.articles, replace(fourth, seq=8, paragraphs=edited, headline="另一个标题")]
-    result = validate_articles(replace(sample_parsed, articles=articles))
+    result = validate(replace(sample_parsed, articles=articles))
     earlier = result.articles.filter(pl.col("seq") == 4)["article_id"][0]
     row = result.accepted.filter(pl.col("seq") == 8)
     assert row["near_duplicate_of"].to_list() == [earlier]
@@ -106,13 +118,13 @@ def test_near_duplicate_in_the_issue_warns_and_links_the_earlier(sample_parsed: 
 
 
 def test_near_duplicate_of_a_warehouse_signature(sample_parsed: ParsedIssue) -> None:
-    loaded = validate_articles(sample_parsed)
+    loaded = validate(sample_parsed)
     known = loaded.signatures.filter(pl.col("article_id").str.ends_with("-002")).select(
         "article_id", "minhash"
     )
     second = sample_parsed.articles[1]
     edited = replace(second, paragraphs=[p.replace("走深走实", "走实") for p in second.paragraphs])
-    result = validate_articles(_with(sample_parsed, 2, paragraphs=edited.paragraphs), known_signatures=known)
+    result = recheck_duplicates(validate(_with(sample_parsed, 2, paragraphs=edited.paragraphs)), {}, known)
     assert result.articles.filter(pl.col("seq") == 2)["near_duplicate_of"].to_list() == [
         known["article_id"][0]
     ]
@@ -120,9 +132,10 @@ def test_near_duplicate_of_a_warehouse_signature(sample_parsed: ParsedIssue) -> 
 
 
 def test_unrelated_articles_are_far_apart(sample_parsed: ParsedIssue) -> None:
-    result = validate_articles(sample_parsed)
+    result = validate(sample_parsed)
     signatures = result.signatures.select("article_id", "minhash")
-    assert find_near_duplicates(signatures, signatures.head(0), threshold=0.2) == {}
+    matrix = minhash_matrix(signatures)
+    assert near_links(signatures["article_id"].to_list(), matrix, [], matrix[:0], threshold=0.2) == {}
 
 
 @pytest.mark.parametrize(
@@ -158,7 +171,7 @@ def test_unrelated_articles_are_far_apart(sample_parsed: ParsedIssue) -> None:
 def test_each_check_warns_on_its_hard_case(
     sample_parsed: ParsedIssue, seq: int, changes: dict[str, object], check: str, detail: str
 ) -> None:
-    result = validate_articles(_with(sample_parsed, seq, **changes))
+    result = validate(_with(sample_parsed, seq, **changes))
     found = [f for f in result.findings if f.seq == seq and f.check == check]
     assert len(found) == 1 and found[0].severity == "warning" and detail in found[0].detail
     assert result.accepted.height == 6  # warnings never reject
@@ -167,13 +180,13 @@ def test_each_check_warns_on_its_hard_case(
 
 def test_missing_byline_is_an_error(sample_parsed: ParsedIssue) -> None:
     articles = [replace(sample_parsed.articles[0], byline=None), *sample_parsed.articles[1:]]
-    result = validate_articles(replace(sample_parsed, articles=articles))
+    result = validate(replace(sample_parsed, articles=articles))
     assert ["byline_present"] in result.rejected["failed_checks"].to_list()
     assert result.accepted.height == 5
 
 
 def test_severity_can_be_lowered_to_warning(sample_parsed: ParsedIssue) -> None:
-    result = validate_articles(sample_parsed, severities={"dateline_present": "warning"})
+    result = validate(sample_parsed, check_severities({"dateline_present": "warning"}))
     assert result.accepted.height == 7
     assert [(f.check, f.severity) for f in result.findings if f.check == "dateline_present"] == [
         ("dateline_present", "warning")
@@ -182,7 +195,7 @@ def test_severity_can_be_lowered_to_warning(sample_parsed: ParsedIssue) -> None:
 
 def test_severity_can_be_raised_to_error(sample_parsed: ParsedIssue) -> None:
     levels = {"repeated_paragraph": "error", "text_lost_at_break": "error", "paragraph_joined": "error"}
-    result = validate_articles(sample_parsed, severities=levels)
+    result = validate(sample_parsed, check_severities(levels))
     failed = dict(result.rejected.select("seq", "failed_checks").rows())
     assert failed == {
         5: ["paragraph_joined", "dateline_present", "repeated_paragraph"],
@@ -191,7 +204,7 @@ def test_severity_can_be_raised_to_error(sample_parsed: ParsedIssue) -> None:
 
 
 def test_a_broken_column_becomes_a_finding_not_a_crash(sample_parsed: ParsedIssue) -> None:
-    frame = validate_articles(sample_parsed).articles.with_columns(
+    frame = validate(sample_parsed).articles.with_columns(
         pl.when(pl.col("seq") == 2).then(0).otherwise(pl.col("seq")).alias("seq")
     )
     result = check_articles(frame)
@@ -203,13 +216,15 @@ def test_a_broken_column_becomes_a_finding_not_a_crash(sample_parsed: ParsedIssu
 def test_load_frames_are_checked_and_failures_become_findings(sample_issue) -> None:
     bundle = transform_issue(sample_issue, TODAY)
     now = datetime(2026, 1, 15, 6, 0)
-    clean = gate_frames(issue_frame(bundle, now, "run"), bundle.reporters, findings_frame(bundle, now))
+    [clean] = gate_issues(
+        [(issue_frame(bundle, now, "run"), bundle.reporters, findings_frame(bundle, now), None)]
+    )
     assert clean.findings.height == len(bundle.validated.findings) == 6
     undated = issue_frame(bundle, now, "run").with_columns(pl.lit(None, dtype=pl.Date).alias("issue_date"))
     stringer = bundle.reporters.with_columns(
         pl.when(pl.col("name") == "李青健").then(pl.lit("stringer")).otherwise("role").alias("role")
     )
-    gated = gate_frames(undated, stringer, findings_frame(bundle, now))
+    [gated] = gate_issues([(undated, stringer, findings_frame(bundle, now), None)])
     extra = gated.findings.tail(2).select("article_id", "check", "severity").rows()
     assert extra == [
         (None, "issue_date_known", "warning"),
@@ -241,32 +256,36 @@ def test_implausible_names() -> None:
 
 def test_severities_from_a_checks_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flat = tmp_path / "flat.toml"
-    flat.write_text('dateline_present = "warning"\n', encoding="utf-8")
+    flat.write_text('dateline_present = "warning"\nbody_long_enough = "info"\n', encoding="utf-8")
     table = tmp_path / "table.toml"
-    table.write_text('[checks]\nrepeated_paragraph = "error"\n', encoding="utf-8")
-    assert read_check_severities(flat) == {"dateline_present": "warning"}
-    assert read_check_severities(table) == {"repeated_paragraph": "error"}
+    table.write_text('[checks]\nrepeated_paragraph = "error"\nbody_long_enough = "error"\n', encoding="utf-8")
+    assert read_check_severities(flat) == {"dateline_present": "warning", "body_long_enough": "info"}
+    assert read_check_severities(table) == {"repeated_paragraph": "error", "body_long_enough": "error"}
     monkeypatch.setenv("NEWSPRINT_CHECKS", str(flat))
-    settings = Settings().with_checks_file(table)
-    assert (
-        settings.checks["dateline_present"] == "warning" and settings.checks["repeated_paragraph"] == "error"
-    )
-    assert settings.checks["byline_present"] == "error"  # from pyproject.toml
+    checks = check_severities(read_check_severities(table))  # `--checks table.toml`
+    assert checks == DEFAULT_CHECK_SEVERITIES | {
+        "dateline_present": "warning",  # NEWSPRINT_CHECKS over the defaults
+        "repeated_paragraph": "error",
+        "body_long_enough": "error",  # --checks over NEWSPRINT_CHECKS
+    }
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('byline_present = "fatal"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="fatal"):
         read_check_severities(wrong)
 
 
-def test_pyproject_lists_every_check_with_its_default() -> None:
-    with (PROJECT_ROOT / "pyproject.toml").open("rb") as handle:
-        configured = tomllib.load(handle)["tool"]["newsprint"]["checks"]
-    assert {k: configured[k] for k in ARTICLE_CHECKS} == {k: DEFAULT_SEVERITIES[k] for k in ARTICLE_CHECKS}
-    assert {k for k, v in DEFAULT_SEVERITIES.items() if v == "error"} == {
+def test_every_article_check_has_a_default() -> None:
+    assert set(ARTICLE_CHECKS) <= set(DEFAULT_CHECK_SEVERITIES)
+    assert {k for k, v in DEFAULT_CHECK_SEVERITIES.items() if v == "error"} == {
         "byline_present",
         "dateline_present",
         "body_not_duplicate",
     }
+
+
+def test_a_map_without_a_check_s_severity_is_refused(sample_parsed: ParsedIssue) -> None:
+    with pytest.raises(ValueError, match="no severity for byline_present"):
+        validate(sample_parsed, {"dateline_present": "warning"})
 
 
 def test_signatures_are_stable_and_skip_empty_bodies() -> None:
@@ -286,12 +305,12 @@ def test_dateline_window_is_a_week(sample_parsed: ParsedIssue) -> None:
     issue_date = sample_parsed.issue.issue_date
     assert issue_date is not None
     week = _with(sample_parsed, 3, dateline_date=issue_date - timedelta(days=rules.DATELINE_MAX_DAYS))
-    assert not [f for f in validate_articles(week).findings if f.check == "dateline_date_recent"]
+    assert not [f for f in validate(week).findings if f.check == "dateline_date_recent"]
 
 
 def test_an_article_with_nothing_checks_without_crashing(sample_parsed: ParsedIssue) -> None:
     empty = replace(sample_parsed, articles=[Article(seq=1)], findings=[])
-    result = validate_articles(empty)
+    result = validate(empty)
     checks = {f.check for f in result.findings}
     assert {"byline_present", "dateline_present", "headline_present", "body_long_enough"} <= checks
     assert result.rejected.height == 1

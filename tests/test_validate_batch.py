@@ -1,4 +1,4 @@
-"""Validating a batch of issues at once gives each issue exactly its own verdicts."""
+"""Validating a batch of issues at once gives each issue exactly the verdicts it gets alone."""
 
 from __future__ import annotations
 
@@ -15,15 +15,9 @@ from bench.synthetic import synthetic_issue
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
-from flows.transform import (
-    IssueBundle,
-    bundle_issue,
-    bundle_issues,
-    findings_frame,
-    issue_frame,
-    transform_issue,
-)
-from flows.validate import gate_frames, gate_issues, validate_articles, validate_issues
+from flows.settings import check_severities
+from flows.transform import IssueBundle, bundle_issues, findings_frame, issue_frame, transform_issue
+from flows.validate import Validated, gate_issues, validate_issues
 from tests.conftest import TODAY
 
 LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
@@ -42,6 +36,12 @@ def issues(sample_issue) -> list[ParsedIssue]:
     return parsed
 
 
+def alone(parsed: ParsedIssue, severities: dict[str, str] | None = None) -> Validated:
+    """Validate an issue in a batch of its own."""
+    [result] = validate_issues([parsed], severities)
+    return result
+
+
 def assert_same(one, batch) -> None:
     assert batch.findings == one.findings
     for name in ("articles", "accepted", "rejected", "signatures"):
@@ -49,7 +49,7 @@ def assert_same(one, batch) -> None:
 
 
 def test_a_batch_gets_each_issues_own_verdicts(issues: list[ParsedIssue]) -> None:
-    one_by_one = [validate_articles(parsed, {}) for parsed in issues]
+    one_by_one = [alone(parsed) for parsed in issues]
     assert sum(v.rejected.height for v in one_by_one) > 0  # the fixtures reject and warn
     assert sum(len(v.findings) for v in one_by_one) > len(issues)
     for one, batch in zip(one_by_one, validate_issues(issues), strict=True):
@@ -57,15 +57,15 @@ def test_a_batch_gets_each_issues_own_verdicts(issues: list[ParsedIssue]) -> Non
 
 
 def test_severities_apply_in_a_batch(issues: list[ParsedIssue]) -> None:
-    severities = {"dateline_present": "warning", "headline_present": "error"}
+    severities = check_severities({"dateline_present": "warning", "headline_present": "error"})
     for parsed, batch in zip(issues, validate_issues(issues, severities), strict=True):
-        assert_same(validate_articles(parsed, {}, severities), batch)
+        assert_same(alone(parsed, severities), batch)
 
 
 def test_the_same_issue_twice_in_a_batch_is_validated_alone(issues: list[ParsedIssue]) -> None:
     twice = [issues[0], issues[1], issues[0]]  # the same article ids twice: not unique in the batch
     for parsed, batch in zip(twice, validate_issues(twice), strict=True):
-        assert_same(validate_articles(parsed, {}), batch)
+        assert_same(alone(parsed), batch)
 
 
 def test_duplicates_are_marked_within_each_issue_of_a_batch(issues: list[ParsedIssue]) -> None:
@@ -80,7 +80,7 @@ def test_duplicates_are_marked_within_each_issue_of_a_batch(issues: list[ParsedI
     batch = [with_copies, issues[1], replace(with_copies, issue=replace(first.issue, sha256="f" * 64))]
     results = validate_issues(batch)
     for parsed, result in zip(batch, results, strict=True):
-        assert_same(validate_articles(parsed, {}), result)
+        assert_same(alone(parsed), result)
     for result in (results[0], results[2]):  # linked inside its own issue, never to the other copy
         marked = result.articles.select("seq", "duplicate_of", "near_duplicate_of").rows()
         own = result.articles["article_id"][0]
@@ -93,8 +93,8 @@ def test_an_issue_of_a_batch_pickles_to_its_own_size(issues: list[ParsedIssue]) 
     # must not carry the whole batch's text with it (it did, 5-27x, for `paragraphs`).
     bundles = bundle_issues(issues, validate_issues(issues))
     for parsed, bundle in zip(issues, bundles, strict=True):
-        alone = bundle_issue(parsed, validate_articles(parsed, {}))
-        assert _pickled_frames(bundle) < 1.15 * _pickled_frames(alone) + 2000, parsed.issue.source_file
+        [single] = bundle_issues([parsed], [alone(parsed)])
+        assert _pickled_frames(bundle) < 1.15 * _pickled_frames(single) + 2000, parsed.issue.source_file
 
 
 def _pickled_frames(bundle: IssueBundle) -> int:
@@ -116,8 +116,8 @@ def test_a_gated_batch_equals_gating_issue_by_issue(issues: list[ParsedIssue]) -
     broken = (parts[1][0].with_columns(pl.lit(None, pl.Date).alias("issue_date")), *parts[1][1:])
     for batch in (parts, [parts[0], broken, parts[2]]):  # one passes, one falls back issue by issue
         for part, gated in zip(batch, gate_issues(batch), strict=True):
-            alone = gate_frames(*part)
-            assert gated.issue.equals(alone.issue)
-            assert gated.reporters.equals(alone.reporters)
-            assert gated.findings.equals(alone.findings)
+            [single] = gate_issues([part])
+            assert gated.issue.equals(single.issue)
+            assert gated.reporters.equals(single.reporters)
+            assert gated.findings.equals(single.findings)
     assert gate_issues([parts[0], broken])[1].findings.height > parts[1][2].height  # the gate's finding

@@ -1,15 +1,16 @@
-"""What the command modules share: the consoles, the `--warehouse` option, reading a date, failing."""
+"""What the command modules share: the consoles, the `--warehouse` and `--checks` options, dates, failing."""
 
 from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from flows.settings import Settings
+from flows.settings import Settings, read_check_severities
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -22,6 +23,26 @@ WarehouseOption = Annotated[
         help="DuckDB file (default data/warehouse.duckdb, env NEWSPRINT_WAREHOUSE) or ducklake:<catalog>.",
     ),
 ]
+
+ChecksOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--checks",
+        exists=True,
+        dir_okay=False,
+        help='TOML file of severities (`byline_present = "warning"`), over the defaults, NEWSPRINT_CHECKS.',
+    ),
+]
+
+
+def read_checks(path: Path | None) -> dict[str, str] | None:
+    """Read a `--checks` file: the severities it overrides (settings.check_severities merges them)."""
+    if path is None:
+        return None
+    try:
+        return read_check_severities(path)
+    except (ValueError, OSError) as error:  # tomllib's TOMLDecodeError is a ValueError
+        raise typer.BadParameter(str(error), param_hint="--checks") from error
 
 
 def flow_warehouse(warehouse: str | None) -> str | None:

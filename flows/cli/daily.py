@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.common import WarehouseOption, console, err, flow_warehouse, parse_date, print_outcome
+from flows.cli.common import (
+    ChecksOption,
+    WarehouseOption,
+    console,
+    err,
+    flow_warehouse,
+    parse_date,
+    print_outcome,
+    read_checks,
+)
 from flows.settings import Settings
 
 commands = typer.Typer()
@@ -24,10 +33,7 @@ def run(
     warehouse: WarehouseOption = None,
     issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
     paper: Annotated[str | None, typer.Option(help="Paper name (default: from the file name).")] = None,
-    checks: Annotated[
-        Path | None,
-        typer.Option(exists=True, dir_okay=False, help="TOML file of check severities (over pyproject's)."),
-    ] = None,
+    checks: ChecksOption = None,
     settle_seconds: Annotated[
         float | None,
         typer.Option(
@@ -40,7 +46,6 @@ def run(
     """Run the daily-ingest flow once over the inbox."""
     from flows import stopping
     from flows.pipeline import daily_ingest
-    from flows.settings import read_check_severities
 
     with stopping.on_signals():
         state = daily_ingest(
@@ -48,7 +53,7 @@ def run(
             warehouse=flow_warehouse(warehouse),
             issue_date=parse_date(issue_date),
             paper=paper,
-            checks=read_check_severities(checks) if checks else None,
+            checks=read_checks(checks),
             settle_seconds=settle_seconds,
             return_state=True,
         )

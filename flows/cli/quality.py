@@ -6,13 +6,12 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from flows.cli.common import WarehouseOption, console, err, parse_date
+from flows.cli.common import ChecksOption, WarehouseOption, console, err, parse_date, read_checks
 from flows.report import (
     FINDING_COLUMNS,
     QualityReport,
@@ -21,19 +20,9 @@ from flows.report import (
     quality_markdown,
     quality_table,
 )
-from flows.settings import Settings
+from flows.settings import Settings, check_severities
 
 commands = typer.Typer()
-
-ChecksOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--checks",
-        exists=True,
-        dir_okay=False,
-        help='TOML file of severities (`byline_present = "warning"`), over pyproject and NEWSPRINT_CHECKS.',
-    ),
-]
 
 
 def _read(warehouse: str, issue_date: date | None) -> QualityReport:
@@ -165,10 +154,7 @@ def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -
     from flows.revalidate import revalidate_warehouse
     from flows.warehouse import warehouse_exists
 
-    try:
-        settings = Settings().with_checks_file(checks)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
+    settings = Settings(checks=check_severities(read_checks(checks)))
     target = warehouse or settings.warehouse
     if not warehouse_exists(target):
         err.print(f"[red]no warehouse at {target}:[/red] run `newsprint run` first")
