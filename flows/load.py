@@ -1,8 +1,10 @@
-"""Load issues into DuckDB: one transaction per issue, Arrow in, idempotent.
+"""The load's writer: the connection a backfill keeps between batches, what is loaded, the run's rows.
 
-The warehouse is opened by flows/connection.py (`connect`, `open_warehouse`: re-exported
-here). The warehouse may also be a DuckLake (`flows/warehouse.py`), where loads from several
-processes are serialised per issue by a writer lock.
+Issues are loaded by flows/bulk_load.py (`load_issues`: a batch in one transaction; the daily
+run's issue is a batch of one), Arrow in, idempotent. The warehouse is opened by
+flows/connection.py (`connect`, `open_warehouse`: re-exported here). The warehouse may also
+be a DuckLake (`flows/warehouse.py`), where loads from several processes are serialised per
+issue by a writer lock.
 """
 
 from __future__ import annotations

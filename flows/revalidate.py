@@ -14,17 +14,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from flows.duplicates import STORED_BODIES, STORED_SIGNATURES, Seen, known_bodies, signatures_between
 from flows.models import Finding
-from flows.order import IssueKey, since_date
+from flows.order import IssueKey, issue_key, since_date
 from flows.relations import registered
 from flows.settings import sql
-from flows.similarity import NEAR_DUPLICATE_DAYS, SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
+from flows.similarity import SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
 from flows.warehouse import transaction, writer_lock
 from schemas.articles import ARTICLE_CHECKS
@@ -75,30 +76,18 @@ def _carried(findings: pl.DataFrame) -> pl.DataFrame:
     return findings.filter(~pl.col("check").is_in(recomputed) & ~pl.col("check").str.starts_with("articles."))
 
 
-def _window(known: list[tuple[str, date | None, list[int]]], issue_date: date | None) -> pl.DataFrame:
-    """Signatures of earlier accepted articles within the near-duplicate window of an issue."""
-    days = timedelta(days=NEAR_DUPLICATE_DAYS)
-    rows = [
-        {"article_id": a, "minhash": sig}
-        for a, when, sig in known
-        if issue_date is None or (when is not None and abs(when - issue_date) <= days)
-    ]
-    return pl.DataFrame(rows, schema={"article_id": pl.String, "minhash": SIGNATURE_SCHEMA["minhash"]})
-
-
 def replay(
     stored: pl.DataFrame,
     findings: pl.DataFrame,
     signatures: Mapping[str, list[int]],
     severities: Mapping[str, str] | None,
     now: datetime,
-    earlier_bodies: Mapping[str, str] | None = None,
-    earlier_signatures: list[tuple[str, date | None, list[int]]] | None = None,
+    seen: Seen | None = None,
 ) -> Replay:
     """Validate the stored articles again, issue by issue in issue-date order, as the loads did.
 
-    `earlier_bodies` and `earlier_signatures`: what the issues before the first replayed one
-    hold (body hash → earliest accepted article; accepted signatures in its window).
+    `seen`: what the issues before the first replayed one hold (flows/duplicates.py); each
+    replayed issue's accepted articles are added to it for the issues after it.
     """
     levels = severity_levels(severities)
     carried = _carried(findings)
@@ -109,18 +98,18 @@ def replay(
     missing = stored.filter(~pl.col("article_id").is_in(list(signatures)) & (pl.col("body") != ""))
     new_signatures = signature_frame(missing) if missing.height else pl.DataFrame(schema=SIGNATURE_SCHEMA)
     sigs = dict(signatures) | dict(zip(new_signatures["article_id"], new_signatures["minhash"], strict=True))
-    known_bodies: dict[str, str] = dict(earlier_bodies or {})
-    known_sigs: list[tuple[str, date | None, list[int]]] = list(earlier_signatures or [])
+    seen = seen or Seen.of(pl.DataFrame(schema=STORED_BODIES), pl.DataFrame(schema=STORED_SIGNATURES))
     articles_out, findings_out = [], []
     for (sha,), issue in stored.group_by("issue_sha256", maintain_order=True):
         issue = issue.sort("seq")
-        issue_date = issue["issue_date"][0]
+        key = issue_key(issue["issue_date"][0], str(sha))
         ids = issue["article_id"].to_list()
         issue_sigs = pl.DataFrame(
             [{"article_id": a, "minhash": sigs[a]} for a in ids if a in sigs],
             schema={"article_id": pl.String, "minhash": SIGNATURE_SCHEMA["minhash"]},
         )
-        marked = mark_duplicates(issue, issue_sigs, known_bodies, _window(known_sigs, issue_date))
+        known = seen.bodies_before(issue["body_hash"].to_list(), key)
+        marked = mark_duplicates(issue, issue_sigs, known, seen.signatures_near(key))
         own = carried.filter((pl.col("issue_sha256") == sha) & pl.col("seq").is_not_null())
         parser = [
             Finding(r["check"], r["severity"], r["detail"], r["seq"]) for r in own.iter_rows(named=True)
@@ -159,10 +148,7 @@ def replay(
         findings_out += [
             r | {"found_at": found_at.get((r["article_id"], r["check"], r["detail"]), now)} for r in rows
         ]
-        for a, digest in validated.accepted.select("article_id", "body_hash").iter_rows():
-            known_bodies.setdefault(digest, a)
-            if a in sigs:
-                known_sigs.append((a, issue_date, sigs[a]))
+        seen.add(validated.accepted, issue_sigs, key)
     articles = pl.concat(articles_out, how="diagonal_relaxed") if articles_out else stored
     return Replay(
         articles=articles,
@@ -236,8 +222,12 @@ def _replay_stored(
             sql("quality/stored_minhashes"), {"kind": SIGNATURE_KIND, "all": since is None}
         )
         signatures = dict(minhashes.fetchall())
-    earlier_bodies, earlier_signatures = _earlier(con, since, stored) if since else ({}, [])
-    result = replay(stored, findings, signatures, severities, now, earlier_bodies, earlier_signatures)
+    seen = None
+    if since is not None:  # what the issues before it hold, as a load reads it
+        hashes = stored["body_hash"].unique().to_list()
+        dates = stored["issue_date"].unique().to_list()
+        seen = Seen.of(known_bodies(con, hashes), signatures_between(con, dates), until=since)
+    result = replay(stored, findings, signatures, severities, now, seen)
     changed = _changed(stored, result.articles)
     _run(con, "quality/delete_articles", changed)
     _run(con, "quality/delete_rejected_articles", changed)
@@ -268,21 +258,6 @@ def _replay_stored(
         len(outcome.to_accepted),
     )
     return outcome
-
-
-def _earlier(
-    con: duckdb.DuckDBPyConnection, since: IssueKey, stored: pl.DataFrame
-) -> tuple[dict[str, str], list[tuple[str, date | None, list[int]]]]:
-    """What the issues before `since` hold that the replayed ones are judged against."""
-    scope = {"since_date": since_date(since), "since_sha": since[2]}
-    hashes = pl.DataFrame({"hash": stored["body_hash"].unique()}, schema={"hash": pl.String})
-    with registered(con, "wanted", hashes):
-        bodies = dict(con.execute(sql("quality/earlier_bodies"), scope).fetchall())
-    params = {**scope, "kind": SIGNATURE_KIND, "days": NEAR_DUPLICATE_DAYS}
-    signatures = [
-        (a, day, list(m)) for a, day, m in con.execute(sql("quality/earlier_minhashes"), params).fetchall()
-    ]
-    return bodies, signatures
 
 
 def _issue_counts(result: Replay) -> pl.DataFrame:

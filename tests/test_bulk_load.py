@@ -12,7 +12,6 @@ import pytest
 from bench.synthetic import synthetic_issue
 from flows import bulk_load, load
 from flows.ingest import read_issue
-from flows.order import issue_key
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 
@@ -149,33 +148,6 @@ def test_a_new_warehouse_may_compress_long_texts_with_zstd(tmp_path) -> None:
     assert tags[0]["storage_version"].startswith(STORAGE_VERSION)
     assert setting == (256,)
     assert "FSST" not in methods  # DICT_FSST, for short strings, is another method
-
-
-@pytest.mark.parametrize("equal", [0, 60, 88, 89, 90, 91, 100, 128])
-def test_a_signature_resembles_exactly_when_enough_values_are_equal(equal: int) -> None:
-    """The band filter never hides a near-duplicate: 90 equal values of 128 (≥ 0.7) resemble, 89 do not.
-
-    The unequal values are scattered at random, so that they spoil as many bands as they can.
-    """
-    import numpy as np
-    import polars as pl
-
-    from flows.similarity import SIGNATURE_SCHEMA
-
-    rng = np.random.default_rng(equal)
-    for _ in range(20):
-        known = rng.integers(0, 2**32, size=(50, 128), dtype=np.uint32)
-        row = known[rng.integers(50)].copy()
-        unequal = rng.choice(128, size=128 - equal, replace=False)
-        row[unequal] = row[unequal] ^ np.uint32(1)  # differs there, nowhere else
-        frame = pl.DataFrame(
-            {"article_id": [f"a{i}" for i in range(50)], "minhash": pl.Series(known).cast(pl.List(pl.UInt32))}
-        ).with_columns(issue_date=pl.lit(date(2016, 1, 1)), issue_sha256=pl.lit("known"))
-        seen = bulk_load.Seen({}, bulk_load.Signatures(frame))
-        incoming = pl.DataFrame(
-            {"article_id": ["new"], "minhash": pl.Series(row[None, :]).cast(SIGNATURE_SCHEMA["minhash"])}
-        )
-        assert seen.resembles(incoming, issue_key(date(2016, 1, 3), "new")) == (equal >= 90)
 
 
 def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(
