@@ -25,9 +25,9 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -330,7 +330,7 @@ def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str
 def backfill_without_prefect(
     archive: Path, warehouse: str, workers: int, batch_size: int, others: frozenset[int] = frozenset()
 ) -> Phase:
-    """Backfill the archive as pipeline.load_archive does, with plain calls instead of tasks."""
+    """Backfill the archive as pipeline.load_archive does (backfill.write_in_order), plain calls for tasks."""
     settings = Settings()
     paths = files.list_archive(archive)
     seconds: dict[str, float] = {}
@@ -341,21 +341,21 @@ def backfill_without_prefect(
             backfill.start_workers(workers) as pool,
             load.BatchWriter(warehouse, settings.lock_timeout_s) as writer,
         ):
-            pending = deque(backfill.batches(paths, batch_size, settings.batch_bytes))
-            in_flight: set[Future[list[BatchItem]]] = set()
-            while pending or in_flight:
-                while pending and len(in_flight) < backfill.in_flight_limit(workers):
-                    with backfill.timed(seconds, "read"):
-                        # as the flow's transform-batch task reads them (an empty warehouse)
-                        items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes, 0.0)
-                    in_flight.add(pool.submit(backfill.transform_files, items, date.today(), settings.checks))
-                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    transformed = future.result()
-                    with backfill.timed(seconds, "load"):
-                        batch_counts = load_items(writer, transformed, run_id)
-                    counts.update(batch_counts)
-                    backfill.add_batch_seconds(seconds, transformed)
+
+            def submit(batch: list[Path]) -> Future[list[BatchItem]]:
+                with backfill.timed(seconds, "read"):
+                    # as the flow's transform-batch task reads them (an empty warehouse)
+                    items = backfill.read_batch(batch, set(), settings.max_file_bytes, 0.0)
+                return pool.submit(backfill.transform_files, items, date.today(), settings.checks)
+
+            def write(done: Future[list[BatchItem]]) -> None:
+                transformed = done.result()
+                with backfill.timed(seconds, "load"):
+                    counts.update(load_items(writer, transformed, run_id))
+                backfill.add_batch_seconds(seconds, transformed)
+
+            batches = backfill.batches(paths, batch_size, settings.batch_bytes)
+            backfill.write_in_order(batches, submit, write, backfill.in_flight_limit(workers))
             writer.finish()  # as the flow's end checkpoints (flows/read_copy.py finish)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
             search.refresh_index(con)

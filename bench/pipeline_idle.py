@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.pipeline_idle [--issues 1024] [--depths 2 3] [--rounds 2]
 
 Backfills one synthetic archive without Prefect, as bench/harness.py's plain backfill does (one
-worker, batches of 64), but with the number of batches submitted and not yet written set
-explicitly, and records when the worker transformed each batch and when the writer loaded
+worker, batches of 64, backfill.write_in_order), but with the number of batches submitted and
+not yet written set explicitly, and records when the worker transformed each batch and when the writer loaded
 it. The worker's idle time between batches is the time it waited for the writer to hand it
 the next batch, plus the batches' transfer (pickling them to and from the worker). Depths
 alternate, round after round, so that each sees the same machine.
@@ -15,8 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
-from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 
@@ -47,19 +46,21 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     from bench.pipeline_idle import transform_timed as in_worker
 
     with backfill.start_workers(1) as pool, load.BatchWriter(warehouse, settings.lock_timeout_s) as writer:
-        pending = deque(backfill.batches(paths, settings.batch_size, settings.batch_bytes))
-        in_flight: set[Future] = set()
-        while pending or in_flight:
-            while pending and len(in_flight) < depth:
-                items = backfill.read_batch(pending.popleft(), set(), settings.max_file_bytes, 0.0)
-                in_flight.add(pool.submit(in_worker, items, date.today(), settings.checks))
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                begun, ended, items = future.result()
-                worker.append((begun, ended))
-                loading = time.time()
-                load_items(writer, items, "pipeline-idle")
-                writer_seconds += time.time() - loading
+
+        def submit(batch: list[Path]) -> Future[tuple]:
+            items = backfill.read_batch(batch, set(), settings.max_file_bytes, 0.0)
+            return pool.submit(in_worker, items, date.today(), settings.checks)
+
+        def write(done: Future[tuple]) -> None:
+            nonlocal writer_seconds
+            begun, ended, items = done.result()
+            worker.append((begun, ended))
+            loading = time.time()
+            load_items(writer, items, "pipeline-idle")
+            writer_seconds += time.time() - loading
+
+        batches = backfill.batches(paths, settings.batch_size, settings.batch_bytes)
+        backfill.write_in_order(batches, submit, write, depth)
     worker.sort()
     idle = sum(max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(worker))
     return {

@@ -17,8 +17,8 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flows import stopping
 from flows.files import read_entry
 from flows.ingest import (
     IngestError,
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 progress_log = logging.getLogger("flows.backfill.progress")
 
 T = TypeVar("T")
+P = TypeVar("P")  # a batch in flight: a future of its transformation
 WORKER_NICENESS = 5  # a third of the writer's CPU share when both want a core
 STAGES = ("read", "decode", "split", "validate", "segment", "load", "index")
 
@@ -239,6 +241,31 @@ def in_flight_limit(workers: int) -> int:
     the rest being the batches' transfer). It costs one more transformed batch in memory.
     """
     return 2 * workers + 1
+
+
+def write_in_order(
+    batches: Iterable[list[Path]],
+    submit: Callable[[list[Path]], P],
+    write: Callable[[P], None],
+    limit: int,
+) -> None:
+    """Keep up to `limit` batches in flight (in_flight_limit) and write them in the archive's order.
+
+    `submit` starts a batch's transformation (the flow's transform-batch task; a worker pool's
+    future in bench/harness.py) and `write` waits for it and writes it. In order, whichever
+    batch finished first: the archive is listed in issue-date order (select_files), so each
+    issue is judged against the issues before it as they are already loaded, and a kill
+    leaves a prefix of the archive loaded, which the next run continues (a batch written before
+    those it follows would have their issues judged again, flows/bulk_load.py). A signal stops
+    the loop between two batches (flows/stopping.py): each is written whole.
+    """
+    pending = deque(batches)
+    in_flight: deque[P] = deque()
+    while pending or in_flight:
+        stopping.check()
+        while pending and len(in_flight) < limit:
+            in_flight.append(submit(pending.popleft()))
+        write(in_flight.popleft())
 
 
 def batches(paths: Sequence[Path], size: int, max_bytes: int | None = None) -> Iterator[list[Path]]:

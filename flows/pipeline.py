@@ -10,7 +10,6 @@ import gc
 import logging
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -562,12 +561,7 @@ def load_archive(
     options: BackfillOptions,
     claims: NoClaims | None = None,
 ) -> None:
-    """Keep batches in flight (backfill.in_flight_limit) and write them in order as they are transformed.
-
-    In order: the archive is listed in issue-date order (backfill.select_files), so each issue is
-    judged against the issues before it as they are already loaded, and a kill leaves a prefix
-    of the archive loaded, which the next run continues. Written as batches finish, a batch could
-    land before those it follows: its issues would have the later ones judged again (flows/bulk_load.py).
+    """Transform batches in the workers and write them in the archive's order (backfill.write_in_order).
 
     A written batch is freed at once: its box is emptied (Transformed). Left in the Prefect
     future's state, batches waited for Python's next full collection, about every dozen
@@ -576,29 +570,19 @@ def load_archive(
     are looked at again at the end, until none is left (flows/lake_claims.py).
     """
     claims = claims or NoClaims()
-    pending = deque(backfill.batches(paths, options.batch_size, options.batch_bytes))
-    in_flight: list[PrefectFuture[Transformed]] = []
     deferred: list[Path] = []
     progress = backfill.progress_of(stats.outcomes, len(paths))
     artifact_id = synchronous(
         create_progress_artifact(0.0, key="backfill-progress", description=progress.describe())
     )
     backfill.log_progress(progress)
-    while pending or in_flight or deferred:
-        stopping.check()  # between two batches: each is written whole or not at all
-        if not pending and not in_flight:
-            get_run_logger().info("%d file(s) held by another writer: looking at them again", len(deferred))
-            time.sleep(CLAIM_RETRY_S)
-            pending, deferred = deque(backfill.batches(deferred, options.batch_size, options.batch_bytes)), []
-        while pending and len(in_flight) < backfill.in_flight_limit(options.workers):
-            # quote: Prefect does not walk the options (the loaded files' hashes) for futures.
-            # The task's typed signature does not admit the quote() wrappers Prefect unwraps.
-            in_flight.append(
-                transform_batch.submit(  # type: ignore[call-overload]
-                    workers, pending.popleft(), quote(options), quote(claims)
-                )
-            )
-        done = in_flight.pop(0)  # in the archive's order, whichever batch finished first
+
+    def submit(batch: list[Path]) -> PrefectFuture[Transformed]:
+        # quote: Prefect does not walk the options (the loaded files' hashes) for futures.
+        # The task's typed signature does not admit the quote() wrappers Prefect unwraps.
+        return transform_batch.submit(workers, batch, quote(options), quote(claims))  # type: ignore[call-overload]
+
+    def write(done: PrefectFuture[Transformed]) -> None:
         done.wait()
         stopping.check()
         with backfill.timed(seconds, "load"):
@@ -609,13 +593,23 @@ def load_archive(
         stats.outcomes += outcomes
         batch = done.result()
         claims.release(batch.items)  # committed: the other writers may have these files
-        deferred += [Path(item.source_file) for item in batch.items if item.deferred]
+        deferred.extend(Path(item.source_file) for item in batch.items if item.deferred)
         seconds["read"] += batch.read_seconds
         backfill.add_batch_seconds(seconds, batch.items)
         batch.items = []  # the batch is freed here, not at a full collection (Transformed)
         progress = backfill.progress_of(stats.outcomes, len(paths))
         backfill.log_progress(progress)
         update_progress_artifact(artifact_id, progress.percent_in_warehouse, description=progress.describe())
+
+    todo = paths
+    while todo:
+        batches = backfill.batches(todo, options.batch_size, options.batch_bytes)
+        backfill.write_in_order(batches, submit, write, backfill.in_flight_limit(options.workers))
+        todo, deferred = deferred, []
+        if todo:
+            stopping.check()
+            get_run_logger().info("%d file(s) held by another writer: looking at them again", len(todo))
+            time.sleep(CLAIM_RETRY_S)
 
 
 @flow(name="backfill", log_prints=True)

@@ -301,29 +301,6 @@ def minhash_matrix(frame: pl.DataFrame) -> np.ndarray:
     return frame["minhash"].cast(pl.List(pl.UInt32)).list.to_array(NUM_PERM).to_numpy()
 
 
-def find_near_duplicates(
-    incoming: pl.DataFrame,
-    known: pl.DataFrame,
-    skip: set[str] | frozenset[str] = frozenset(),
-    threshold: float = NEAR_DUPLICATE_JACCARD,
-) -> dict[str, NearDuplicate]:
-    """Link each incoming article to the most similar earlier one (warehouse, then issue order).
-
-    `incoming` and `known` hold (article_id, minhash); incoming rows are in issue order, so
-    an article is compared with the known ones and with those before it. Articles in `skip`
-    (exact duplicates, already linked) are neither linked nor linked to.
-    """
-    known_ids = list(known["article_id"]) if known.height else []
-    return near_links(
-        list(incoming["article_id"]),
-        minhash_matrix(incoming),
-        known_ids,
-        minhash_matrix(known),
-        skip,
-        threshold,
-    )
-
-
 def near_links(
     ids: Sequence[str],
     matrix: np.ndarray,
@@ -332,7 +309,12 @@ def near_links(
     skip: set[str] | frozenset[str] = frozenset(),
     threshold: float = NEAR_DUPLICATE_JACCARD,
 ) -> dict[str, NearDuplicate]:
-    """find_near_duplicates over signature matrices (one uint32 row per id)."""
+    """Link each article to the most similar earlier one (known first, then issue order), if similar enough.
+
+    `ids` and `matrix` (one uint32 signature row per id) are in issue order, so an article is
+    compared with the known ones and with those before it. Articles in `skip` (exact
+    duplicates, already linked) are neither linked nor linked to.
+    """
     candidates_ids = list(known_ids)
     candidates = known_matrix
     links: dict[str, NearDuplicate] = {}
