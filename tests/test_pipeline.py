@@ -250,11 +250,11 @@ def test_backfill_frees_each_batch_once_written(
     written: list[list[weakref.ref[Any]]] = []
     load_issues = bulk_load.load_issues
 
-    def load_and_watch(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any) -> Any:
+    def load_and_watch(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any, **kwargs: Any) -> Any:
         alive = [len([r for r in refs if r() is not None]) for refs in written]
         assert alive == [0] * len(written), f"bundles still alive, batch by batch: {alive}"
         written.append([weakref.ref(b) for b in bundles])
-        return load_issues(con, bundles, *args)
+        return load_issues(con, bundles, *args, **kwargs)
 
     monkeypatch.setattr(bulk_load, "load_issues", load_and_watch)
     row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_size=2, workers=1)
@@ -271,9 +271,9 @@ def test_backfill_batches_hold_at_most_batch_mb_of_files(
     sizes: list[int] = []
     load_issues = bulk_load.load_issues
 
-    def load_and_count(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any) -> Any:
+    def load_and_count(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any, **kwargs: Any) -> Any:
         sizes.append(sum(b.issue.file_size for b in bundles))
-        return load_issues(con, bundles, *args)
+        return load_issues(con, bundles, *args, **kwargs)
 
     monkeypatch.setattr(bulk_load, "load_issues", load_and_count)
     row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_mb=0.035, workers=1)
