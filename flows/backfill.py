@@ -333,11 +333,6 @@ def transform_files(
     return out
 
 
-def transform_file(job: FileJob, today: date, severities: Mapping[str, str] | None = None) -> BatchItem:
-    """Decode and transform one file, timing each stage."""
-    return transform_files([job], today, severities)[0]
-
-
 def parse_file(job: FileJob, today: date, seconds: dict[str, float]) -> ParsedIssue:
     """Decode, split and normalise one file; refuse one without articles."""
     with timed(seconds, "decode"):
