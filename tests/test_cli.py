@@ -141,3 +141,15 @@ def test_a_first_run_on_a_fresh_machine_prints_no_error_and_no_traceback(tmp_pat
     assert "Starting temporary server" in output  # the case in question: no API configured
     assert "| ERROR" not in output and "Traceback" not in output, output[-3000:]
     assert '"files_loaded": 1' in output
+
+
+@pytest.mark.parametrize("command", ["run", "revalidate"])
+def test_run_and_revalidate_read_checks_the_same_way(tmp_path: Path, command: str) -> None:
+    """One reading of `--checks` for both commands: a wrong severity is a usage error, said as such."""
+    wrong = tmp_path / "checks.toml"
+    wrong.write_text('byline_present = "fatal"\n', encoding="utf-8")
+    warehouse = str(tmp_path / "warehouse.duckdb")
+    result = CliRunner().invoke(app, [command, "--checks", str(wrong), "--warehouse", warehouse])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --checks" in result.output and "fatal" in result.output
+    assert not Path(warehouse).exists()  # refused before anything was opened
