@@ -34,6 +34,7 @@ MAX_FURNITURE_CHARS = 40
 MAX_PHOTO_CREDIT_CHARS = 40
 _TRIM = " \t\u3000\xa0\ufeff"
 _INDENT = ("\u3000", "  ", "\t", "\xa0\xa0")
+_CLAUSE_MARK_SET = frozenset(CLAUSE_MARKS)
 
 
 class Kind(StrEnum):
@@ -66,7 +67,7 @@ class LineInfo:
     @property
     def subhead_like(self) -> bool:
         """Tell whether the line could be an in-body subhead: a title with no clause marks."""
-        return self.kind == Kind.TEXT and self.title_like and not any(c in CLAUSE_MARKS for c in self.text)
+        return self.kind == Kind.TEXT and self.title_like and _CLAUSE_MARK_SET.isdisjoint(self.text)
 
 
 @dataclass(frozen=True)

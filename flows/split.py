@@ -183,9 +183,10 @@ class _Assembler:
         """Send heading blocks with nothing under them (a title-only page) to the residue."""
         self._close_heading()
         kept: list[Article] = []
-        numbers = {line.line.number: line.line for line in self.infos}
+        numbers: dict[int, Line] = {}
         for article in self.articles:
             if all(role in ("kicker", "headline", "subtitle") for _, role in article.lines):
+                numbers = numbers or {line.line.number: line.line for line in self.infos}
                 self.residue.extend(numbers[n] for n, _ in article.lines)
                 continue
             article.seq = len(kept) + 1

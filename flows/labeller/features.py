@@ -2,11 +2,13 @@
 
 A feature is a short string (crfsuite's attribute). Three kinds:
 - the line's own shape (`shared`): what `flows.layout` reads (kind, title-like, indentation,
-  blank lines around it) plus its length, how it ends and the marks inside it. Its neighbours,
+  blank lines around it, counted against the issue's usual count) plus its length, how it
+  ends and the marks inside it. Its neighbours,
   two lines either side, see these too, prefixed with their offset (`-1:k=byline`);
 - the line's other features (`own`): how it starts, numbering, a column tag, the few words
-  that name a line's job (记者, 电, 讯, 摄), pairs with its neighbours (a title-like line
-  before a byline; a line after one that ended a sentence);
+  that name a line's job (记者, 电, 讯, 摄), a news lead's opening day or time, pairs with
+  its neighbours (a title-like line before a byline; a line after one that ended a sentence),
+  and for a title-like line a `——` subtitle or a photo credit under it;
 - the issue's layout, alone and joined to the line's shape: an indented line means one thing
   in an issue whose body is indented and another where nothing is.
 Words are otherwise left out on purpose: the labeller must learn layouts, not one paper's
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from flows.layout import Kind, Layout, LineInfo
 from flows.patterns import CJK, TERMINAL
@@ -32,12 +36,22 @@ _NUMBERED = re.compile(
     rf"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.]|第[{CJK}]{{1,3}}[部章节])"
 )
 _QUOTED = re.compile(r"^[“「『].*[”」』]$")
-# (in either script: a traditional word is the feature of its simplified form, flows/scripts.py)
-_JOB_WORDS = re.compile(either_script(r"记者|通讯员|摄|电|讯|编辑|评论员|来源|报道"))
+# (in either script: a traditional word is the feature of its simplified form, flows/scripts.py;
+# the lookahead names every word's first character, so that the scan skips the others fast)
+_JOB_WORDS = re.compile(
+    either_script(r"(?=[记通摄电讯编评来报])(?:记者|通讯员|摄|电|讯|编辑|评论员|来源|报道)")
+)
 _INNER_SPACE = re.compile(r"\S[ \u3000\xa0]+\S")
 _MARKS = re.compile(r"[。，,；;：:！!？?]")
 _CLAUSE = re.compile(r"[。，,；;：:！!？?]")
 _SENTENCE = re.compile(r"[。！？!?]")
+# A news lead names its day or time early (`4月30日，`, `近日`, `清晨6时`): what opens an article.
+_NUMBER = r"[\d０-９一二三四五六七八九十两]{1,4}"
+_LEAD = re.compile(
+    rf"(?=[\d０-９一二三四五六七八九十两近日昨今记])"
+    rf"(?:{_NUMBER}月{_NUMBER}日|{_NUMBER}[时点]|近日|日前|昨天|今天|昨日|今日|记者.{{0,12}}获悉)"
+)
+_LEAD_WITHIN = 24  # how far into a paragraph its day or time may start
 # How far into a line its job words are looked for: bylines and datelines say them early.
 _JOB_WORD_SPAN = 24
 
@@ -87,7 +101,7 @@ def _char_class(c: str) -> str:
     return "other"
 
 
-def _shared(f: LineInfo) -> tuple[str, ...]:
+def _shared(f: LineInfo, gap_before: str) -> tuple[str, ...]:
     """Return a line's shape: the features its neighbours see too. Positions 0 to 6 are fixed."""
     text = f.text
     marks = len(_MARKS.findall(text, 0, 60))
@@ -97,7 +111,7 @@ def _shared(f: LineInfo) -> tuple[str, ...]:
         _char_class(text[-1]),
         f.indented,
         f.title_like,
-        f.gap_before,
+        gap_before,
         min(marks, 4),
         f.long_title,
         f.column_tag,
@@ -113,7 +127,7 @@ def _shape(
     end: str,
     indented: bool,
     title_like: bool,
-    gap_before: bool,
+    gap_before: str,
     marks: int,
     long_title: bool,
     column_tag: bool,
@@ -127,7 +141,7 @@ def _shape(
         "end=" + end,
         "ind=" + ("1" if indented else "0"),
         "tl=" + ("1" if title_like else "0"),
-        "gb=" + ("1" if gap_before else "0"),
+        "gb=" + gap_before,
         "marks=" + (str(marks) if marks < 4 else "4+"),
     ]
     flags = (("long_title", long_title), ("column_tag", column_tag), ("section", section))
@@ -137,14 +151,16 @@ def _shape(
     return tuple(shape)
 
 
-def _extra(f: LineInfo) -> tuple[str, ...]:
+def _extra(f: LineInfo, gap_after: str) -> tuple[str, ...]:
     """Return the features only the line itself gets from its own text."""
     text = f.text
-    extra = ["beg=" + _char_class(text[0]), "ga=" + ("1" if f.gap_after else "0")]
+    extra = ["beg=" + _char_class(text[0]), "ga=" + gap_after]
     if text.startswith("——"):
         extra.append("dash_start")
     if _NUMBERED.match(text):
         extra.append("numbered")
+    if len(text) > 40 and (lead := _LEAD.search(text, 0, 41)) and lead.start() <= _LEAD_WITHIN:
+        extra.append("lead")
     if len(text) <= 60:
         if _QUOTED.match(text):
             extra.append("quoted")
@@ -154,13 +170,19 @@ def _extra(f: LineInfo) -> tuple[str, ...]:
             extra.append("clause_inside")
         if _SENTENCE.search(text, 0, len(text) - 1):
             extra.append("sentence_inside")
-    words = dict.fromkeys(_JOB_WORDS.findall(text, 0, _JOB_WORD_SPAN))
-    extra += ["w=" + to_simplified(word) for word in words]
+    words = _JOB_WORDS.findall(text, 0, _JOB_WORD_SPAN)
+    if words:
+        extra += ["w=" + to_simplified(word) for word in dict.fromkeys(words)]
     return tuple(extra)
 
 
-def _layout(layout: Layout, infos: list[LineInfo], ahead: list[bool]) -> tuple[str, ...]:
+def _layout(layout: Layout, infos: list[LineInfo], ahead: list[bool], gaps: list[str]) -> tuple[str, ...]:
     """Return the issue-wide features: indentation, blank-line rhythm, how headings are followed."""
+    inner = gaps[1:-1]
+    more = sum(g == "1" for g in inner) / len(inner) if inner else 0.0
+    # Whether the issue ever puts more blank lines than usual between two lines (at article
+    # or section breaks, in empty heading slots), however short the issue.
+    breaks = "none" if more < 0.01 else "few"
     short = [f for f in infos if len(f.text) <= 20]
     flush_short = sum(not f.indented for f in short) / len(short) if short else 1.0
     titles = [k for k, f in enumerate(infos) if f.title_like]
@@ -171,11 +193,40 @@ def _layout(layout: Layout, infos: list[LineInfo], ahead: list[bool]) -> tuple[s
     return (
         "L.tl_ind=" + ("many" if indented_titles > 0.3 else "some" if indented_titles > 0.05 else "none"),
         "L.ind=" + ("1" if layout.indented_body else "0"),
-        "L.spaced=" + ("1" if layout.spaced else "0"),
+        "L.breaks=" + breaks,
         "L.slotted=" + ("1" if layout.slotted else "0"),
         "L.flush_short=" + ("hi" if flush_short > 0.8 else "mid" if flush_short > 0.4 else "lo"),
         "L.signed=" + ("hi" if signed > 0.5 else "mid" if signed > 0.2 else "lo"),
     )
+
+
+def _gaps(infos: list[LineInfo]) -> list[str]:
+    """Read the blank lines before every line against the issue's usual count (and one after the last).
+
+    `1` is more blank lines than the issue puts between most lines, `0` the usual count,
+    `lo` fewer: where a blank line follows every line, only a second one says something, and
+    the issue reads like one with no blank lines at all. The start and the end count as `1`.
+    """
+    numbers = [f.line.number for f in infos]
+    blanks = [b - a - 1 for a, b in pairwise(numbers)]
+    usual = Counter(blanks).most_common(1)[0][0] if blanks else 0
+    inner = ["1" if b > usual else "0" if b == usual else "lo" for b in blanks]
+    return ["1", *inner, "1"]
+
+
+def _under(infos: list[LineInfo], i: int) -> tuple[str, ...]:
+    """Return what a title-like line learns from the lines under it, beyond its two neighbours.
+
+    A subtitle (`——…`) under a title is a heading's; a photo credit or caption within three
+    lines makes the title a photo story's, not a subhead.
+    """
+    under = infos[i + 1 : i + 4]
+    out = []
+    if under and under[0].text.startswith("——"):
+        out.append("n_dash")
+    if any(f.credit in ("photo", "caption") for f in under):
+        out.append("photo_ahead")
+    return tuple(out)
 
 
 def _signed_ahead(infos: list[LineInfo]) -> list[bool]:
@@ -195,7 +246,7 @@ def _context(
     previous: tuple[str, str, str, str],
     following: tuple[str, str, str],
     ahead: bool,
-    gap_after: bool,
+    gap_after: str,
 ) -> tuple[str, ...]:
     """Return the features a line gets from the issue's layout and from its neighbours.
 
@@ -203,16 +254,16 @@ def _context(
     the line before's kind, end, indented and title-like; `following` the next line's kind,
     indented and title-like.
     """
-    tl_ind_l, ind_l, spaced_l, signed_l = issue[0], issue[1], issue[2], issue[5]
+    tl_ind_l, ind_l, breaks_l, signed_l = issue[0], issue[1], issue[2], issue[5]
     kind, indented, title_like, gap_before = mine
     row = ["bias", *issue]
     row += [
         # The line's shape read against the issue's layout.
         f"{ind_l}|{indented}",
-        f"{spaced_l}|{gap_before}",
+        f"{breaks_l}|{gap_before}",
         f"{ind_l}|{indented}|{title_like}",
         f"{tl_ind_l}|{ind_l}|{indented}|{title_like}",
-        f"{spaced_l}|{gap_before}|{title_like}|{'ga=1' if gap_after else 'ga=0'}",
+        f"{breaks_l}|{gap_before}|{title_like}|ga={gap_after}",
         f"{signed_l}|{title_like}|ahead={'1' if ahead else '0'}",
         # The line with its neighbours.
         f"pk|k={previous[0]}|{kind}",
@@ -231,9 +282,10 @@ def _context(
 def issue_tokens(infos: list[LineInfo], layout: Layout) -> IssueTokens:
     """Return every line's shared, text and context features, in line order."""
     n = len(infos)
-    shared = [_shared(f) for f in infos]
+    gaps = _gaps(infos)  # gaps[i] is before line i, gaps[i + 1] after it
+    shared = [_shared(f, gaps[i]) for i, f in enumerate(infos)]
     ahead = _signed_ahead(infos)
-    issue = _layout(layout, infos, ahead)
+    issue = _layout(layout, infos, ahead, gaps)
     before = [(r[0], r[2], r[3], r[4]) for r in shared]  # what the next line reads of this one
     after = [(r[0], r[3], r[4]) for r in shared]  # what the line before reads of this one
     context = [
@@ -243,11 +295,12 @@ def issue_tokens(infos: list[LineInfo], layout: Layout) -> IssueTokens:
             before[i - 1] if i else _START,
             after[i + 1] if i + 1 < n else _END,
             ahead[i],
-            f.gap_after,
+            gaps[i + 1],
         )
-        for i, (f, row) in enumerate(zip(infos, shared, strict=True))
+        for i, row in enumerate(shared)
     ]
-    return IssueTokens(shared=shared, text=[_extra(f) for f in infos], context=context)
+    text = [_extra(f, gaps[i + 1]) + (_under(infos, i) if f.title_like else ()) for i, f in enumerate(infos)]
+    return IssueTokens(shared=shared, text=text, context=context)
 
 
 def issue_features(infos: list[LineInfo], layout: Layout) -> list[list[str]]:

@@ -180,25 +180,36 @@ def _distinct(rows: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], np.nd
 def _allowed(weights: Weights, infos: list[LineInfo]) -> np.ndarray:
     """Return which labels each line may take: by its kind; a section name under a page header is
     furniture, a line with no Chinese character no heading, a finished sentence no title."""
-    by_kind = {
-        kind: np.array([label in allowed for label in weights.labels]) for kind, allowed in ALLOWED.items()
-    }
-    allowed = np.stack([by_kind[f.kind] for f in infos])
+    kinds = list(ALLOWED)
+    by_kind = np.array([[label in ALLOWED[kind] for label in weights.labels] for kind in kinds])
+    column = {kind: k for k, kind in enumerate(kinds)}
+    allowed: np.ndarray = by_kind[np.fromiter((column[f.kind] for f in infos), np.intp, len(infos))]
     furniture = np.array([label == roles.FURNITURE for label in weights.labels])
     not_heading = np.array([label not in roles.HEADING for label in weights.labels])
     # A title never ends a sentence or a clause; a kicker may end with a colon (`国台办：`).
     not_title = np.array([roles.field_of(label) not in ("kicker", "headline") for label in weights.labels])
     not_headline = np.array([roles.field_of(label) != "headline" for label in weights.labels])
-    for i, f in enumerate(infos):
-        if i and f.section and infos[i - 1].kind == Kind.FURNITURE:  # `要闻` under `第1版`
-            allowed[i] = furniture
-        elif not CJK_CHAR.search(f.text):  # a heading has a Chinese character
-            allowed[i] &= not_heading
-        elif f.text[-1] in _CLAUSE_ENDS:
-            allowed[i] &= not_title
-        elif f.text[-1] in "：:":
-            allowed[i] &= not_headline
+    rule = np.fromiter((_rule(infos, i) for i in range(len(infos))), np.intp, len(infos))
+    allowed[rule == _UNDER_HEADER] = furniture
+    allowed[rule == _NO_CJK] &= not_heading
+    allowed[rule == _CLAUSE_END] &= not_title
+    allowed[rule == _COLON_END] &= not_headline
     return allowed
+
+
+_UNDER_HEADER, _NO_CJK, _CLAUSE_END, _COLON_END = 1, 2, 3, 4
+
+
+def _rule(infos: list[LineInfo], i: int) -> int:
+    """Name the one rule of `_allowed` that narrows line i's labels (0: none)."""
+    f = infos[i]
+    if i and f.section and infos[i - 1].kind == Kind.FURNITURE:  # `要闻` under `第1版`
+        return _UNDER_HEADER
+    if not CJK_CHAR.search(f.text):  # a heading has a Chinese character
+        return _NO_CJK
+    if f.text[-1] in _CLAUSE_ENDS:
+        return _CLAUSE_END
+    return _COLON_END if f.text[-1] in "：:" else 0
 
 
 def _marginals(scores: np.ndarray, transitions: np.ndarray, chunk: int = 32) -> np.ndarray:

@@ -40,7 +40,7 @@ class TrainSettings:
 
     months: tuple[str, ...] = MONTHS
     seed: int = 20190201
-    renderings: int = 2  # issues rendered from each day, each in its own layout
+    renderings: int = 3  # issues rendered from each day, each in its own layout
     c1: float = 0.1  # L1 penalty: keeps the model small
     c2: float = 0.01
     iterations: int = 200
