@@ -30,7 +30,7 @@
 # The superuser connects from 127.0.0.1 with `trust` auth (no password), without a Unix
 # socket: without a password file the cluster is a throwaway for tests, never for real data.
 # PostgreSQL 12 or newer (DuckLake's minimum). Each load holds an advisory lock per issue,
-# article body and day it touches (flows/lake_locks.py), up to a thousand for a backfill's
+# article body and day it touches (flows/storage/lake_locks.py), up to a thousand for a backfill's
 # batch: max_locks_per_transaction is 256 (the lock table: 256 x max_connections), for
 # several writers at once.
 # As root, initdb/postgres run as the `postgres` system user (created by the

@@ -43,14 +43,15 @@ import polars as pl
 
 from bench import scratch_folder
 from bench.synthetic import build_archive
-from flows import backfill, bulk_load, load, relations, validate
+from flows import backfill, bulk_load, load, validate
 from flows.bulk_load import TABLES
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import Settings
+from flows.storage import relations
+from flows.storage.warehouse import transaction
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import bundle_issues
-from flows.warehouse import transaction
 
 T = TypeVar("T")
 Insert = tuple[str, pl.DataFrame]  # (table, the frame inserted into it)

@@ -36,10 +36,11 @@ from typing import Any
 
 import psutil
 
-from flows import backfill, bulk_load, files, ingest, load, quality, read_copy, search
+from flows import backfill, bulk_load, files, ingest, load, quality
 from flows.backfill import BatchItem
 from flows.report import IssueOutcome, RunStats
 from flows.settings import Settings
+from flows.storage import read_copy, search
 from flows.transform import transform_issue
 
 log = logging.getLogger(__name__)
@@ -356,7 +357,7 @@ def backfill_without_prefect(
 
             batches = backfill.batches(paths, batch_size, settings.batch_bytes)
             backfill.write_in_order(batches, submit, write, backfill.in_flight_limit(workers))
-            writer.finish()  # as the flow's end checkpoints (flows/read_copy.py finish)
+            writer.finish()  # as the flow's end checkpoints (flows/storage/read_copy.py finish)
         with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
             search.refresh_index(con)
     phase.stages, phase.counts = seconds, dict(counts)

@@ -4,7 +4,7 @@
 
 Why: tests/test_crash.py kills at random moments of a whole load, where the checkpoint is a
 sliver; this aims every SIGKILL at the writer's close (journal written, CHECKPOINT, journal
-removed), so the journal's recovery (flows/checkpoint.py) runs after real kills, not only on
+removed), so the journal's recovery (flows/storage/checkpoint.py) runs after real kills, not only on
 the file tests/test_checkpoint.py rebuilds. Every issue was committed before the close, so
 after each kill the next open must find the warehouse whole. Prints how many opens undid a
 checkpoint, dropped a completed one's journal, or had nothing to do, and how many failed.
@@ -25,9 +25,10 @@ from pathlib import Path
 
 from bench import scratch_folder
 from bench.synthetic import build_archive
-from flows import bulk_load, checkpoint, load
+from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import sql
+from flows.storage import checkpoint
 from flows.transform import transform_issue
 
 NOW = datetime(2026, 1, 15, 6, 0)
@@ -74,7 +75,7 @@ def main() -> None:
     pickled.write_bytes(pickle.dumps(bundles))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["flows.load", "flows.bulk_load", "flows.transform"])
-    logging.getLogger("flows.checkpoint").setLevel(logging.ERROR)  # the outcomes are counted below
+    logging.getLogger("flows.storage.checkpoint").setLevel(logging.ERROR)  # the outcomes are counted below
 
     def start(warehouse: Path) -> tuple[multiprocessing.process.BaseProcess, float]:
         ready, closing = context.Event(), context.Queue()

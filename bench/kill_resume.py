@@ -150,7 +150,8 @@ def inspect(warehouse: Path) -> tuple[int, int]:
     """Return (live issues, issues not whole), opening the warehouse as the next run would."""
     if not warehouse.exists():
         return 0, 0
-    from flows import checkpoint, load
+    from flows import load
+    from flows.storage import checkpoint
 
     con = load.connect(str(warehouse))
     try:

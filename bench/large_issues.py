@@ -7,7 +7,7 @@ and 7 articles become about 90 kB and 42), and backfills them as `newsprint benc
 without Prefect, in a fresh process, into a copy of WAREHOUSE (say the ten-year warehouse
 that `newsprint bench --issues 3650 --keep DIR` leaves) or into an empty one. The files are
 dated after the warehouse's issues. On a ten-year warehouse this is where a checkpoint needs
-more than the writer's memory bound (flows/checkpoint.py, memory_for_checkpoint).
+more than the writer's memory bound (flows/storage/checkpoint.py, memory_for_checkpoint).
 """
 
 from __future__ import annotations

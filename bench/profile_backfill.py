@@ -28,11 +28,12 @@ import duckdb
 
 from bench import real_size, scratch_folder
 from bench.synthetic import build_archive
-from flows import backfill, bulk_load, load, search
+from flows import backfill, bulk_load, load
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.settings import Settings
+from flows.storage import search
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import IssueBundle, bundle_issues
 from flows.validate import Validated, validate_issues

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.read_copy [--archive-issues 3650] [--repeat 3]
 
 Every run ends by checkpointing the warehouse (its file alone is then complete) and copying
-the file to `<warehouse>.read.duckdb` (flows/read_copy.py). On a warehouse already holding N
+the file to `<warehouse>.read.duckdb` (flows/storage/read_copy.py). On a warehouse already holding N
 synthetic daily issues (a copy of it for each measurement), the sample's daily load is done
 with plain calls, then the end of the run is timed three ways: closing without a checkpoint
 (DuckDB keeps the WAL; what a run's end cost before), the checkpoint alone, and the copy.
@@ -34,8 +34,9 @@ import duckdb
 
 from bench import copy_warehouse, scratch_folder
 from bench.prefect_overhead import archive_warehouse
-from flows import bulk_load, ingest, load, read_copy, search
+from flows import bulk_load, ingest, load
 from flows.settings import SAMPLE_ISSUE, Settings
+from flows.storage import read_copy, search
 from flows.transform import transform_issue
 
 HOLD = (

@@ -22,9 +22,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows import load, search
+from flows import load
 from flows.ingest import read_issue
 from flows.settings import SAMPLE_ISSUE, sql
+from flows.storage import search
 from flows.transform import transform_issue
 
 DAYS_PER_YEAR = 365

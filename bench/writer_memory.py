@@ -28,7 +28,8 @@ import psutil
 
 from bench import harness
 from bench.synthetic import build_archive
-from flows import bulk_load, checkpoint, search
+from flows import bulk_load
+from flows.storage import checkpoint, search
 
 STEPS = {"transaction": (bulk_load, "_load_in_transaction"), "checkpoint": (checkpoint, "checkpoint")}
 

@@ -9,9 +9,9 @@ Builds a synthetic archive (`bench/synthetic.py`), starts a throwaway PostgreSQL
 - one writer with one transform process, and with two (what one machine does alone); one
   writer over half the archive (what each of two machines would do);
 - two writers at once, one per half of the archive (dates far apart: their loads never wait
-  for each other, flows/lake_locks.py), one transform process each;
+  for each other, flows/storage/lake_locks.py), one transform process each;
 - two writers at once over the whole archive, one transform process each: the claims split
-  it (flows/lake_claims.py); reports how many files each loaded.
+  it (flows/storage/lake_claims.py); reports how many files each loaded.
 
 The time is the runs' window in the `runs` table (first start to last end), the median of
 `--repeat` rounds; the cases take turns, so a busy moment hits all alike. Prints Markdown.

@@ -26,16 +26,16 @@ import duckdb
 import polars as pl
 
 from flows import revalidate, revisions
-from flows.checkpoint import checkpoint_if_due, unbounded
 from flows.duplicates import Seen, known_bodies, later_issues, signatures_between
 from flows.ingest import describe_files
 from flows.order import IssueKey, issue_key
-from flows.relations import insert, registered_hashes
 from flows.revisions import Loaded
 from flows.settings import sql
+from flows.storage.checkpoint import checkpoint_if_due, unbounded
+from flows.storage.relations import insert, registered_hashes
+from flows.storage.warehouse import transaction, writer_lock
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_issues
-from flows.warehouse import transaction, writer_lock
 
 log = logging.getLogger(__name__)
 

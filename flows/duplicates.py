@@ -26,7 +26,6 @@ import numpy as np
 import polars as pl
 
 from flows.order import IssueKey, after, before, issue_key
-from flows.relations import registered_hashes
 from flows.settings import sql
 from flows.similarity import (
     NEAR_DUPLICATE_DAYS,
@@ -36,6 +35,7 @@ from flows.similarity import (
     SIGNATURE_SCHEMA,
     minhash_matrix,
 )
+from flows.storage.relations import registered_hashes
 from flows.validate import Validated
 
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)

@@ -2,8 +2,8 @@
 
 Issues are loaded by flows/bulk_load.py (`load_issues`: a batch in one transaction; the daily
 run's issue is a batch of one), Arrow in, idempotent. The warehouse is opened by
-flows/connection.py (`connect`, `open_warehouse`: re-exported here). The warehouse may also
-be a DuckLake (`flows/warehouse.py`), where loads from several processes are serialised per
+flows/storage/connection.py (`connect`, `open_warehouse`: re-exported here). The warehouse may also
+be a DuckLake (`flows/storage/warehouse.py`), where loads from several processes are serialised per
 issue by a writer lock.
 """
 
@@ -16,9 +16,10 @@ from contextlib import ExitStack, contextmanager
 import duckdb
 import polars as pl
 
-from flows import handover
-from flows.checkpoint import checkpoint_if_due
-from flows.connection import (
+from flows.settings import sql
+from flows.storage import handover
+from flows.storage.checkpoint import checkpoint_if_due
+from flows.storage.connection import (
     COMMENTS_SUFFIX,
     POLL_MAX_S,
     apply_ddl,
@@ -32,9 +33,8 @@ from flows.connection import (
     open_writer,
     view_files,
 )
-from flows.relations import insert
-from flows.settings import sql
-from flows.warehouse import WarehouseBusy, lock_holder, parse_warehouse
+from flows.storage.relations import insert
+from flows.storage.warehouse import WarehouseBusy, lock_holder, parse_warehouse
 
 __all__ = [  # the opening of the warehouse, which callers reach through this module
     "COMMENTS_SUFFIX",
@@ -61,7 +61,7 @@ class BatchWriter:
 
     Opening the warehouse replays its WAL and checks its schema: one open a batch cost a
     ten-year backfill's writer 4–5 s. So the connection stays open between batches, and is
-    closed after a batch only for a process waiting for the warehouse (flows/handover.py), or
+    closed after a batch only for a process waiting for the warehouse (flows/storage/handover.py), or
     after a failed batch (a retry starts from a new connection).
     """
 
@@ -114,7 +114,7 @@ class BatchWriter:
     def finish(self) -> None:
         """Checkpoint the WAL whatever its size, then close: a backfill leaves its warehouse compact.
 
-        (A daily run leaves a WAL under DuckDB's threshold, flows/checkpoint.py release; a
+        (A daily run leaves a WAL under DuckDB's threshold, flows/storage/checkpoint.py release; a
         backfill's last batches left up to 16 MB of uncompressed rows, the size of the text.)
         """
         if self._con is not None:

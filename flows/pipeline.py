@@ -35,26 +35,11 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import (
-    backfill,
-    bulk_load,
-    failures,
-    files,
-    ingest,
-    lake_maintenance,
-    load,
-    logs,
-    quality,
-    read_copy,
-    search,
-    stopping,
-)
+from flows import backfill, bulk_load, failures, files, ingest, load, logs, quality, stopping
 from flows.backfill import BackfillOptions, BatchItem, FileJob
 from flows.files import Entry
 from flows.ingest import IngestError
-from flows.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.models import Issue
-from flows.read_copy import Published
 from flows.report import (
     FINDING_COLUMNS,
     IssueOutcome,
@@ -65,8 +50,11 @@ from flows.report import (
 )
 from flows.revisions import Loaded
 from flows.settings import Settings, check_severities
+from flows.storage import lake_maintenance, read_copy, search
+from flows.storage.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
+from flows.storage.read_copy import Published
+from flows.storage.warehouse import parse_warehouse, redact
 from flows.transform import IssueBundle, transform_issue
-from flows.warehouse import parse_warehouse, redact
 from flows.workers import Workers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -472,7 +460,7 @@ def transform_batch(
     costs Prefect's API server about 25 ms of CPU, taken from the same two cores (a ten-year
     backfill's server spends about a fifth less CPU without a read task). The files read are
     dropped once transformed (see Transformed). On a shared lake the files other writers hold or
-    loaded are passed over (flows/lake_claims.py).
+    loaded are passed over (flows/storage/lake_claims.py).
     """
     started = time.perf_counter()
     items = claims.settle(backfill.read_batch(paths, options.loaded, options.max_bytes, options.settle_s))
@@ -494,7 +482,7 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
     """Write one batch as the only writer: its issues in one transaction, then the failed files.
 
     The writer keeps the warehouse open between batches, and hands it over after this batch if
-    another run or an analyst's query is waiting for it (flows/handover.py).
+    another run or an analyst's query is waiting for it (flows/storage/handover.py).
     """
     items = batch.items
     logger = get_run_logger()
@@ -567,7 +555,7 @@ def load_archive(
     future's state, batches waited for Python's next full collection, about every dozen
     batches: +250 MB in the writer (`python -m bench.writer_memory`). Meanwhile the heap of before
     is frozen out of the collector (heap_frozen). The files another writer of the lake held
-    are looked at again at the end, until none is left (flows/lake_claims.py).
+    are looked at again at the end, until none is left (flows/storage/lake_claims.py).
     """
     claims = claims or NoClaims()
     deferred: list[Path] = []

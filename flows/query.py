@@ -24,10 +24,10 @@ from typing import Any
 
 import duckdb
 
-from flows.connection import WarehouseBusy, connect
-from flows.fts import load_fts
 from flows.settings import sql
-from flows.warehouse import is_lake, redact, warehouse_exists
+from flows.storage.connection import WarehouseBusy, connect
+from flows.storage.fts import load_fts
+from flows.storage.warehouse import is_lake, redact, warehouse_exists
 
 # Statement types an analyst may run: reading, and explaining a read.
 READ_ONLY_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})

@@ -23,11 +23,11 @@ import polars as pl
 from flows.duplicates import STORED_BODIES, STORED_SIGNATURES, Seen, known_bodies, signatures_between
 from flows.models import Finding
 from flows.order import IssueKey, issue_key, since_date
-from flows.relations import registered
 from flows.settings import sql
 from flows.similarity import SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
+from flows.storage.relations import registered
+from flows.storage.warehouse import transaction, writer_lock
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
-from flows.warehouse import transaction, writer_lock
 from schemas.articles import ARTICLE_CHECKS
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ import duckdb
 import polars as pl
 
 from flows.order import IssueKey, issue_key
-from flows.relations import registered, registered_hashes
 from flows.settings import sql
+from flows.storage.relations import registered, registered_hashes
 from flows.transform import IssueBundle, issue_frame
 
 log = logging.getLogger(__name__)

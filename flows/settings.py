@@ -90,7 +90,7 @@ DEFAULT_CHECK_SEVERITIES: dict[str, str] = {
     "split_uncertain": "warning",  # the splitter's confidence in a line's role < NEWSPRINT_SPLIT_DOUBT
 }
 # How far from an issue's date the warehouse is searched for near-duplicates (flows/similarity.py);
-# here, so that the lake's locks (flows/lake_locks.py) know it without importing Polars.
+# here, so that the lake's locks (flows/storage/lake_locks.py) know it without importing Polars.
 NEAR_DUPLICATE_DAYS = 30
 
 
@@ -136,7 +136,7 @@ class Settings:
     """Where the pipeline reads and writes; read once at the entry point and passed down."""
 
     inbox: Path = field(default_factory=lambda: _env_path("NEWSPRINT_INBOX", DATA_DIR / "inbox"))
-    # a DuckDB file (default), or `ducklake:<catalog>` (issue 9, flows/warehouse.py)
+    # a DuckDB file (default), or `ducklake:<catalog>` (issue 9, flows/storage/warehouse.py)
     warehouse: str = field(default_factory=lambda: _env_warehouse())
     paper: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_PAPER"))
     lock_timeout_s: float = field(
@@ -147,7 +147,7 @@ class Settings:
     lock_retry_delay_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_RETRY_DELAY", "60"))
     )
-    # the copy analysts keep open (flows/read_copy.py): unset, beside the warehouse; "off", none
+    # the copy analysts keep open (flows/storage/read_copy.py): unset, beside the warehouse; "off", none
     read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
@@ -163,7 +163,7 @@ class Settings:
     schedule_timezone: str = field(
         default_factory=lambda: os.environ.get("NEWSPRINT_TIMEZONE", "Asia/Shanghai")
     )
-    # a lake's upkeep (flows/lake_maintenance.py): when serve runs it, how far back time travel reaches
+    # a lake's upkeep (flows/storage/lake_maintenance.py): when serve runs it, how far time travel reaches
     maintenance_cron: str = field(
         default_factory=lambda: os.environ.get("NEWSPRINT_MAINTENANCE_CRON", "0 3 * * 0")
     )

@@ -1,15 +1,15 @@
--- The checkpoint journal's short statements (flows/checkpoint.py).
+-- The checkpoint journal's short statements (flows/storage/checkpoint.py).
 
 -- name: checkpoint
--- flows/checkpoint.py: write the WAL into the database file (behind the journal)
+-- flows/storage/checkpoint.py: write the WAL into the database file (behind the journal)
 checkpoint
 
 -- name: database_file
--- flows/checkpoint.py: the file behind the connection's default database (null in memory)
+-- flows/storage/checkpoint.py: the file behind the connection's default database (null in memory)
 select path from duckdb_databases() where database_name = current_database()
 
 -- name: uncheckpointed_bytes
--- flows/checkpoint.py: the committed rows a checkpoint must write, as DuckDB holds them (in memory or spilled)
+-- flows/storage/checkpoint.py: the committed rows a checkpoint must write, as DuckDB holds them (in memory or spilled)
 select coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)
 from duckdb_memory()
 where tag in ('IN_MEMORY_TABLE', 'OVERFLOW_STRINGS')

@@ -1,5 +1,5 @@
 -- A DuckLake's short statements: attaching it, its maintenance, its search index copy
--- (flows/warehouse.py, flows/lake_maintenance.py, flows/lake_search.py).
+-- (flows/storage/warehouse.py, flows/storage/lake_maintenance.py, flows/storage/lake_search.py).
 
 -- name: append_search_articles
 -- in the index file: add the lake's new articles (incoming: a stream from the lake) to the copy

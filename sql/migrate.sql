@@ -1,4 +1,4 @@
--- Migrations of a warehouse made by an older schema (flows/connection.py).
+-- Migrations of a warehouse made by an older schema (flows/storage/connection.py).
 
 -- name: drop_terms_table
 -- flows/load.py migrate: the counts are the view's (sql/views/article_terms.sql), from the stored tokens

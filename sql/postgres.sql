@@ -1,4 +1,4 @@
--- The lake writers' advisory locks, in PostgreSQL (flows/lake_locks.py, flows/lake_claims.py).
+-- The lake writers' advisory locks, in PostgreSQL (flows/storage/lake_locks.py, flows/storage/lake_claims.py).
 
 -- name: lock_timeout
 -- PostgreSQL (psycopg), the writer's lock session: how long this transaction waits for a lock

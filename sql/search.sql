@@ -1,4 +1,4 @@
--- The state of a DuckDB file's BM25 index (flows/fts.py).
+-- The state of a DuckDB file's BM25 index (flows/storage/fts.py).
 
 -- name: index_changes
 -- how the articles differ from what the index holds: articles it lacks, documents no longer articles

@@ -2,7 +2,7 @@
 
 -- name: memory_limit
 -- the connection's memory limit, to restore it after a step that changes it
--- (flows/search.py: an index build; flows/checkpoint.py: a checkpoint)
+-- (flows/storage/search.py: an index build; flows/storage/checkpoint.py: a checkpoint)
 select current_setting('memory_limit')
 
 -- name: quiet

@@ -130,8 +130,8 @@ def test_a_new_warehouse_may_compress_long_texts_with_zstd(tmp_path) -> None:
     """
     from pathlib import Path
 
-    from flows import checkpoint
-    from flows.warehouse import STORAGE_VERSION
+    from flows.storage import checkpoint
+    from flows.storage.warehouse import STORAGE_VERSION
 
     fixtures = sorted((Path(__file__).parent / "fixtures" / "layouts").glob("*daily-*.txt"))
     batch = [transform_issue(read_issue(p.name, p.read_bytes()), TODAY) for p in fixtures]

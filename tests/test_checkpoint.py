@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import backfill, bulk_load, checkpoint, load
+from flows import backfill, bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import sql
+from flows.storage import checkpoint
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.test_crash import per_issue_rows

@@ -5,7 +5,7 @@ every kill the warehouse is opened as the next run would open it, and each issue
 either all there (the same rows in every table as an undisturbed load gives it) or nowhere.
 Then the next run, the real `newsprint backfill`, completes the work. A kill that lands inside
 DuckDB's in-place metadata write is rare at random (it once failed CI, tests/test_checkpoint.py
-rebuilds it exactly); the checkpoint journal (flows/checkpoint.py) is what makes it harmless.
+rebuilds it exactly); the checkpoint journal (flows/storage/checkpoint.py) is what makes it harmless.
 
 The loaders are forked from a forkserver that has imported the pipeline once, so a kill
 costs milliseconds rather than an interpreter start-up.
@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from flows import bulk_load, checkpoint, load
+from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import PROJECT_ROOT
+from flows.storage import checkpoint
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 

@@ -25,13 +25,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import build_archive
-from flows import bulk_load, load, search, warehouse
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.load import sql as sql_text
 from flows.query import run_query
 from flows.settings import PROJECT_ROOT, check_severities
+from flows.storage import search, warehouse
+from flows.storage.warehouse import Warehouse, WarehouseSettingError, parse_warehouse
 from flows.transform import transform_issue
-from flows.warehouse import Warehouse, WarehouseSettingError, parse_warehouse
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 1, 15, 6, 0)

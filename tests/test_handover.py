@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import bulk_load, connection, handover, load
+from flows import bulk_load, load
 from flows.settings import PROJECT_ROOT
+from flows.storage import connection, handover
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
-from flows.warehouse import parse_warehouse
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 1, 15, 6, 0)

@@ -42,7 +42,7 @@ def test_the_graph_sees_the_imports_of_a_module() -> None:
     graph = import_graph()
     assert {"flows.duplicates", "flows.order", "flows.settings"} <= graph["flows.bulk_load"]
     assert "flows.cli.common" in graph["flows.cli.app"]  # a `from flows.cli.common import …`
-    assert "flows.lake_search" in graph["flows.search"]
+    assert "flows.storage.lake_search" in graph["flows.storage.search"]
 
 
 def test_no_import_cycle_in_flows() -> None:

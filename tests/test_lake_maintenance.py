@@ -14,11 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import build_archive
-from flows import bulk_load, connection, fts, lake_maintenance, lake_search, load, search
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import Settings
+from flows.storage import connection, fts, lake_maintenance, lake_search, search
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 

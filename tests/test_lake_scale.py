@@ -25,12 +25,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import build_archive
-from flows import bulk_load, lake_locks, load
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.query import run_query
+from flows.storage import lake_locks
+from flows.storage.warehouse import WarehouseBusy, writer_lock
 from flows.transform import transform_issue
-from flows.warehouse import WarehouseBusy, writer_lock
 from tests.conftest import TODAY
 from tests.test_ducklake import _can_install_postgres, _postgres_script, free_port
 
@@ -179,7 +180,7 @@ def test_without_keys_in_the_environment_a_duckdb_persistent_secret_serves(
     home = tmp_path / "home"  # another machine's home, where its DuckDB keeps persistent secrets
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"HOME": str(home)}
     make_secret = (
-        "import duckdb; from flows.warehouse import extension_file; con = duckdb.connect(); "
+        "import duckdb; from flows.storage.warehouse import extension_file; con = duckdb.connect(); "
         "con.load_extension(str(extension_file('httpfs'))); "
         "con.execute(\"create persistent secret lake_store (type s3, key_id 'k', secret 's', "
         f"endpoint '{s3.removeprefix('http://')}', url_style 'path', use_ssl false)\")"
@@ -194,7 +195,7 @@ def test_without_keys_in_the_environment_a_duckdb_persistent_secret_serves(
 
 
 def test_the_environment_names_another_store_with_path_style_urls(s3: str) -> None:
-    from flows.object_store import s3_secret_from_env
+    from flows.storage.object_store import s3_secret_from_env
 
     secret = s3_secret_from_env(os.environ)
     assert secret is not None
@@ -402,7 +403,7 @@ def test_issues_within_the_near_duplicate_window_share_a_lock_and_further_apart_
 
 def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog, tmp_path: Path) -> None:
     from flows.backfill import BatchItem, FileJob, read_batch
-    from flows.lake_claims import FileClaims
+    from flows.storage.lake_claims import FileClaims
 
     lake = catalog.lake("claims")
     paths = build_archive(tmp_path / "archive", 3)

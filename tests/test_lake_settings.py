@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from flows import lake_locks
-from flows.object_store import S3Secret, is_object_store, s3_secret_from_env
+from flows.storage import lake_locks
+from flows.storage.object_store import S3Secret, is_object_store, s3_secret_from_env
+from flows.storage.warehouse import WarehouseSettingError, parse_warehouse, redact
 from flows.transform import transform_issue
-from flows.warehouse import WarehouseSettingError, parse_warehouse, redact
 from tests.conftest import TODAY
 
 KEYS = {"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "secret"}

@@ -14,10 +14,11 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from flows import bulk_load, connection, load, relations
+from flows import bulk_load, load
 from flows.ingest import read_issue
+from flows.storage import connection, relations
+from flows.storage.warehouse import transaction
 from flows.transform import transform_issue
-from flows.warehouse import transaction
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 1, 15, 6, 0)
@@ -160,7 +161,7 @@ def test_a_waiting_writer_says_who_holds_the_warehouse_and_for_how_long(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "HOLDING"
         with (
-            caplog.at_level(logging.INFO, logger="flows.connection"),
+            caplog.at_level(logging.INFO, logger="flows.storage.connection"),
             pytest.raises(load.WarehouseBusy) as busy,
         ):
             load.connect(warehouse, timeout_s=8)

@@ -23,8 +23,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, load, read_copy
+from flows import bulk_load, load
 from flows.settings import PROJECT_ROOT
+from flows.storage import read_copy
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.test_load import counts

@@ -10,10 +10,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, fts, load, search
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.settings import sql
+from flows.storage import fts, search
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.longread import LONGREAD_HEADLINE, LONGREAD_ISSUE_NAME, longread_issue

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _open_read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, or exit with a message saying why it cannot be."""
     from flows.load import connect
-    from flows.warehouse import warehouse_exists
+    from flows.storage.warehouse import warehouse_exists
 
     target = warehouse or Settings().warehouse
     if not warehouse_exists(target):
@@ -46,7 +46,7 @@ def search(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Search the articles, ranked by BM25 over their segmented text."""
-    from flows.search import SearchError, search_articles
+    from flows.storage.search import SearchError, search_articles
 
     if fmt not in ("table", "json"):
         raise typer.BadParameter("--format must be table or json")

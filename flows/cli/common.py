@@ -50,7 +50,7 @@ def flow_warehouse(warehouse: str | None) -> str | None:
 
     Prefect stores a flow run's parameters and shows them in its UI: a password must not be one.
     """
-    from flows.warehouse import redact
+    from flows.storage.warehouse import redact
 
     if warehouse is None or redact(warehouse) == warehouse:
         return warehouse

@@ -31,7 +31,7 @@ def _read(warehouse: str, issue_date: date | None) -> QualityReport:
 
     from flows.load import connect
     from flows.quality import read_report
-    from flows.warehouse import redact, warehouse_exists
+    from flows.storage.warehouse import redact, warehouse_exists
 
     if not warehouse_exists(warehouse):
         err.print(f"[red]no warehouse at {warehouse}:[/red] run `newsprint run` first")
@@ -150,9 +150,9 @@ def quality(
 def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -> None:
     """Re-apply the current checks to every loaded and rejected article, in one transaction."""
     from flows.load import WarehouseBusy, open_warehouse
-    from flows.read_copy import finish, read_copy_path
     from flows.revalidate import revalidate_warehouse
-    from flows.warehouse import warehouse_exists
+    from flows.storage.read_copy import finish, read_copy_path
+    from flows.storage.warehouse import warehouse_exists
 
     settings = Settings(checks=check_severities(read_checks(checks)))
     target = warehouse or settings.warehouse

@@ -1,4 +1,4 @@
--- the S3 credentials and endpoint from the environment (flows/object_store.py), for this
+-- the S3 credentials and endpoint from the environment (flows/storage/object_store.py), for this
 -- connection only; without them DuckDB uses the machine's persistent secrets
 create or replace temporary secret newsprint_s3 (
     type s3,

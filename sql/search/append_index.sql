@@ -2,7 +2,7 @@
 -- would have indexed them: the same tokenize macro, no stop words, no stemmer; then the inputs
 -- of a BM25 score follow: each term's document frequency, each document's length, the number of
 -- documents and their mean length. Scores equal a rebuild's (tests/test_search.py); ids differ.
--- Run in one transaction (flows/search.py), so the index is never half appended.
+-- Run in one transaction (flows/storage/search.py), so the index is never half appended.
 create or replace temp table fts_new_docs as
 select
     (select coalesce(max(docid), -1) from fts_main_articles.docs)

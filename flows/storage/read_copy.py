@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows import checkpoint
-from flows.warehouse import parse_warehouse
+from flows.storage import checkpoint
+from flows.storage.warehouse import parse_warehouse
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from datetime import date
 
 import duckdb
 
-from flows import lake_search
-from flows.fts import SearchError, index_exists, index_is_current, load_fts, refresh_file_index
 from flows.settings import sql
+from flows.storage import lake_search
+from flows.storage.fts import SearchError, index_exists, index_is_current, load_fts, refresh_file_index
+from flows.storage.warehouse import is_lake
 from flows.tokenise import segment
-from flows.warehouse import is_lake
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     New articles are appended to the index (`search/append_index.sql`), so a daily run costs
     what its own articles cost, not the archive's; the index is rebuilt whole only when it is
     missing or an article left (a revalidation moved it). A lake's index file is kept the same
-    way, from a copy of the lake's articles (flows/lake_search.py).
+    way, from a copy of the lake's articles (flows/storage/lake_search.py).
     """
     if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
         return lake_search.refresh_index(con)

@@ -127,7 +127,9 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path, bounded: bool = T
     """
     descriptor = _descriptors.get(str(database.resolve()))
     if descriptor is None:
-        raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
+        raise RuntimeError(
+            f"{database} was not opened as a journalled writer (see flows/storage/checkpoint.py)"
+        )
     if not wal_path(database).exists():
         return  # nothing committed since the last checkpoint
     blocks = con.execute(sql("checkpoint/metadata_blocks")).fetchall()
@@ -153,7 +155,9 @@ def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
     """
     descriptor = _descriptors.get(str(database.resolve()))
     if descriptor is None:
-        raise RuntimeError(f"{database} was not opened as a journalled writer (see flows/checkpoint.py)")
+        raise RuntimeError(
+            f"{database} was not opened as a journalled writer (see flows/storage/checkpoint.py)"
+        )
     size = os.fstat(descriptor).st_size
     partial = target.with_name(target.name + ".partial")
     with open(partial, "wb") as out:

@@ -20,7 +20,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from flows.warehouse import Warehouse
+from flows.storage.warehouse import Warehouse
 
 WAITING_SUFFIX = ".waiting"
 # A waiting process touches its mark at every attempt, at most POLL_MAX_S (0.2 s) apart: a

@@ -7,11 +7,11 @@ The setting (NEWSPRINT_WAREHOUSE, `--warehouse`) names the storage:
     ducklake:postgres:dbname=newsprint host=db user=etl     DuckLake, PostgreSQL catalog (many processes)
 
 A DuckLake setting may end with options: ` DATA_PATH <folder or URL>` (where the Parquet files
-go: a folder, or `s3://…`/`gs://…` (flows/object_store.py); only needed when the lake is
+go: a folder, or `s3://…`/`gs://…` (flows/storage/object_store.py); only needed when the lake is
 created, since the catalog remembers it), ` METADATA_SCHEMA
 <name>` (the PostgreSQL schema of the catalog, so several lakes share one database) and
 ` SEARCH_INDEX <file>` (the local DuckDB file holding the full-text index, see
-`flows/lake_search.py`). The same tables, views and SQL run on both: a lake connection is an
+`flows/storage/lake_search.py`). The same tables, views and SQL run on both: a lake connection is an
 in-memory DuckDB with the lake attached and made the default database.
 
 Extensions are loaded from the files in their PyPI wheels, never downloaded. A password in
@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from flows import checkpoint
-from flows.lake_locks import LakeBusy, LakeLocks, conninfo_of, load_keys, whole_lake
-from flows.object_store import is_object_store, s3_secret_from_env
 from flows.settings import DATA_DIR, sql
+from flows.storage import checkpoint
+from flows.storage.lake_locks import LakeBusy, LakeLocks, conninfo_of, load_keys, whole_lake
+from flows.storage.object_store import is_object_store, s3_secret_from_env
 
 if TYPE_CHECKING:
     from flows.transform import IssueBundle
@@ -143,7 +143,7 @@ class Warehouse:
         return f"{self.location} {self.metadata_schema}"
 
     def locks(self) -> LakeLocks:
-        """Return the advisory locks of this lake's writers (flows/lake_locks.py), one set per schema."""
+        """Return the advisory locks of this lake's writers (storage/lake_locks.py), one set per schema."""
         return LakeLocks(conninfo_of(self.location), self.metadata_schema or "main")
 
 
@@ -238,7 +238,7 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
 
 
 def close_connection(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> None:
-    """Close a writer: a DuckDB file is checkpointed behind its journal first (flows/checkpoint.py)."""
+    """Close a writer: a DuckDB file is checkpointed behind its journal first (storage/checkpoint.py)."""
     if warehouse.lake:
         con.close()
     else:
@@ -272,7 +272,7 @@ def attach_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_only:
 
 
 def use_object_store(con: duckdb.DuckDBPyConnection) -> None:
-    """Load httpfs, and make the environment's S3 credentials a secret (flows/object_store.py)."""
+    """Load httpfs, and make the environment's S3 credentials a secret (flows/storage/object_store.py)."""
     con.load_extension(str(extension_file("httpfs")))
     secret = s3_secret_from_env(os.environ)
     if secret is not None:
@@ -365,7 +365,7 @@ def writer_lock(
 
     Taken before the load's transaction begins and released after it commits, so the next
     writer of the same issue, bodies or dates starts its transaction after that commit and
-    sees it (flows/lake_locks.py). Without issues: the whole lake, alone. A DuckDB file or
+    sees it (flows/storage/lake_locks.py). Without issues: the whole lake, alone. A DuckDB file or
     file catalog needs none: only one process can open it for writing.
     """
     row = con.execute(sql("lake/get_lake_id")).fetchone()

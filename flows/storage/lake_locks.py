@@ -18,7 +18,7 @@ shared. Every writer takes its locks in the order of their keys, so two never de
 
 A backfill also *claims* the files it is about to transform, with session locks it only
 tries (`Claims`): a second backfill of the same archive passes over the files the first
-holds, and comes back to them at its end (`flows/lake_claims.py`).
+holds, and comes back to them at its end (`flows/storage/lake_claims.py`).
 
 The locks live in PostgreSQL sessions of their own (psycopg), on the catalog's database: a
 load's in a transaction that ends after its commit, a backfill's claims in a session that

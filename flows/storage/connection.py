@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from flows import handover, stopping
+from flows import stopping
 from flows.settings import SQL_DIR, sql
-from flows.warehouse import (
+from flows.storage import handover
+from flows.storage.warehouse import (
     WarehouseBusy,
     close_connection,
     lock_holder,
@@ -58,7 +59,7 @@ def _is_lock_error(error: Exception) -> bool:
 def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another process.
 
-    While it waits it marks that it does (flows/handover.py), so a backfill hands the file over
+    While it waits it marks that it does (flows/storage/handover.py), so a backfill hands the file over
     at the end of its batch, and it logs who holds the warehouse every few seconds. It tries
     again after 0.05, 0.1, then every POLL_MAX_S seconds: a refused attempt costs 10 ms of CPU,
     so not more often than that.
@@ -100,7 +101,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
 
 def busy_message(warehouse: str, waited_s: float, error: str) -> str:
     """Say who holds the warehouse and what to do; a reader is pointed at the read copy."""
-    from flows.read_copy import read_copy_path  # only for the message
+    from flows.storage.read_copy import read_copy_path  # only for the message
 
     holder = lock_holder(error)
     if holder.reading:
@@ -118,7 +119,7 @@ def busy_message(warehouse: str, waited_s: float, error: str) -> str:
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables and analyst views if they are missing, and comment them (idempotent).
 
-    A lake's schema is applied once per version of its files (flows/warehouse.py).
+    A lake's schema is applied once per version of its files (flows/storage/warehouse.py).
     """
     files = [*ddl_files(), *view_files()]
     digest = schema_digest(files)
@@ -185,7 +186,7 @@ def open_writer(warehouse: str, timeout_s: float = 60.0) -> duckdb.DuckDBPyConne
 
 
 def close_writer(warehouse: str, con: duckdb.DuckDBPyConnection) -> None:
-    """Close a writer's connection (a DuckDB file checkpoints if its WAL is due, flows/checkpoint.py)."""
+    """Close a writer's connection (a DuckDB file checkpoints if its WAL is due: storage/checkpoint.py)."""
     close_connection(parse_warehouse(warehouse), con)
 
 

@@ -4,7 +4,7 @@ DuckDB's fts extension stores its index as tables and macros of the database it 
 a DuckLake cannot hold them (`PRAGMA create_fts_index` fails on a lake table). So the writer
 keeps a copy of the lake's `articles` in a DuckDB file, with a fingerprint of what it copied,
 and indexes it there as on a single-file warehouse: after a run, only the articles the copy
-lacks are copied and appended to the index (`flows/search.py`); it is rebuilt only when
+lacks are copied and appended to the index (`flows/storage/search.py`); it is rebuilt only when
 articles left the lake (a revalidation) or their columns changed. Searches open that file
 read-only and run the same SQL as on a single-file warehouse. Readers of the lake never wait
 for it; readers of the index wait only while a refresh holds the file.
@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.fts import SearchError, refresh_file_index
 from flows.settings import sql
-from flows.warehouse import OFFLINE, search_index_file, transaction
+from flows.storage.fts import SearchError, refresh_file_index
+from flows.storage.warehouse import OFFLINE, search_index_file, transaction
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 import duckdb
 
 from flows.backfill import BatchItem, FileJob
-from flows.connection import connect
-from flows.lake_locks import Claims, conninfo_of
-from flows.relations import registered_hashes
 from flows.settings import sql
-from flows.warehouse import parse_warehouse
+from flows.storage.connection import connect
+from flows.storage.lake_locks import Claims, conninfo_of
+from flows.storage.relations import registered_hashes
+from flows.storage.warehouse import parse_warehouse
 
 CLAIM_RETRY_S = 2.0  # how often a backfill looks again at the files another writer holds
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from flows.settings import sql
-from flows.warehouse import is_lake, writer_lock
+from flows.storage.warehouse import is_lake, writer_lock
 
 log = logging.getLogger(__name__)
 

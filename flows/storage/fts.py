@@ -1,6 +1,6 @@
 """DuckDB's fts extension, loaded from its wheel, and the BM25 index it keeps in a DuckDB file.
 
-Apart from search (flows/search.py), so `newsprint sql` loads the extension light.
+Apart from search (flows/storage/search.py), so `newsprint sql` loads the extension light.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import sql
-from flows.warehouse import transaction
+from flows.storage.warehouse import transaction
 
 log = logging.getLogger(__name__)
 
