@@ -367,3 +367,62 @@ def test_a_backfill_s_writer_finishes_with_its_wal_checkpointed(
     assert not checkpoint.wal_path(database).exists()
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select count(*) from issues").fetchone() == (len(bundles),)
+
+
+def _made_by(database: Path, version: bytes) -> None:
+    """Write another DuckDB's version into a file's main header, as that DuckDB would have made it.
+
+    DuckDB's checksum of the header is left as it was: the journal reads the header before
+    DuckDB does, and refuses the file without opening it.
+    """
+    with database.open("r+b") as file:
+        file.seek(checkpoint._MAKER_AT)
+        file.write(version.ljust(checkpoint._MAKER_BYTES, b"\0"))
+
+
+def test_the_version_of_the_duckdb_that_made_a_file_is_read_from_its_header(tmp_path: Path) -> None:
+    database = tmp_path / "made.duckdb"
+    duckdb.connect(str(database)).close()
+    assert checkpoint.made_by(database) == duckdb.__version__ == checkpoint.LAYOUT_OF
+    (tmp_path / "text.duckdb").write_text("not a database")
+    assert checkpoint.made_by(tmp_path / "text.duckdb") is None
+
+
+def test_a_writer_refuses_a_file_made_by_another_duckdb_and_says_how_to_copy_it(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(database)).close()
+    _made_by(database, b"v1.4.3")
+    content = database.read_bytes()
+    with pytest.raises(checkpoint.LayoutError, match=r"made by DuckDB 1\.4\.3.*copy from database old to new"):
+        load.connect(str(database))
+    assert database.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]  # no WAL, no journal
+
+
+def test_a_journal_beside_a_file_made_by_another_duckdb_is_left_alone(
+    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path]
+) -> None:
+    before, _, _ = interrupted
+    other = tmp_path / "other" / "warehouse.duckdb"
+    _write(other, before)
+    _made_by(other, b"v1.4.3")
+    files = _files(other)
+    with pytest.raises(checkpoint.LayoutError, match=r"made by DuckDB 1\.4\.3"):
+        checkpoint.recover(other)
+    assert _files(other) == files  # the blocks not written back, the journal kept
+
+
+def test_the_journal_refuses_to_run_on_another_duckdb_library(
+    tmp_path: Path, interrupted: tuple[dict[str, bytes], bytes, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, _, _ = interrupted
+    monkeypatch.setattr(checkpoint, "LAYOUT_OF", "1.6.0")  # as if the journal knew another DuckDB
+    new = tmp_path / "new" / "warehouse.duckdb"
+    with pytest.raises(checkpoint.LayoutError, match=r"runs duckdb 1\.5\.5.*make dev"):
+        load.connect(str(new))
+    assert not new.exists()
+    crashed = tmp_path / "crashed" / "warehouse.duckdb"
+    _write(crashed, before)
+    with pytest.raises(checkpoint.LayoutError, match="knows the file layout of DuckDB 1.6.0"):
+        checkpoint.recover(crashed)
+    assert _files(crashed) == before

@@ -18,6 +18,10 @@ top of it. A checkpoint that did write its header is complete, and its journal i
 DuckDB locks the file with `fcntl`, and POSIX drops a process's `fcntl` locks when it closes
 any descriptor of the file. So the writer reads the blocks through one descriptor opened after
 DuckDB's and closed only after DuckDB has closed (`release`).
+
+Which blocks a checkpoint overwrites is a fact of one DuckDB version (LAYOUT_OF). The journal
+writes to no file made by another DuckDB, and runs on no other duckdb library
+(`check_layout`): a new DuckDB is taken on by checking its checkpoint again (docs/storage.md).
 """
 
 from __future__ import annotations
@@ -38,7 +42,11 @@ from flows.settings import sql
 
 log = logging.getLogger(__name__)
 
+LAYOUT_OF = "1.5.5"  # the DuckDB whose checkpoints this module knows (its in-place writes, its headers)
 HEADERS_BYTES = 3 * 4096  # DuckDB's main header and its two alternating database headers
+# The main header: checksum (8 bytes), b"DUCK", storage version (8), four flags (8 each), then
+# the version of the DuckDB that made the file, NUL-padded (32).
+_MAGIC_AT, _MAKER_AT, _MAKER_BYTES = 8, 52, 32
 CHECKPOINT_WAL_BYTES = 16 * 1024 * 1024  # DuckDB's own default threshold for a checkpoint
 CHECKPOINT_MARGIN_BYTES = 64 * 2**20  # beyond twice the rows it writes (memory_for_checkpoint)
 _UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
@@ -52,6 +60,48 @@ _descriptors: dict[str, int] = {}  # database file → the descriptor its writer
 
 class JournalError(RuntimeError):
     """A journal is unreadable; the message says what to do."""
+
+
+class LayoutError(RuntimeError):
+    """The file or the library is of a DuckDB the journal does not know; the message says what to do."""
+
+
+def made_by(database: Path) -> str | None:
+    """Return the version of the DuckDB that made a database file (`1.5.5`), from its main header.
+
+    None for a file that is not a DuckDB database (DuckDB then says what is wrong with it).
+    """
+    with database.open("rb") as file:
+        header = file.read(_MAKER_AT + _MAKER_BYTES)
+    if header[_MAGIC_AT : _MAGIC_AT + 4] != b"DUCK" or len(header) < _MAKER_AT + _MAKER_BYTES:
+        return None
+    return header[_MAKER_AT:].rstrip(b"\0").decode("ascii", errors="replace").removeprefix("v")
+
+
+def check_layout(database: Path) -> None:
+    """Refuse to journal a file, or to run at all, under a DuckDB version other than LAYOUT_OF.
+
+    Why: the journal copies the blocks DuckDB 1.5.5 overwrites in place, from offsets read in
+    its headers; another version may write elsewhere, and a journal that misses a block is
+    worse than none, since the file would be "recovered" into something DuckDB never wrote.
+    """
+    if duckdb.__version__ != LAYOUT_OF:
+        raise LayoutError(
+            f"the checkpoint journal (flows/storage/checkpoint.py) knows the file layout of DuckDB "
+            f"{LAYOUT_OF}, and this process runs duckdb {duckdb.__version__}: it writes nothing to "
+            f"{database}. Install the pinned versions (`make dev` installs requirements.lock); to move "
+            "to another DuckDB, check that its checkpoints rewrite in place only the blocks the journal "
+            "copies (docs/storage.md, tests/test_checkpoint.py), then change LAYOUT_OF"
+        )
+    maker = made_by(database) if database.exists() else None
+    if maker is not None and maker != LAYOUT_OF:
+        raise LayoutError(
+            f"{database} was made by DuckDB {maker}; the checkpoint journal knows the file layout of "
+            f"DuckDB {LAYOUT_OF} only, so nothing writes to it. Copy it into a new file with DuckDB "
+            f"{LAYOUT_OF} (in a `duckdb` shell or `.venv/bin/python`: `attach '{database}' as old "
+            f"(read_only); attach 'new.duckdb' as new; copy from database old to new`), then put the "
+            "new file in its place"
+        )
 
 
 def journal_path(database: Path) -> Path:
@@ -232,6 +282,7 @@ def recover(database: Path) -> str | None:
     if not os.access(database, os.W_OK):
         log.warning("%s has a checkpoint journal, but this user cannot write the file to undo it", database)
         return None
+    check_layout(database)
     with open(database, "r+b") as file:
         try:
             fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)

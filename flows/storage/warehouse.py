@@ -216,6 +216,7 @@ def open_connection(warehouse: Warehouse, read_only: bool = False) -> duckdb.Duc
         checkpoint.recover(database)  # a checkpoint a killed writer left half done
         config: DuckDBConfig = {}
         if not read_only:
+            checkpoint.check_layout(database)  # the journal writes to this file: a layout it knows
             database.parent.mkdir(parents=True, exist_ok=True)
             if not database.exists():  # the format is chosen once, when the file is made
                 config["storage_compatibility_version"] = STORAGE_VERSION
