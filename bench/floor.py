@@ -49,7 +49,8 @@ from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import Settings
 from flows.storage import relations
-from flows.storage.warehouse import transaction
+from flows.storage.database import transaction
+from flows.storage.warehouse import parse_warehouse
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import bundle_issues
 
@@ -111,7 +112,7 @@ def run_pipeline(
     """
     severities, today = Settings().checks, date.today()
     texts: list[str] = []
-    with Recorder() as recorder, load.open_warehouse(warehouse) as con:
+    with Recorder() as recorder, load.open_warehouse(parse_warehouse(warehouse)) as con:
         for batch in backfill.batches(paths, batch_size, Settings().batch_bytes):
             data = timer.run("read", lambda batch=batch: [p.read_bytes() for p in batch])
             timer.run("read", lambda data=data: [raw.decode("utf-8") for raw in data])
@@ -120,7 +121,7 @@ def run_pipeline(
             texts += [f"{a.headline or ''}\n{a.body}" for p in parsed for a in p.articles]
             bundles = bundle_issues(parsed, validate.validate_issues(parsed, severities), severities)
             recorder.inserts.append([])
-            bulk_load.load_issues(con, bundles, "floor", batch_writer=True)
+            bulk_load.load_issues(con, parse_warehouse(warehouse), bundles, "floor", batch_writer=True)
     return recorder, texts
 
 
@@ -131,7 +132,7 @@ def store(inserts: list[list[Insert]], warehouse: str) -> Timer:
     """
     timer = Timer()
     with duckdb.connect(warehouse) as con:
-        load.apply_ddl(con)
+        load.apply_ddl(con, parse_warehouse(warehouse))
         con.execute(load.sql("load/batch_writer_settings"), {"memory_limit": UNBOUNDED})
         started = time.process_time()
         for batch in inserts:

@@ -41,6 +41,7 @@ from flows.backfill import BatchItem
 from flows.report import IssueOutcome, RunStats
 from flows.settings import Settings
 from flows.storage import read_copy, search
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 
 log = logging.getLogger(__name__)
@@ -215,7 +216,7 @@ def write_segment_input(warehouse: str, folder: Path) -> tuple[int, int]:
     """Write the text the pipeline segmented, one file per issue; return (files, articles)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = articles = 0
-    with load.connect(warehouse, read_only=True) as con:
+    with load.connect(parse_warehouse(warehouse), read_only=True) as con:
         reader = con.execute(load.sql("bench/segment_input")).to_arrow_reader(10_000)
         current: str | None = None
         texts: list[str] = []
@@ -290,23 +291,24 @@ def measure_bare(folder: Path, workers: int, batch_size: int, others: frozenset[
 def daily_without_prefect(inbox: Path, warehouse: str) -> None:
     """Do what daily_ingest does for an inbox with plain calls: transform, load, index, record, publish."""
     settings = Settings()
+    target = parse_warehouse(warehouse)
     stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
-    with load.open_warehouse(warehouse, settings.lock_timeout_s) as con:
+    with load.open_warehouse(target, settings.lock_timeout_s) as con:
         for path in files.list_inbox(inbox):
             issue = ingest.read_issue(str(path), path.read_bytes())
             if load.is_loaded(con, issue.sha256):
                 continue
             bundle = transform_issue(issue, date.today(), settings.checks)
-            bulk_load.load_issues(con, [bundle], stats.run_id)
+            bulk_load.load_issues(con, target, [bundle], stats.run_id)
             accepted, rejected = quality.committed_counts(con, issue.sha256)
             stats.outcomes.append(
                 IssueOutcome(str(path), "loaded", sha256=issue.sha256, accepted=accepted, rejected=rejected)
             )
-        search.refresh_index(con)
+        search.refresh_index(con, target)
         stats.ended_at = datetime.now()
         load.record_run(con, stats.row())
         quality.read_report(con, issues=[o.sha256 for o in stats.outcomes if o.sha256])
-        read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse, settings.read_copy))
+        read_copy.finish(con, target, read_copy.read_copy_path(target, settings.read_copy))
 
 
 # --- the backfill without Prefect: the same functions as the flow's tasks, no engine -----------
@@ -318,13 +320,17 @@ def load_items(writer: load.BatchWriter, items: Sequence[BatchItem], run_id: str
     counts["files_failed"] = sum(1 for item in items if item.bundle is None)
     with writer.batch() as con:
         for result in bulk_load.load_issues(
-            con, [i.bundle for i in items if i.bundle is not None], run_id, batch_writer=True
+            con,
+            writer.warehouse,
+            [i.bundle for i in items if i.bundle is not None],
+            run_id,
+            batch_writer=True,
         ):
             if result.loaded:
                 counts["files_loaded"] += 1
                 counts["articles_accepted"] += result.bundle.validated.accepted.height
                 counts["articles_rejected"] += result.bundle.validated.rejected.height
-        search.refresh_batch_index(con)  # as pipeline.load_batch
+        search.refresh_batch_index(con, writer.warehouse)  # as pipeline.load_batch
     return counts
 
 
@@ -340,7 +346,7 @@ def backfill_without_prefect(
     with measured(others) as phase:
         with (
             backfill.start_workers(workers) as pool,
-            load.BatchWriter(warehouse, settings.lock_timeout_s) as writer,
+            load.BatchWriter(parse_warehouse(warehouse), settings.lock_timeout_s) as writer,
         ):
 
             def submit(batch: list[Path]) -> Future[list[BatchItem]]:
@@ -358,8 +364,8 @@ def backfill_without_prefect(
             batches = backfill.batches(paths, batch_size, settings.batch_bytes)
             backfill.write_in_order(batches, submit, write, backfill.in_flight_limit(workers))
             writer.finish()  # as the flow's end checkpoints (flows/storage/read_copy.py finish)
-        with backfill.timed(seconds, "index"), load.open_warehouse(warehouse) as con:
-            search.refresh_index(con)
+        with backfill.timed(seconds, "index"), load.open_warehouse(parse_warehouse(warehouse)) as con:
+            search.refresh_index(con, parse_warehouse(warehouse))
     phase.stages, phase.counts = seconds, dict(counts)
     return phase
 

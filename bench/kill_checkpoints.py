@@ -29,6 +29,7 @@ from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import sql
 from flows.storage import checkpoint
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 
 NOW = datetime(2026, 1, 15, 6, 0)
@@ -43,17 +44,22 @@ def write_and_close(
     """The writer: load every issue in batches of two, say when the close begins, close."""
     bundles = pickle.loads(Path(bundles_file).read_bytes())
     ready.set()
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         for start in range(0, len(bundles), 2):
             bulk_load.load_issues(
-                con, bundles[start : start + 2], "kill-bench", lambda: NOW, batch_writer=True
+                con,
+                parse_warehouse(warehouse),
+                bundles[start : start + 2],
+                "kill-bench",
+                lambda: NOW,
+                batch_writer=True,
             )
         closing.put(time.perf_counter())
         checkpoint.checkpoint(con, Path(warehouse))  # a close checkpoints only a WAL past 16 MB
 
 
 def counts(warehouse: Path) -> tuple[int, ...]:
-    con = load.connect(str(warehouse))
+    con = load.connect(parse_warehouse(str(warehouse)))
     try:
         row = con.execute(sql("bench/table_counts")).fetchone()
         return tuple(row) if row else ()

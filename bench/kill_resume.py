@@ -41,6 +41,7 @@ from bench.synthetic import FIRST_DAY, synthetic_issue
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.settings import PROJECT_ROOT, sql
+from flows.storage.warehouse import parse_warehouse
 from tests.prefect_server import running_prefect_server
 
 NEWSPRINT = str(Path(sys.executable).with_name("newsprint"))
@@ -153,7 +154,7 @@ def inspect(warehouse: Path) -> tuple[int, int]:
     from flows import load
     from flows.storage import checkpoint
 
-    con = load.connect(str(warehouse))
+    con = load.connect(parse_warehouse(str(warehouse)))
     try:
         half = len(con.execute(sql("bench/half_loaded_issues")).fetchall())
         (issues,) = con.execute(sql("bench/issue_count")).fetchone() or (0,)

@@ -24,34 +24,35 @@ from bench.synthetic import build_archive
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
+from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, bundle_issues
 from flows.validate import LoadFrames, validate_issues
 
-Loader = Callable[[duckdb.DuckDBPyConnection, list[IssueBundle]], object]
+Loader = Callable[[duckdb.DuckDBPyConnection, Warehouse, list[IssueBundle]], object]
 
 
-def per_issue(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
+def per_issue(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, bundles: list[IssueBundle]) -> None:
     for bundle in bundles:
-        bulk_load.load_issues(con, [bundle], "bench", datetime.now)
+        bulk_load.load_issues(con, warehouse, [bundle], "bench", datetime.now)
 
 
 def in_transactions_of(size: int) -> Loader:
-    def load_all(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle]) -> None:
+    def load_all(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, bundles: list[IssueBundle]) -> None:
         for start in range(0, len(bundles), size):
-            bulk_load.load_issues(con, bundles[start : start + size], "bench", batch_writer=True)
+            bulk_load.load_issues(con, warehouse, bundles[start : start + size], "bench", batch_writer=True)
 
     return load_all
 
 
 def timed(loader: Loader, bundles: list[IssueBundle], batch: int) -> tuple[float, float]:
     """Load into a fresh warehouse opened once per batch; return CPU and wall ms per issue."""
-    warehouse = str(scratch_folder("newsprint-transactions-") / "warehouse.duckdb")
+    warehouse = Warehouse(str(scratch_folder("newsprint-transactions-") / "warehouse.duckdb"))
     with load.open_warehouse(warehouse):
         pass  # the schema, before the clock
     cpu, wall = time.process_time(), time.perf_counter()
     for start in range(0, len(bundles), batch):
         with load.open_warehouse(warehouse) as con:
-            loader(con, bundles[start : start + batch])
+            loader(con, warehouse, bundles[start : start + batch])
     per = 1000 / len(bundles)
     return (time.process_time() - cpu) * per, (time.perf_counter() - wall) * per
 

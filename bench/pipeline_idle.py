@@ -25,6 +25,7 @@ from bench.synthetic import build_archive
 from flows import backfill, files, load
 from flows.backfill import BatchItem, FileJob
 from flows.settings import Settings
+from flows.storage.warehouse import parse_warehouse
 
 
 def transform_timed(items: list[FileJob | BatchItem], today: date, checks: dict[str, str]) -> tuple:
@@ -45,7 +46,10 @@ def measure(archive: Path, warehouse: str, depth: int) -> dict[str, float]:
     # not import (backfill.WorkerPool)
     from bench.pipeline_idle import transform_timed as in_worker
 
-    with backfill.start_workers(1) as pool, load.BatchWriter(warehouse, settings.lock_timeout_s) as writer:
+    with (
+        backfill.start_workers(1) as pool,
+        load.BatchWriter(parse_warehouse(warehouse), settings.lock_timeout_s) as writer,
+    ):
 
         def submit(batch: list[Path]) -> Future[tuple]:
             items = backfill.read_batch(batch, set(), settings.max_file_bytes, 0.0)

@@ -34,6 +34,7 @@ from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.settings import Settings
 from flows.storage import search
+from flows.storage.warehouse import Warehouse, parse_warehouse
 from flows.tokenise import keyword_model, segmenter
 from flows.transform import IssueBundle, bundle_issues
 from flows.validate import Validated, validate_issues
@@ -72,24 +73,29 @@ def validate_one_by_one(parsed: list[ParsedIssue], severities: Mapping[str, str]
     return [validate_issues([p], severities)[0] for p in parsed]
 
 
-def load_one_by_one(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle], run_id: str) -> None:
+def load_one_by_one(
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, bundles: list[IssueBundle], run_id: str
+) -> None:
     """Load issue by issue, as the daily run does: one transaction per issue."""
     for bundle in bundles:
-        bulk_load.load_issues(con, [bundle], run_id, datetime.now)
+        bulk_load.load_issues(con, warehouse, [bundle], run_id, datetime.now)
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, bundles: list[IssueBundle], run_id: str) -> None:
+def load_batch(
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, bundles: list[IssueBundle], run_id: str
+) -> None:
     """Load a batch in one transaction, as the backfill's writer does."""
-    bulk_load.load_issues(con, bundles, run_id, batch_writer=True)
+    bulk_load.load_issues(con, warehouse, bundles, run_id, batch_writer=True)
 
 
 def warm_up(paths: list[Path], warehouse: str, today: date) -> None:
     """Run the stages once untimed: a worker pays for lazy imports and caches once per run."""
     parsed = [parse_issue(read_issue(str(p), p.read_bytes()), today) for p in paths]
     bundles = bundle_issues(parsed, validate_issues(parsed))
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, bundles, "warm-up", batch_writer=True)
-        search.refresh_index(con)
+    target = parse_warehouse(warehouse)
+    with load.open_warehouse(target) as con:
+        bulk_load.load_issues(con, target, bundles, "warm-up", batch_writer=True)
+        search.refresh_index(con, target)
 
 
 def main() -> None:
@@ -129,10 +135,11 @@ def main() -> None:
             lambda parsed=parsed, validated=validated: bundle_issues(parsed, validated, severities),
         )
         loader = load_one_by_one if args.per_issue else load_batch
-        with load.open_warehouse(warehouse) as con:
-            stages.run("load", lambda con=con, b=bundles, f=loader: f(con, b, "profile"))
-    with load.open_warehouse(warehouse) as con:
-        stages.run("index", lambda: search.refresh_index(con))
+        target = parse_warehouse(warehouse)
+        with load.open_warehouse(target) as con:
+            stages.run("load", lambda con=con, b=bundles, f=loader, t=target: f(con, t, b, "profile"))
+    with load.open_warehouse(target) as con:
+        stages.run("index", lambda: search.refresh_index(con, target))
 
     size = sum(p.stat().st_size for p in paths)
     mode = "issue by issue" if args.per_issue else f"batches of {args.batch_size}"

@@ -23,6 +23,7 @@ from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
 from flows.revalidate import revalidate_warehouse
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from flows.validate import validate_issues
 
@@ -52,14 +53,14 @@ def main() -> None:
 
         warehouse = str(args.warehouse or Path(tmp) / "warehouse.duckdb")
         bundles = [transform_issue(issue, TODAY) for issue in issues]
-        with load.open_warehouse(warehouse) as con:
+        with load.open_warehouse(parse_warehouse(warehouse)) as con:
             start = time.perf_counter()
             for bundle in bundles:
-                bulk_load.load_issues(con, [bundle], "bench", datetime.now)
+                bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "bench", datetime.now)
             elapsed = time.perf_counter() - start
             print(f"load {len(bundles)} issues (near-duplicate lookup included): {elapsed:.1f} s")
             start = time.perf_counter()
-            outcome = revalidate_warehouse(con, None, datetime.now())
+            outcome = revalidate_warehouse(con, parse_warehouse(warehouse), None, datetime.now())
             elapsed = time.perf_counter() - start
             print(
                 f"revalidate {outcome.articles} articles: {elapsed:.1f} s, {len(outcome.to_rejected)} moved"

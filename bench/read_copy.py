@@ -37,6 +37,7 @@ from bench.prefect_overhead import archive_warehouse
 from flows import bulk_load, ingest, load
 from flows.settings import SAMPLE_ISSUE, Settings
 from flows.storage import read_copy, search
+from flows.storage.warehouse import Warehouse, parse_warehouse
 from flows.transform import transform_issue
 
 HOLD = (
@@ -54,27 +55,28 @@ def fresh_warehouse(root: Path, archive: Path | None) -> str:
     return str(warehouse)
 
 
-def load_sample(con: duckdb.DuckDBPyConnection) -> None:
+def load_sample(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
     """Load the sample issue and refresh the search index, as a daily run does."""
     issue = ingest.read_issue(str(SAMPLE_ISSUE), SAMPLE_ISSUE.read_bytes())
     bundle = transform_issue(issue, date.today(), Settings().checks)
-    bulk_load.load_issues(con, [bundle], "bench", datetime.now)
-    search.refresh_index(con)
+    bulk_load.load_issues(con, warehouse, [bundle], "bench", datetime.now)
+    search.refresh_index(con, warehouse)
 
 
 def end_of_run(root: Path, archive: Path | None) -> tuple[float, float, float, int, int]:
     """Time a daily load's end: a close without checkpoint, and (on another copy) checkpoint + copy."""
-    warehouse = fresh_warehouse(root, archive)
-    con = load.open_writer(warehouse)
-    load_sample(con)
+    target = parse_warehouse(fresh_warehouse(root, archive))
+    con = load.open_writer(target)
+    load_sample(con, target)
     started = time.perf_counter()
-    load.close_writer(warehouse, con)  # checkpoints only a WAL past 16 MB
+    load.close_writer(target, con)  # checkpoints only a WAL past 16 MB
     close_only = time.perf_counter() - started
     warehouse = fresh_warehouse(root, archive)
-    with load.open_warehouse(warehouse) as con:
-        load_sample(con)
-        copy = read_copy.read_copy_path(warehouse)
-        published = read_copy.finish(con, warehouse, copy)
+    target = parse_warehouse(warehouse)
+    with load.open_warehouse(target) as con:
+        load_sample(con, target)
+        copy = read_copy.read_copy_path(target)
+        published = read_copy.finish(con, target, copy)
     assert published is not None
     wal = Path(warehouse + ".wal")
     return (
@@ -127,14 +129,18 @@ def flow_runs(root: Path, archive: Path | None, repeat: int) -> dict[str, tuple[
 
     def reader_of_the_copy() -> tuple[float, str]:
         warehouse = fresh_warehouse(root, archive)
-        with load.open_warehouse(warehouse) as con:
-            read_copy.finish(con, warehouse, read_copy.read_copy_path(warehouse))
-        with held_open(str(read_copy.read_copy_path(warehouse))):
+        with load.open_warehouse(parse_warehouse(warehouse)) as con:
+            read_copy.finish(
+                con, parse_warehouse(warehouse), read_copy.read_copy_path(parse_warehouse(warehouse))
+            )
+        with held_open(str(read_copy.read_copy_path(parse_warehouse(warehouse)))):
             return timed_daily(inbox, warehouse)
 
     def reader_of_the_warehouse() -> tuple[float, str]:
         warehouse = fresh_warehouse(root, archive)
-        with load.open_warehouse(warehouse):  # there is a file to hold, even without an archive
+        with load.open_warehouse(
+            parse_warehouse(warehouse)
+        ):  # there is a file to hold, even without an archive
             pass
         with held_open(warehouse):
             return timed_daily(inbox, warehouse)

@@ -38,6 +38,7 @@ from bench.synthetic import FIRST_DAY, build_archive
 from flows import load
 from flows.query import QueryError, run_query
 from flows.settings import PROJECT_ROOT
+from flows.storage.warehouse import parse_warehouse
 
 READ = "select count(*) as articles from articles"
 NEWSPRINT = Path(sys.executable).parent / "newsprint"
@@ -106,7 +107,9 @@ def wait(process: subprocess.Popen[bytes]) -> None:
 
 def run_window(warehouse: str) -> tuple[datetime, datetime, int]:
     """Return the first start, last end and loaded files of the warehouse's backfill runs."""
-    _, rows = run_query(warehouse, "select min(started_at), max(ended_at), sum(files_loaded) from runs")
+    _, rows = run_query(
+        parse_warehouse(warehouse), "select min(started_at), max(ended_at), sum(files_loaded) from runs"
+    )
     return rows[0]  # type: ignore[return-value]
 
 
@@ -115,7 +118,7 @@ def read_until(warehouse: str, writer: subprocess.Popen[bytes], reads: list[Read
     while writer.poll() is None:
         started = datetime.now()
         try:
-            run_query(warehouse, READ, timeout_s=timeout_s)
+            run_query(parse_warehouse(warehouse), READ, timeout_s=timeout_s)
         except QueryError as error:
             reads.append(Read(started, datetime.now(), str(error)))
         else:
@@ -130,7 +133,7 @@ def read_in_session(
     Each read is its own transaction, so it sees the lake's latest snapshot. Only a lake allows
     this: a reader holding a DuckDB file open keeps every writer out until it closes.
     """
-    con = load.connect(warehouse, read_only=True, timeout_s=timeout_s)
+    con = load.connect(parse_warehouse(warehouse), read_only=True, timeout_s=timeout_s)
     try:
         while writer.poll() is None:
             started = datetime.now()
@@ -147,7 +150,7 @@ def measure_readers(
     env: dict[str, str], archive: Path, warehouse: str, readers: int, timeout_s: float, reader: Reader
 ) -> tuple[list[Read], float]:
     """Backfill into an empty warehouse while reader threads query it; keep the overlapping reads."""
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         pass  # the tables exist before the first read
     writer = start_backfill(env, archive, warehouse, 2, None, None)
     reads: list[Read] = []

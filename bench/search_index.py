@@ -26,6 +26,7 @@ from flows import load
 from flows.ingest import read_issue
 from flows.settings import SAMPLE_ISSUE, sql
 from flows.storage import search
+from flows.storage.warehouse import Warehouse
 from flows.transform import transform_issue
 
 DAYS_PER_YEAR = 365
@@ -71,14 +72,14 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     with (
         tempfile.TemporaryDirectory() as folder,
-        load.open_warehouse(str(Path(folder) / "warehouse.duckdb")) as con,
+        load.open_warehouse(warehouse := Warehouse(str(Path(folder) / "warehouse.duckdb"))) as con,
     ):
         days_loaded = 0
         for years in sorted(args.years):
             add_days(con, rows, days_loaded, years * DAYS_PER_YEAR - days_loaded)
             days_loaded = years * DAYS_PER_YEAR
-            rebuild = timed(lambda: search.refresh_index(con))
-            query = timed(lambda: search.search_articles(con, "人工智能", limit=10))
+            rebuild = timed(lambda: search.refresh_index(con, warehouse))
+            query = timed(lambda: search.search_articles(con, warehouse, "人工智能", limit=10))
             articles = rows.height * days_loaded
             print(
                 f"| {years} year(s) | {articles:,} | {tokens_per_day * days_loaded:,} | "

@@ -32,6 +32,7 @@ from bench.prefect_server import running_prefect_server
 from bench.scaling import start_backfill, start_postgres, stop_postgres, wait
 from bench.synthetic import FIRST_DAY, build_archive
 from flows.query import run_query
+from flows.storage.warehouse import parse_warehouse
 
 Writers = list[tuple[int, date | None, date | None]]  # per writer: transform processes, since, until
 
@@ -66,11 +67,13 @@ def run_case(
     ]
     for process in started:
         wait(process)
-    _, rows = run_query(lake, "select min(started_at), max(ended_at), sum(files_loaded) from runs")
+    _, rows = run_query(
+        parse_warehouse(lake), "select min(started_at), max(ended_at), sum(files_loaded) from runs"
+    )
     first, last, loaded = rows[0]
     assert loaded == expected, f"{loaded} of {expected} issues loaded into {lake}"
-    _, per_run = run_query(lake, "select files_loaded from runs order by started_at")
-    _, once = run_query(lake, "select count(*) = count(distinct sha256) from issues")
+    _, per_run = run_query(parse_warehouse(lake), "select files_loaded from runs order by started_at")
+    _, once = run_query(parse_warehouse(lake), "select count(*) = count(distinct sha256) from issues")
     assert once == [(True,)]
     return (last - first).total_seconds(), [n for (n,) in per_run]
 

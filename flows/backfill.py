@@ -40,6 +40,7 @@ from flows.ingest import (
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
 from flows.report import IssueOutcome
+from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, bundle_issues
 from flows.validate import Validated, validate_issues
 
@@ -84,7 +85,7 @@ class BatchItem:
 class BackfillOptions:
     """How a backfill runs, settled once at its start."""
 
-    warehouse: str
+    warehouse: Warehouse
     batch_size: int
     batch_bytes: int
     workers: int

@@ -32,8 +32,9 @@ from flows.order import IssueKey, issue_key
 from flows.revisions import Loaded
 from flows.settings import sql
 from flows.storage.checkpoint import checkpoint_if_due, unbounded
+from flows.storage.database import transaction, writer_lock
 from flows.storage.relations import insert, registered_hashes
-from flows.storage.warehouse import transaction, writer_lock
+from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, findings_frame, issue_frame
 from flows.validate import gate_issues
 
@@ -66,6 +67,7 @@ def loaded_issues(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> set[str]
 
 def load_issues(
     con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     bundles: Sequence[IssueBundle],
     run_id: str | None,
     clock: Callable[[], datetime] = datetime.now,
@@ -73,6 +75,7 @@ def load_issues(
 ) -> list[Loaded]:
     """Load issues (a batch, or one) in one transaction; each issue is loaded whole, or skipped if there.
 
+    `warehouse`: what `con` is connected to (a shared lake's writers hold locks, flows/storage/lake_locks.py).
     `batch_writer`: bound the connection as a backfill's writer (one thread, WRITER_MEMORY_LIMIT);
     its BatchWriter checkpoints after the batch (flows/load.py); otherwise (the daily run's
     writer) the WAL is checkpointed here when due. A batch that runs out of the bound is
@@ -83,7 +86,7 @@ def load_issues(
     if batch_writer:
         con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
     try:
-        with writer_lock(con, bundles), transaction(con):
+        with writer_lock(warehouse, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
     except duckdb.Error as error:
         if not batch_writer or isinstance(error, duckdb.FatalException) or not out_of_memory(error):
@@ -93,7 +96,7 @@ def load_issues(
             "the batch needed more than DuckDB's bound of %s: loading it unbounded", WRITER_MEMORY_LIMIT
         )
         con.execute(sql("settings/set_memory_limit"), {"limit": unbounded()})
-        with writer_lock(con, bundles), transaction(con):
+        with writer_lock(warehouse, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
     if not batch_writer:
         checkpoint_if_due(con)

@@ -2,9 +2,9 @@
 
 Issues are loaded by flows/bulk_load.py (`load_issues`: a batch in one transaction; the daily
 run's issue is a batch of one), Arrow in, idempotent. The warehouse is opened by
-flows/storage/connection.py (`connect`, `open_warehouse`: re-exported here). The warehouse may also
-be a DuckLake (`flows/storage/warehouse.py`), where loads from several processes are serialised per
-issue by a writer lock.
+flows/storage/connection.py (`connect`, `open_warehouse`: re-exported here). It may also be a
+DuckLake (`flows/storage/warehouse.py`), where loads from several processes are serialised per
+issue by a writer lock (`flows/storage/database.py`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from flows.storage.connection import (
     open_writer,
     view_files,
 )
+from flows.storage.database import WarehouseBusy, lock_holder
 from flows.storage.relations import insert
-from flows.storage.warehouse import WarehouseBusy, lock_holder, parse_warehouse
+from flows.storage.warehouse import Warehouse
 
 __all__ = [  # the opening of the warehouse, which callers reach through this module
     "COMMENTS_SUFFIX",
@@ -65,11 +66,11 @@ class BatchWriter:
     after a failed batch (a retry starts from a new connection).
     """
 
-    def __init__(self, warehouse: str, timeout_s: float = 60.0) -> None:
+    def __init__(self, warehouse: Warehouse, timeout_s: float = 60.0) -> None:
         self.warehouse = warehouse
         self.timeout_s = timeout_s
         self.opens = 0
-        self._mark = handover.waiting_mark(parse_warehouse(warehouse))
+        self._mark = handover.waiting_mark(warehouse)
         self._open: ExitStack | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
 

@@ -53,7 +53,7 @@ from flows.settings import Settings, check_severities
 from flows.storage import lake_maintenance, read_copy, search
 from flows.storage.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.storage.read_copy import Published
-from flows.storage.warehouse import parse_warehouse, redact
+from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, transform_issue
 from flows.workers import Workers
 
@@ -122,10 +122,10 @@ def _files(*paths: Any) -> str:
 
 @task(
     name="open-warehouse",
-    task_run_name=_named("open-warehouse", lambda p: _files(load.parse_warehouse(p["warehouse"]).location)),
+    task_run_name=_named("open-warehouse", lambda p: _files(p["warehouse"].location)),
     cache_policy=NO_CACHE,
 )
-def open_writer(warehouse: str, timeout_s: float) -> duckdb.DuckDBPyConnection | State:
+def open_writer(warehouse: Warehouse, timeout_s: float) -> duckdb.DuckDBPyConnection | State:
     """Open the warehouse for writing, waiting up to `timeout_s` for whoever holds it.
 
     Still held, the task fails with a message naming the holder, and Prefect retries it
@@ -145,7 +145,7 @@ def retry_while_held(task: Any, task_run: TaskRun, state: State) -> bool:
 
 
 @contextmanager
-def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(warehouse: Warehouse, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held.
 
     Any other error opening it (a full disk, a read-only file system, a signal) is raised as it
@@ -172,12 +172,12 @@ def writing(warehouse: str, settings: Settings) -> Iterator[duckdb.DuckDBPyConne
 
 @task(
     name="publish-read-copy",
-    task_run_name=_named("publish-read-copy", lambda p: _files(p["warehouse"])),
+    task_run_name=_named("publish-read-copy", lambda p: _files(p["warehouse"].location)),
     **IO_RETRIES,
     cache_policy=NO_CACHE,
 )
 def publish_read_copy(
-    con: duckdb.DuckDBPyConnection, warehouse: str, setting: str | None
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, setting: str | None
 ) -> Published | None:
     """Checkpoint the warehouse (its file alone is then complete) and publish the analysts' copy.
 
@@ -228,17 +228,19 @@ def transform(
     task_run_name=_named("load-issue", lambda p: _files(p["bundle"].issue.source_file)),
     cache_policy=NO_CACHE,
 )
-def load_bundle(con: duckdb.DuckDBPyConnection, bundle: IssueBundle, run_id: str) -> Loaded:
+def load_bundle(
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, bundle: IssueBundle, run_id: str
+) -> Loaded:
     """Load one issue in one transaction: the backfill's load with a batch of one."""
     now = datetime.now()
-    (result,) = bulk_load.load_issues(con, [bundle], run_id, lambda: now)
+    (result,) = bulk_load.load_issues(con, warehouse, [bundle], run_id, lambda: now)
     return result
 
 
 @task(name="refresh-search-index", cache_policy=NO_CACHE)
-def refresh_search_index(con: duckdb.DuckDBPyConnection) -> bool:
+def refresh_search_index(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> bool:
     """Rebuild the full-text index once per run, after the issues are loaded, if they changed it."""
-    return search.refresh_index(con)
+    return search.refresh_index(con, warehouse)
 
 
 def _outcome(bundle: IssueBundle, status: str) -> IssueOutcome:
@@ -283,6 +285,7 @@ def read_run_report(con: duckdb.DuckDBPyConnection, stats: RunStats) -> QualityR
 def ingest_files(
     paths: list[Path],
     con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     stats: RunStats,
     issue_date: date | None,
     paper: str | None,
@@ -318,7 +321,7 @@ def ingest_files(
         if isinstance(bundle, IngestError):
             _record_failure(con, stats, str(path), str(bundle), issue.file_sha256, issue.file_size)
             continue
-        result = load_bundle(con, bundle, stats.run_id)
+        result = load_bundle(con, warehouse, bundle, stats.run_id)
         outcome = _load_outcome(result)
         if result.loaded:  # the load re-checks duplicates against the warehouse: count what it committed
             outcome.accepted, outcome.rejected = quality.committed_counts(con, issue.sha256)
@@ -366,17 +369,18 @@ def daily_ingest(
     settings = Settings()
     severities = check_severities(checks)
     inbox_dir = Path(inbox) if inbox else settings.inbox
-    target = warehouse or settings.warehouse
+    target = settings.warehouse_or(warehouse)  # a flow's parameter is the setting: parsed here, once
     run_id = flow_run.get_id() or str(uuid.uuid4())
     stats = RunStats(run_id=run_id, flow_name="daily-ingest", started_at=datetime.now())
     logger = get_run_logger()
     paths = discover_files(inbox_dir)
-    logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, redact(target))
+    logger.info("%d file(s) in %s; warehouse %s", len(paths), inbox_dir, target)
     try:
         with writing(target, settings) as con:
             ingest_files(
                 paths,
                 con,
+                target,
                 stats,
                 issue_date,
                 paper or settings.paper,
@@ -385,7 +389,7 @@ def daily_ingest(
                 settings.settle_s if settle_seconds is None else settle_seconds,
             )
             stopping.check()
-            refresh_search_index(con)
+            refresh_search_index(con, target)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
@@ -403,7 +407,7 @@ def daily_ingest(
     return row
 
 
-def stop_run(error: Exception, stats: RunStats, warehouse: str, settings: Settings) -> Any:
+def stop_run(error: Exception, stats: RunStats, warehouse: Warehouse, settings: Settings) -> Any:
     """End a run that the machine stopped: record it as failed if the warehouse lets us, say why.
 
     Re-raises an error that is none of the machine's (a bug): Prefect reports it as it is.
@@ -490,7 +494,7 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
     failed: list[dict[str, Any]] = []
     with writer.batch() as con:
         bundles = [i.bundle for i in items if i.bundle is not None]
-        loaded = iter(bulk_load.load_issues(con, bundles, run_id, batch_writer=True))
+        loaded = iter(bulk_load.load_issues(con, writer.warehouse, bundles, run_id, batch_writer=True))
         for item in items:
             if item.bundle is not None:
                 outcomes.append(_load_outcome(next(loaded)))
@@ -508,7 +512,8 @@ def load_batch(writer: load.BatchWriter, batch: Transformed, run_id: str) -> lis
                     _failed_row(item.source_file, item.file_sha256, item.file_size, item.reason or "", run_id)
                 )
         load.record_failed_files(con, failed)
-        search.refresh_batch_index(con)  # batch by batch: no archive-wide rebuild at the end
+        # batch by batch: no archive-wide rebuild at the end
+        search.refresh_batch_index(con, writer.warehouse)
     return outcomes
 
 
@@ -621,7 +626,7 @@ def backfill_archive(
     seconds: dict[str, float] = dict.fromkeys(backfill.STAGES, 0.0)
     started = time.perf_counter()
     options = BackfillOptions(
-        warehouse=warehouse or settings.warehouse,
+        warehouse=settings.warehouse_or(warehouse),  # a flow's parameter is the setting: parsed here, once
         batch_size=batch_size or settings.batch_size,
         batch_bytes=(replace(settings, batch_mb=batch_mb) if batch_mb else settings).batch_bytes,
         workers=workers or settings.workers,
@@ -638,7 +643,7 @@ def backfill_archive(
             already = backfill.count_loaded(paths, options.loaded, load.loaded_file_sizes(con))
         logger.info(
             "%d file(s) in %s, %d of them already in %s; batches of %d files or %.1f MB, %d worker(s)",
-            len(paths), archive, already, redact(options.warehouse), options.batch_size,
+            len(paths), archive, already, options.warehouse, options.batch_size,
             options.batch_bytes / 1e6, options.workers,
         )  # fmt: skip
         claims = claims_for(options.warehouse, options.lock_timeout_s)
@@ -653,7 +658,7 @@ def backfill_archive(
         stopping.check()
         with writing(options.warehouse, settings) as con:
             with backfill.timed(seconds, "index"):
-                refresh_search_index(con)
+                refresh_search_index(con, options.warehouse)
             stats.ended_at = datetime.now()
             load.record_run(con, stats.row())
             report = read_run_report(con, stats)
@@ -680,15 +685,15 @@ def backfill_archive(
 def maintain_lake(warehouse: str | None = None, keep_days: int | None = None) -> dict[str, Any] | State:
     """Flush a lake's inlined rows, merge its small files, expire old snapshots, delete unused files."""
     settings = Settings()
-    target = warehouse or settings.warehouse
+    target = settings.warehouse_or(warehouse)  # a flow's parameter is the setting: parsed here, once
     logger = get_run_logger()
-    if not parse_warehouse(target).lake:
+    if not target.lake:
         logger.info("the warehouse is a DuckDB file: it needs no lake maintenance")
         return {}
     keep = settings.keep_snapshots_days if keep_days is None else keep_days
     try:
         with load.open_warehouse(target, settings.lock_timeout_s) as con:
-            upkeep = lake_maintenance.maintain_lake(con, keep)
+            upkeep = lake_maintenance.maintain_lake(con, target, keep)
     except load.WarehouseBusy as error:
         logger.error("%s", error)
         return Failed(message=str(error))

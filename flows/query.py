@@ -26,8 +26,9 @@ import duckdb
 
 from flows.settings import sql
 from flows.storage.connection import WarehouseBusy, connect
+from flows.storage.database import catalog_data_path
 from flows.storage.fts import load_fts
-from flows.storage.warehouse import is_lake, redact, warehouse_exists
+from flows.storage.warehouse import Warehouse
 
 # Statement types an analyst may run: reading, and explaining a read.
 READ_ONLY_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
@@ -116,27 +117,26 @@ def refuse_writes(query: str) -> None:
             )
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, read_dirs: Sequence[Path] = ()) -> None:
+def lock_down(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_dirs: Sequence[Path] = ()) -> None:
     """Load what a query may need, then shut the connection off from files, settings and network."""
     load_fts(con)  # the search index's macros call its functions
     con.execute(sql("query/offline"))
     allowed = [str(Path(d).resolve()) + "/" for d in read_dirs]
-    if is_lake(con):  # a lake reads its Parquet files from its data folder or bucket
-        row = con.execute(sql("lake/data_path")).fetchone()
-        if row and row[0]:
-            path = row[0] if "://" in row[0] else str(Path(row[0]).resolve())
-            allowed.append(path.rstrip("/") + "/")
+    data_path = catalog_data_path(con) if warehouse.lake else ""
+    if data_path:  # a lake reads its Parquet files from its data folder or bucket
+        path = data_path if "://" in data_path else str(Path(data_path).resolve())
+        allowed.append(path.rstrip("/") + "/")
     if allowed:
         con.execute(sql("query/allowed_directories"), {"directories": allowed})
     con.execute(sql("query/lock_down"))
 
 
 def run_query(
-    warehouse: str, query: str, timeout_s: float = 10.0, read_dirs: Sequence[Path] = ()
+    warehouse: Warehouse, query: str, timeout_s: float = 10.0, read_dirs: Sequence[Path] = ()
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run one SQL text read-only and return (columns, rows) of its last statement."""
     refuse_writes(query)
-    if not warehouse_exists(warehouse):
+    if not warehouse.exists():
         raise QueryError(f"no warehouse at {warehouse}: run `newsprint run` first")
     try:
         con = connect(warehouse, read_only=True, timeout_s=timeout_s)
@@ -146,9 +146,9 @@ def run_query(
             f"read while it writes (waited {timeout_s:.0f} s); try again when the run has finished"
         ) from error
     except duckdb.Error as error:
-        raise QueryError(f"cannot open {redact(warehouse)}: {error}") from error
+        raise QueryError(f"cannot open {warehouse}: {error}") from error
     try:
-        lock_down(con, read_dirs)
+        lock_down(con, warehouse, read_dirs)
         cursor = con.execute(query)
         if cursor.description is None:
             return [], []

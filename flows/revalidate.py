@@ -25,8 +25,9 @@ from flows.models import Finding
 from flows.order import IssueKey, issue_key, since_date
 from flows.settings import sql
 from flows.similarity import SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
+from flows.storage.database import transaction, writer_lock
 from flows.storage.relations import registered
-from flows.storage.warehouse import transaction, writer_lock
+from flows.storage.warehouse import Warehouse
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
 from schemas.articles import ARTICLE_CHECKS
 
@@ -187,10 +188,10 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def revalidate_warehouse(
-    con: duckdb.DuckDBPyConnection, severities: Mapping[str, str] | None, now: datetime
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, severities: Mapping[str, str] | None, now: datetime
 ) -> Revalidation:
     """Re-apply the current checks to all loaded and rejected articles, atomically (alone in a lake)."""
-    with writer_lock(con), transaction(con):
+    with writer_lock(warehouse), transaction(con):
         return _replay_stored(con, severities, now, None)
 
 

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from flows.storage.warehouse import Warehouse, parse_warehouse
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -59,13 +61,12 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
-def _env_warehouse() -> str:
+def _env_warehouse() -> Warehouse:
     """Read NEWSPRINT_WAREHOUSE; a DuckLake without ` DATA_PATH` takes NEWSPRINT_DATA_PATH's."""
-    warehouse = os.environ.get("NEWSPRINT_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb"))
+    warehouse = parse_warehouse(os.environ.get("NEWSPRINT_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb")))
     data_path = os.environ.get("NEWSPRINT_DATA_PATH")
-    if data_path and warehouse.startswith("ducklake:") and " DATA_PATH " not in warehouse:
-        quoted = data_path.replace("'", "''")
-        warehouse += f" DATA_PATH '{quoted}'"
+    if data_path and warehouse.lake and not warehouse.data_path:
+        return warehouse.with_data_path(data_path)
     return warehouse
 
 
@@ -136,8 +137,8 @@ class Settings:
     """Where the pipeline reads and writes; read once at the entry point and passed down."""
 
     inbox: Path = field(default_factory=lambda: _env_path("NEWSPRINT_INBOX", DATA_DIR / "inbox"))
-    # a DuckDB file (default), or `ducklake:<catalog>` (issue 9, flows/storage/warehouse.py)
-    warehouse: str = field(default_factory=lambda: _env_warehouse())
+    # a DuckDB file (default), or `ducklake:<catalog>`, parsed (flows/storage/warehouse.py)
+    warehouse: Warehouse = field(default_factory=lambda: _env_warehouse())
     paper: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_PAPER"))
     lock_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))
@@ -186,3 +187,7 @@ class Settings:
     def batch_bytes(self) -> int:
         """The most text a backfill batch holds, in bytes of its files (`NEWSPRINT_BATCH_MB`)."""
         return int(self.batch_mb * 1_000_000)
+
+    def warehouse_or(self, setting: str | None) -> Warehouse:
+        """Parse a warehouse given as an option or a flow's parameter; none given, the configured one."""
+        return parse_warehouse(setting) if setting else self.warehouse

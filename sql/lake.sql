@@ -36,12 +36,6 @@ select value as data_path
 from ducklake_options('lake')
 where option_name = 'data_path'
 
--- name: default_is_lake
--- whether the connection's default database is a DuckLake
-select count(*) = 1 as is_lake
-from duckdb_databases()
-where database_name = current_database() and type = 'ducklake'
-
 -- name: delete_gone_search_articles
 -- in the index file: drop from the copy the articles the lake no longer holds as accepted
 -- (relation `lake_ids`: the lake's article ids), as a revalidation moved them
@@ -62,12 +56,6 @@ call ducklake_expire_snapshots('lake', older_than => now() - to_days($keep_days:
 -- upkeep: write the rows DuckLake inlined into the catalog (inserts of a few rows, such as a
 -- daily run's issue with its raw text) out to Parquet files
 call ducklake_flush_inlined_data('lake')
-
--- name: get_lake_id
-select getvariable('newsprint_lake_id') as lake_id
-
--- name: get_search_index
-select getvariable('newsprint_search_index') as path
 
 -- name: loaded_files_among
 -- which of the given files (relation `wanted`: hash, their raw-byte hashes) the lake holds now
@@ -126,14 +114,6 @@ from articles
 -- the fingerprint of the lake's articles the index file was built from
 select articles, ids, last_loaded_at
 from search_source
-
--- name: set_lake_id
--- which lake this connection has attached (catalog and schema), for caches kept per lake
-set variable newsprint_lake_id = $lake_id
-
--- name: set_search_index
--- the local DuckDB file that holds the lake's full-text index
-set variable newsprint_search_index = $path
 
 -- name: snapshot_count
 -- how many snapshots the lake keeps (time travel can reach each of them)

@@ -12,6 +12,7 @@ from flows import bulk_load, load
 from flows.cli.app import app
 from flows.query import run_query
 from flows.settings import SQL_DIR
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -22,15 +23,21 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def sample_warehouse(tmp_path_factory, sample_issue) -> str:
     path = str(tmp_path_factory.mktemp("analysis") / "warehouse.duckdb")
-    with load.open_warehouse(path) as con:
+    with load.open_warehouse(parse_warehouse(path)) as con:
         bulk_load.load_issues(
-            con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: datetime(2026, 1, 15, 6)
+            con,
+            parse_warehouse(path),
+            [transform_issue(sample_issue, TODAY)],
+            "run-1",
+            lambda: datetime(2026, 1, 15, 6),
         )
     return path
 
 
 def rows_of(warehouse: str, name: str) -> list[dict[str, object]]:
-    columns, rows = run_query(warehouse, (SQL_DIR / "analysis" / f"{name}.sql").read_text(encoding="utf-8"))
+    columns, rows = run_query(
+        parse_warehouse(warehouse), (SQL_DIR / "analysis" / f"{name}.sql").read_text(encoding="utf-8")
+    )
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
@@ -94,7 +101,7 @@ def test_quality_over_time(sample_warehouse: str) -> None:
 
 def test_article_overview_view(sample_warehouse: str) -> None:
     columns, rows = run_query(
-        sample_warehouse, "select * from article_overview where headline like '填补骨科%'"
+        parse_warehouse(sample_warehouse), "select * from article_overview where headline like '填补骨科%'"
     )
     [row] = [dict(zip(columns, r, strict=True)) for r in rows]
     assert row["reporters"] == ["王萌"] and row["contributors"] == ["李青健（correspondent）"]

@@ -12,6 +12,7 @@ import pytest
 from bench.synthetic import synthetic_issue
 from flows import bulk_load, load
 from flows.ingest import read_issue
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 
@@ -63,18 +64,26 @@ def snapshot(warehouse: str) -> dict[str, list[tuple]]:
 
 
 def load_one_by_one(warehouse: str, bundles: list[IssueBundle]) -> list[bool]:
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         return [
-            bulk_load.load_issues(con, [bundle], "run", lambda: ticking())[0].loaded for bundle in bundles
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run", lambda: ticking())[
+                0
+            ].loaded
+            for bundle in bundles
         ]
 
 
 def load_in_batches(warehouse: str, bundles: list[IssueBundle], size: int) -> list[bool]:
     loaded = []
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         for start in range(0, len(bundles), size):
             results = bulk_load.load_issues(
-                con, bundles[start : start + size], "run", ticking, batch_writer=True
+                con,
+                parse_warehouse(warehouse),
+                bundles[start : start + size],
+                "run",
+                ticking,
+                batch_writer=True,
             )
             loaded += [result.loaded for result in results]
     return loaded
@@ -117,8 +126,8 @@ def test_a_failing_batch_loads_nothing(tmp_path, bundles, monkeypatch) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(bulk_load, "_insert_batch", broken)
-    with pytest.raises(RuntimeError), load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, bundles, "run", batch_writer=True)
+    with pytest.raises(RuntimeError), load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), bundles, "run", batch_writer=True)
     assert all(not rows for rows in snapshot(warehouse).values())
 
 
@@ -131,14 +140,14 @@ def test_a_new_warehouse_may_compress_long_texts_with_zstd(tmp_path) -> None:
     from pathlib import Path
 
     from flows.storage import checkpoint
-    from flows.storage.warehouse import STORAGE_VERSION
+    from flows.storage.database import STORAGE_VERSION
 
     fixtures = sorted((Path(__file__).parent / "fixtures" / "layouts").glob("*daily-*.txt"))
     batch = [transform_issue(read_issue(p.name, p.read_bytes()), TODAY) for p in fixtures]
     warehouse = tmp_path / "warehouse.duckdb"
     storage = "select distinct compression from pragma_storage_info('articles')"
-    with load.open_warehouse(str(warehouse)) as con:
-        bulk_load.load_issues(con, batch, "run-1", batch_writer=True)
+    with load.open_warehouse(parse_warehouse(str(warehouse))) as con:
+        bulk_load.load_issues(con, parse_warehouse(str(warehouse)), batch, "run-1", batch_writer=True)
         checkpoint.checkpoint(con, Path(warehouse))
         tags = con.execute(
             "select tags from duckdb_databases() where database_name = current_database()"
@@ -157,12 +166,16 @@ def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(
     the batch goes in again with the bound lifted, whole, and the backfill goes on."""
     monkeypatch.setattr(bulk_load, "WRITER_MEMORY_LIMIT", "2MB")
     warehouse = str(tmp_path / "warehouse.duckdb")
-    with load.open_warehouse(warehouse) as con:
-        results = bulk_load.load_issues(con, bundles[:3], "run", batch_writer=True)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        results = bulk_load.load_issues(
+            con, parse_warehouse(warehouse), bundles[:3], "run", batch_writer=True
+        )
     assert [r.loaded for r in results] == [True, True, True]
     assert "loading it unbounded" in caplog.text
     expected = str(tmp_path / "one-by-one.duckdb")
-    with load.open_warehouse(expected) as con:
+    with load.open_warehouse(parse_warehouse(expected)) as con:
         for bundle in bundles[:3]:
-            bulk_load.load_issues(con, [bundle], "run", lambda: datetime(2026, 1, 15, 6, 0))
+            bulk_load.load_issues(
+                con, parse_warehouse(expected), [bundle], "run", lambda: datetime(2026, 1, 15, 6, 0)
+            )
     assert snapshot(warehouse) == snapshot(expected)

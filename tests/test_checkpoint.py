@@ -20,6 +20,7 @@ from flows import backfill, bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import sql
 from flows.storage import checkpoint
+from flows.storage.warehouse import Warehouse, parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.test_crash import per_issue_rows
@@ -57,8 +58,8 @@ def interrupted(
     """Load one issue and checkpoint it, load a second; return the files as the journal was
     written before the second checkpoint, the database after that checkpoint, and a reference."""
     database = tmp_path / "warehouse.duckdb"
-    with load.open_warehouse(str(database)) as con:
-        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(str(database))) as con:
+        bulk_load.load_issues(con, parse_warehouse(str(database)), [bundles[0]], "test", lambda: NOW)
         checkpoint.checkpoint(con, database)
     assert set(_files(database)) == {""}, "a checkpoint leaves neither WAL nor journal"
 
@@ -70,8 +71,8 @@ def interrupted(
         snapshots.append(_files(database))
 
     monkeypatch.setattr(checkpoint, "_write_journal", write_and_snapshot)
-    with load.open_warehouse(str(database)) as con:
-        bulk_load.load_issues(con, [bundles[1]], "test", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(str(database))) as con:
+        bulk_load.load_issues(con, parse_warehouse(str(database)), [bundles[1]], "test", lambda: NOW)
         checkpoint.checkpoint(con, database)
     (before,) = snapshots
     assert set(before) == {"", ".wal", checkpoint.JOURNAL_SUFFIX}
@@ -157,10 +158,11 @@ def test_a_journal_that_cannot_be_written_leaves_no_partial_file(
         real(partial, extents[:1])  # the headers fit, then the disk is full
         raise OSError(28, "No space left on device")
 
-    con = load.connect(str(database))
+    warehouse = Warehouse(str(database))
+    con = load.connect(warehouse)
     try:
-        load.apply_ddl(con)
-        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
+        load.apply_ddl(con, warehouse)
+        bulk_load.load_issues(con, warehouse, [bundles[0]], "test", lambda: NOW)
         monkeypatch.setattr(checkpoint, "_write_extents", disk_full)
         before = _files(database)
         with pytest.raises(OSError, match="No space left"):
@@ -181,7 +183,7 @@ def test_a_partial_journal_left_by_a_killed_writer_is_removed_on_the_next_open(
     _write(killed, files)
     partial = checkpoint.partial_path(checkpoint.journal_path(killed))
     partial.write_bytes(before[checkpoint.JOURNAL_SUFFIX][:1000])  # killed while writing it
-    con = load.connect(str(killed), read_only=True)
+    con = load.connect(parse_warehouse(str(killed)), read_only=True)
     con.close()
     assert not partial.exists()
     assert _files(killed) == files  # the checkpoint never began: nothing else to undo
@@ -194,15 +196,16 @@ def test_a_writer_closes_without_checkpointing_a_small_wal(
 ) -> None:
     """A day's issue stays in the WAL (a checkpoint would rewrite whole row groups); readers see it."""
     database = tmp_path / "warehouse.duckdb"
-    with load.open_warehouse(str(database)) as con:
-        bulk_load.load_issues(con, [bundles[0]], "test", lambda: NOW)
+    warehouse = Warehouse(str(database))
+    with load.open_warehouse(warehouse) as con:
+        bulk_load.load_issues(con, warehouse, [bundles[0]], "test", lambda: NOW)
     assert set(_files(database)) == {"", ".wal"}
     assert 0 < (tmp_path / "warehouse.duckdb.wal").stat().st_size < checkpoint.CHECKPOINT_WAL_BYTES
-    reader = load.connect(str(database), read_only=True)
+    reader = load.connect(warehouse, read_only=True)
     assert reader.execute("select count(*) from issues").fetchone() == (1,)  # replayed in memory
     reader.close()
-    with load.open_warehouse(str(database)) as con:
-        bulk_load.load_issues(con, [bundles[1]], "test", lambda: NOW)
+    with load.open_warehouse(warehouse) as con:
+        bulk_load.load_issues(con, warehouse, [bundles[1]], "test", lambda: NOW)
         assert con.execute("select count(*) from issues").fetchone() == (2,)
         checkpoint.checkpoint(con, database)
     assert set(_files(database)) == {""}
@@ -240,8 +243,9 @@ def _one_issue_committed(
     folder: Path, bundle: IssueBundle, bound: str
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writer with one issue committed and not checkpointed, DuckDB bounded at `bound`."""
-    with load.open_warehouse(str(folder / "warehouse.duckdb")) as con:
-        bulk_load.load_issues(con, [bundle], "test", lambda: NOW)
+    warehouse = Warehouse(str(folder / "warehouse.duckdb"))
+    with load.open_warehouse(warehouse) as con:
+        bulk_load.load_issues(con, warehouse, [bundle], "test", lambda: NOW)
         con.execute(sql("settings/set_memory_limit"), {"limit": bound})
         yield con
 
@@ -277,11 +281,15 @@ def grown_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lis
     folder = tmp_path_factory.mktemp("grown")
     paths = build_archive(folder / "archive", 192 + 6 * 16)
     database = folder / "warehouse.duckdb"
-    with load.BatchWriter(str(database)) as writer:
+    with load.BatchWriter(parse_warehouse(str(database))) as writer:
         for batch in backfill.batches(paths[:192], 64):
             with writer.batch() as con:
                 bulk_load.load_issues(
-                    con, _bundles([(p.name, p.read_bytes()) for p in batch]), "grown", batch_writer=True
+                    con,
+                    writer.warehouse,
+                    _bundles([(p.name, p.read_bytes()) for p in batch]),
+                    "grown",
+                    batch_writer=True,
                 )
     groups = [paths[192 + 6 * i : 192 + 6 * (i + 1)] for i in range(16)]
     large = [(group[0].name, b"\n\n".join(p.read_bytes() for p in group)) for group in groups]
@@ -304,8 +312,8 @@ def test_a_bounded_writer_checkpoints_a_batch_of_large_issues_into_a_grown_wareh
     shutil.copytree(source.parent, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("archive"))
     monkeypatch.setattr(bulk_load, "WRITER_MEMORY_LIMIT", "32MB")
     monkeypatch.setattr(checkpoint, "CHECKPOINT_WAL_BYTES", 1)  # checkpoint after this batch
-    with load.BatchWriter(str(database)) as writer, writer.batch() as con:
-        bulk_load.load_issues(con, large, "large", batch_writer=True)
+    with load.BatchWriter(parse_warehouse(str(database))) as writer, writer.batch() as con:
+        bulk_load.load_issues(con, writer.warehouse, large, "large", batch_writer=True)
     assert not checkpoint.wal_path(database).exists(), "the batch was checkpointed into the file"
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select count(*) from issues").fetchone() == (192 + 16,)
@@ -325,9 +333,9 @@ def test_a_checkpoint_that_fails_is_finished_unbounded_and_the_backfill_goes_on(
     database = tmp_path / source.name
     shutil.copytree(source.parent, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("archive"))
     monkeypatch.setattr(checkpoint, "CHECKPOINT_WAL_BYTES", 1)
-    with load.BatchWriter(str(database)) as writer:
+    with load.BatchWriter(parse_warehouse(str(database))) as writer:
         with writer.batch() as con:
-            bulk_load.load_issues(con, large, "large", batch_writer=True)
+            bulk_load.load_issues(con, writer.warehouse, large, "large", batch_writer=True)
             con.execute("set debug_checkpoint_abort = 'before_header'")  # this instance's next checkpoint
         assert writer.opens == 2, "opened again after the failed checkpoint"
         with writer.batch() as con:  # the next batch has a live connection
@@ -359,9 +367,9 @@ def test_a_backfill_s_writer_finishes_with_its_wal_checkpointed(
 ) -> None:
     """A daily run leaves a small WAL for the next writer; a backfill ends with none (compact)."""
     database = tmp_path / "warehouse.duckdb"
-    with load.BatchWriter(str(database)) as writer:
+    with load.BatchWriter(parse_warehouse(str(database))) as writer:
         with writer.batch() as con:
-            bulk_load.load_issues(con, bundles, "run", batch_writer=True)
+            bulk_load.load_issues(con, writer.warehouse, bundles, "run", batch_writer=True)
         assert checkpoint.wal_path(database).exists(), "a small WAL: no checkpoint due"
         writer.finish()
     assert not checkpoint.wal_path(database).exists()
@@ -393,8 +401,10 @@ def test_a_writer_refuses_a_file_made_by_another_duckdb_and_says_how_to_copy_it(
     duckdb.connect(str(database)).close()
     _made_by(database, b"v1.4.3")
     content = database.read_bytes()
-    with pytest.raises(checkpoint.LayoutError, match=r"made by DuckDB 1\.4\.3.*copy from database old to new"):
-        load.connect(str(database))
+    with pytest.raises(
+        checkpoint.LayoutError, match=r"made by DuckDB 1\.4\.3.*copy from database old to new"
+    ):
+        load.connect(parse_warehouse(str(database)))
     assert database.read_bytes() == content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]  # no WAL, no journal
 
@@ -419,10 +429,10 @@ def test_the_journal_refuses_to_run_on_another_duckdb_library(
     monkeypatch.setattr(checkpoint, "LAYOUT_OF", "1.6.0")  # as if the journal knew another DuckDB
     new = tmp_path / "new" / "warehouse.duckdb"
     with pytest.raises(checkpoint.LayoutError, match=r"runs duckdb 1\.5\.5.*make dev"):
-        load.connect(str(new))
+        load.connect(parse_warehouse(str(new)))
     assert not new.exists()
     crashed = tmp_path / "crashed" / "warehouse.duckdb"
     _write(crashed, before)
-    with pytest.raises(checkpoint.LayoutError, match="knows the file layout of DuckDB 1.6.0"):
+    with pytest.raises(checkpoint.LayoutError, match=r"knows the file layout of DuckDB 1\.6\.0"):
         checkpoint.recover(crashed)
     assert _files(crashed) == before

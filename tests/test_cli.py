@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from flows import bulk_load, load
 from flows.cli.app import app
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -74,9 +75,13 @@ def test_parse_refuses_a_file_over_the_limit_of_run_unread(tmp_path, monkeypatch
 
 
 def test_sql_formats(warehouse: str, sample_issue) -> None:
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         bulk_load.load_issues(
-            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+            con,
+            parse_warehouse(warehouse),
+            [transform_issue(sample_issue, TODAY)],
+            "run",
+            lambda: datetime(2026, 1, 1),
         )
     query = "select seq, headline from articles order by seq limit 2"
     as_json = runner.invoke(app, ["sql", query, "--warehouse", warehouse, "--format", "json"])
@@ -89,7 +94,7 @@ def test_sql_formats(warehouse: str, sample_issue) -> None:
 
 
 def test_sql_is_read_only(warehouse: str, sample_issue) -> None:
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         pass
     result = runner.invoke(app, ["sql", "delete from articles", "--warehouse", warehouse])
     assert result.exit_code == 1 and "read-only" in result.output.lower()

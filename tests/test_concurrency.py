@@ -101,7 +101,9 @@ def held(tmp_path: Path) -> Iterator[str]:
     warehouse = str(tmp_path / "held.duckdb")
     code = (
         "import sys\nfrom flows.load import open_warehouse\n"
-        f"with open_warehouse({warehouse!r}):\n    print('HOLDING', flush=True)\n    sys.stdin.read()\n"
+        "from flows.storage.warehouse import Warehouse\n"
+        f"with open_warehouse(Warehouse({warehouse!r})):\n"
+        "    print('HOLDING', flush=True)\n    sys.stdin.read()\n"
     )
     holder = subprocess.Popen(
         [sys.executable, "-c", code],

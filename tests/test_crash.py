@@ -29,6 +29,7 @@ from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import PROJECT_ROOT
 from flows.storage import checkpoint
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 
@@ -49,20 +50,27 @@ def load_bundles(
     bundles = pickle.loads(Path(bundles_file).read_bytes())
     ready.set()
     now = datetime(2026, 1, 15, 6, 0)
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         if batch_size == 1:
             for bundle in bundles:
-                bulk_load.load_issues(con, [bundle], "crash-test", lambda: now)
+                bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "crash-test", lambda: now)
             return
         for start in range(0, len(bundles), batch_size):
             bulk_load.load_issues(
-                con, bundles[start : start + batch_size], "crash-test", lambda: now, batch_writer=True
+                con,
+                parse_warehouse(warehouse),
+                bundles[start : start + batch_size],
+                "crash-test",
+                lambda: now,
+                batch_writer=True,
             )
 
 
 def per_issue_rows(warehouse: str, shas: list[str]) -> dict[str, dict[str, int]]:
     """Count each issue's rows in every table that holds them (by issue hash or article id)."""
-    con = load.connect(warehouse)  # read-write, as the next run opens it: recovers, replays the WAL
+    con = load.connect(
+        parse_warehouse(warehouse)
+    )  # read-write, as the next run opens it: recovers, replays the WAL
     try:
         columns = con.execute(
             "select table_name, list(column_name) from information_schema.columns "

@@ -30,7 +30,7 @@ from flows.cli.app import app
 from flows.load import sql as sql_text
 from flows.query import run_query
 from flows.settings import PROJECT_ROOT, check_severities
-from flows.storage import search, warehouse
+from flows.storage import database, search
 from flows.storage.warehouse import Warehouse, WarehouseSettingError, parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
@@ -54,14 +54,14 @@ runner = CliRunner()
 def table_counts(warehouse_setting: str) -> dict[str, int]:
     """Count every pipeline table through the analysts' read-only path."""
     query = " union all ".join(f"select '{t}', count(*) from {t}" for t in TABLES)
-    _, rows = run_query(warehouse_setting, query)
+    _, rows = run_query(parse_warehouse(warehouse_setting), query)
     return dict(rows)  # type: ignore[arg-type]
 
 
 def content(warehouse_setting: str) -> list[tuple]:
     """Return what was loaded, independent of load times and run ids."""
     _, rows = run_query(
-        warehouse_setting,
+        parse_warehouse(warehouse_setting),
         "select i.source_file, i.issue_date, a.seq, a.headline, a.body_hash, a.tokens "
         "from articles a join issues i on i.sha256 = a.issue_sha256 order by all",
     )
@@ -104,9 +104,11 @@ def test_newsprint_data_path_fills_in_a_lake_without_one(monkeypatch) -> None:
 
     monkeypatch.setenv("NEWSPRINT_WAREHOUSE", "ducklake:postgres:dbname=newsprint")
     monkeypatch.setenv("NEWSPRINT_DATA_PATH", "/srv/lake/data")
-    assert parse_warehouse(Settings().warehouse).data_path == "/srv/lake/data"
+    assert Settings().warehouse.data_path == "/srv/lake/data"
+    monkeypatch.setenv("NEWSPRINT_WAREHOUSE", "ducklake:postgres:dbname=newsprint DATA_PATH /srv/other")
+    assert Settings().warehouse.data_path == "/srv/other"  # the setting's own wins
     monkeypatch.setenv("NEWSPRINT_WAREHOUSE", "data/w.duckdb")
-    assert Settings().warehouse == "data/w.duckdb"
+    assert Settings().warehouse == Warehouse("data/w.duckdb")
 
 
 # --- a lake with a local catalog --------------------------------------------------------------
@@ -118,36 +120,45 @@ def local_lake(tmp_path: Path) -> str:
 
 
 def test_the_extensions_load_from_the_wheels_with_installing_switched_off(local_lake: str) -> None:
-    with load.open_warehouse(local_lake) as con:
+    with load.open_warehouse(parse_warehouse(local_lake)) as con:
         rows = con.execute(
             "select extension_name, loaded, installed from duckdb_extensions() "
             "where extension_name in ('ducklake', 'postgres_scanner') order by 1"
         ).fetchall()
         assert rows == [("ducklake", True, False), ("postgres_scanner", False, False)]
         assert con.execute("select current_setting('autoinstall_known_extensions')").fetchone() == (False,)
-        assert warehouse.is_lake(con)
+        assert con.execute(
+            "select type from duckdb_databases() where database_name = current_database()"
+        ).fetchone() == ("ducklake",)
+        assert con.execute("select count(*) from duckdb_variables()").fetchone() == (0,)  # nothing parked
 
 
 def test_one_issue_loads_once_on_a_local_lake_with_its_parquet_in_the_data_folder(
     local_lake: str, sample_issue, tmp_path: Path
 ) -> None:
     bundle = transform_issue(sample_issue, TODAY)
-    with load.open_warehouse(local_lake) as con:
-        assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded is True
-        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is False
+    with load.open_warehouse(parse_warehouse(local_lake)) as con:
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(local_lake), [bundle], "run-1", lambda: NOW)[0].loaded
+            is True
+        )
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(local_lake), [bundle], "run-2", lambda: NOW)[0].loaded
+            is False
+        )
         stored = con.execute(sql_text("lake/data_path")).fetchone()
     assert stored == (f"{tmp_path}/lake/data/",)
     counts = table_counts(local_lake)
     assert (counts["issues"], counts["articles"], counts["rejected_articles"]) == (1, 6, 1)
     assert list((tmp_path / "lake" / "data").rglob("*.parquet"))  # the article terms, at least
-    _, rows = run_query(local_lake, "select raw_text from issues")
+    _, rows = run_query(parse_warehouse(local_lake), "select raw_text from issues")
     assert rows == [(bundle.issue.text,)]
 
 
 def test_a_read_only_lake_connection_refuses_writes(local_lake: str) -> None:
-    with load.open_warehouse(local_lake):
+    with load.open_warehouse(parse_warehouse(local_lake)):
         pass
-    con = load.connect(local_lake, read_only=True)
+    con = load.connect(parse_warehouse(local_lake), read_only=True)
     try:
         with pytest.raises(duckdb.Error, match=r"read-only|read only"):
             con.execute("insert into runs (run_id, flow_name, started_at) values ('x', 'y', now())")
@@ -158,10 +169,12 @@ def test_a_read_only_lake_connection_refuses_writes(local_lake: str) -> None:
 def test_revalidation_moves_articles_between_tables_on_a_lake(local_lake: str, sample_issue) -> None:
     from flows.revalidate import revalidate_warehouse
 
-    with load.open_warehouse(local_lake) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(local_lake)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(local_lake), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )
         relaxed = check_severities({"dateline_present": "warning"})
-        outcome = revalidate_warehouse(con, relaxed, NOW)
+        outcome = revalidate_warehouse(con, parse_warehouse(local_lake), relaxed, NOW)
     assert (outcome.accepted, outcome.rejected, len(outcome.to_accepted)) == (7, 0, 1)
     counts = table_counts(local_lake)
     assert (counts["articles"], counts["rejected_articles"]) == (7, 0)
@@ -182,21 +195,23 @@ def test_daily_ingest_and_search_on_a_local_lake_match_the_duckdb_file(
     assert table_counts(local_lake) == table_counts(warehouse)
     assert content(local_lake) == content(warehouse)
     # the views and the search index work on the lake too
-    _, overview = run_query(local_lake, "select count(*) from article_overview")
+    _, overview = run_query(parse_warehouse(local_lake), "select count(*) from article_overview")
     assert overview == [(6,)]
-    con = load.connect(local_lake, read_only=True)
+    con = load.connect(parse_warehouse(local_lake), read_only=True)
     try:
-        hits = search.search_articles(con, "人工智能")
+        hits = search.search_articles(con, parse_warehouse(local_lake), "人工智能")
     finally:
         con.close()
-    with load.open_warehouse(warehouse) as con:
-        expected = search.search_articles(con, "人工智能")
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        expected = search.search_articles(con, parse_warehouse(warehouse), "人工智能")
     assert [h.article_id for h in hits] == [h.article_id for h in expected] and hits
 
 
 def test_newsprint_sql_reads_a_lake(local_lake: str, sample_issue) -> None:
-    with load.open_warehouse(local_lake) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(local_lake)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(local_lake), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )
     result = runner.invoke(
         app, ["sql", "select count(*) as n from articles", "--warehouse", local_lake, "--format", "csv"]
     )
@@ -291,9 +306,9 @@ def test_the_pipeline_on_a_postgres_catalog_matches_the_duckdb_file(
         )
     assert table_counts(lake) == table_counts(file_warehouse)
     assert content(lake) == content(file_warehouse)
-    con = load.connect(lake, read_only=True)
+    con = load.connect(parse_warehouse(lake), read_only=True)
     try:
-        assert search.search_articles(con, "人工智能")
+        assert search.search_articles(con, parse_warehouse(lake), "人工智能")
     finally:
         con.close()
 
@@ -301,10 +316,12 @@ def test_the_pipeline_on_a_postgres_catalog_matches_the_duckdb_file(
 ATTACH_AT = """
 import sys, time
 from flows import load
+from flows.storage.warehouse import parse_warehouse
 start = float(sys.argv[2])
 time.sleep(max(0.0, start - time.time()))  # every process attaches at the same moment
-con = load.connect(sys.argv[1])
-load.apply_ddl(con)
+lake = parse_warehouse(sys.argv[1])
+con = load.connect(lake)
+load.apply_ddl(con, lake)
 print(con.execute("select count(*) from issues").fetchone()[0])
 """
 
@@ -328,9 +345,9 @@ def test_processes_creating_one_new_lake_at_the_same_moment_all_attach_it(postgr
 def test_ducklake_alone_lets_two_writers_load_the_same_issue(postgres: Postgres) -> None:
     """The premise of the writer lock: two transactions that both saw no issue both commit it."""
     lake = postgres.lake("premise")
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
-    first, second = load.connect(lake), load.connect(lake)
+    first, second = load.connect(parse_warehouse(lake)), load.connect(parse_warehouse(lake))
     try:
         for con in (first, second):
             con.execute("begin transaction")
@@ -370,20 +387,22 @@ def test_the_writer_lock_makes_the_second_writer_see_the_first_ones_issue(
 ) -> None:
     lake = postgres.lake("guarded")
     bundle = transform_issue(sample_issue, TODAY)
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
-    first, second = load.connect(lake), load.connect(lake)
+    first, second = load.connect(parse_warehouse(lake)), load.connect(parse_warehouse(lake))
     results: dict[str, bool] = {}
     try:
-        with warehouse.writer_lock(first):
+        with database.writer_lock(parse_warehouse(lake)):
             waiting = threading.Thread(
                 target=lambda: results.update(
-                    second=bulk_load.load_issues(second, [bundle], "b", lambda: NOW)[0].loaded
+                    second=bulk_load.load_issues(second, parse_warehouse(lake), [bundle], "b", lambda: NOW)[
+                        0
+                    ].loaded
                 )
             )
             waiting.start()
             wait_for_a_lock_waiter(first)  # the second writer is blocked before its transaction
-            with warehouse.transaction(first):  # the load's own lock taking left out: `first` holds it
+            with database.transaction(first):  # the load's own lock taking left out: `first` holds it
                 (loaded,) = bulk_load._load_in_transaction(first, [bundle], "a", lambda: NOW)
             results["first"] = loaded.loaded
             assert "second" not in results
@@ -425,13 +444,13 @@ def test_two_backfills_at_once_load_each_issue_once_while_analysts_read(
     lake = postgres.lake("two_writers")
     archive = tmp_path / "archive"
     build_archive(archive, 6)
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass  # the tables exist before the first read
     logs = [tmp_path / f"writer-{n}.log" for n in (1, 2)]
     writers = [start_backfill(archive, lake, log) for log in logs]
     seen: list[tuple[int, int, int]] = []
     while any(w.poll() is None for w in writers):
-        _, rows = run_query(lake, READ_COUNTS)  # never refused, never waits for the writers
+        _, rows = run_query(parse_warehouse(lake), READ_COUNTS)  # never refused, never waits for the writers
         if any(w.poll() is None for w in writers):  # this read overlapped the backfills
             seen.append(rows[0])
     for writer, log in zip(writers, logs, strict=True):
@@ -440,11 +459,17 @@ def test_two_backfills_at_once_load_each_issue_once_while_analysts_read(
     assert all(accepted == articles for _, accepted, articles in seen)
     assert [issues for issues, _, _ in seen] == sorted(issues for issues, _, _ in seen)
     assert any(0 < issues < 6 for issues, _, _ in seen), seen  # some reads came between two issues
-    _, issues = run_query(lake, "select source_file, count(*) from issues group by all order by all")
+    _, issues = run_query(
+        parse_warehouse(lake), "select source_file, count(*) from issues group by all order by all"
+    )
     assert [count for _, count in issues] == [1] * 6
-    _, runs = run_query(lake, "select count(*), sum(files_loaded), sum(files_skipped) from runs")
+    _, runs = run_query(
+        parse_warehouse(lake), "select count(*), sum(files_loaded), sum(files_skipped) from runs"
+    )
     assert runs == [(2, 6, 6)]  # every issue loaded by one backfill and skipped by the other
-    _, articles = run_query(lake, "select count(*), count(distinct article_id) from articles")
+    _, articles = run_query(
+        parse_warehouse(lake), "select count(*), count(distinct article_id) from articles"
+    )
     assert articles[0][0] == articles[0][1] > 0
     result = runner.invoke(app, ["sql", READ_COUNTS, "--warehouse", lake, "--format", "csv"])
     assert result.exit_code == 0 and result.stdout.splitlines()[1].startswith("6,")

@@ -13,6 +13,7 @@ from flows import bulk_load, load
 from flows.cli.app import app
 from flows.export import export_queries, export_tables, export_warehouse, warehouse_tables
 from flows.ingest import read_issue
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.longread import LONGREAD_ISSUE_NAME, longread_issue
@@ -27,9 +28,11 @@ def two_issues(tmp_path_factory, sample_issue, sample_parsed) -> str:
     """A warehouse holding the sample (2025-12-30) and the reprinted long read (2026-01-06)."""
     path = str(tmp_path_factory.mktemp("export") / "warehouse.duckdb")
     later = read_issue(LONGREAD_ISSUE_NAME, longread_issue(sample_parsed))
-    with load.open_warehouse(path) as con:
+    with load.open_warehouse(parse_warehouse(path)) as con:
         for issue in (sample_issue, later):
-            assert bulk_load.load_issues(con, [transform_issue(issue, TODAY)], "run-1", lambda: NOW)[0].loaded
+            assert bulk_load.load_issues(
+                con, parse_warehouse(path), [transform_issue(issue, TODAY)], "run-1", lambda: NOW
+            )[0].loaded
     return path
 
 

@@ -57,7 +57,7 @@ def test_connect_marks_that_it_waits_and_removes_the_mark_once_in(
 
     monkeypatch.setattr(connection, "open_connection", busy_twice)
     monkeypatch.setattr(connection.time, "sleep", lambda seconds: None)
-    assert load.connect(warehouse, timeout_s=60) == "connection"
+    assert load.connect(parse_warehouse(warehouse), timeout_s=60) == "connection"
     assert marked_while_waiting == [False, True]  # marked from the first refusal on
     assert not mark.exists()
 
@@ -66,10 +66,10 @@ def test_the_writer_keeps_one_connection_and_opens_again_after_a_failed_batch(
     warehouse: str, sample_issue
 ) -> None:
     bundle = transform_issue(sample_issue, TODAY)
-    with load.BatchWriter(warehouse) as writer:
+    with load.BatchWriter(parse_warehouse(warehouse)) as writer:
         for _ in range(3):
             with writer.batch() as con:
-                bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+                bulk_load.load_issues(con, writer.warehouse, [bundle], "run-1", lambda: NOW)
         assert writer.opens == 1
         with pytest.raises(ZeroDivisionError), writer.batch():
             raise ZeroDivisionError
@@ -84,14 +84,14 @@ def test_a_query_waiting_during_a_backfill_gets_in_after_a_batch(warehouse: str,
     """Without the hand-over the writer would hold the file to the end, and the query give up."""
     bundle = transform_issue(sample_issue, TODAY)
     query = (
-        "from flows.load import connect\n"
-        f"con = connect({warehouse!r}, read_only=True, timeout_s=60)\n"
+        "from flows.load import connect\nfrom flows.storage.warehouse import Warehouse\n"
+        f"con = connect(Warehouse({warehouse!r}), read_only=True, timeout_s=60)\n"
         "print('IN', con.execute('select count(*) from issues').fetchone()[0], flush=True)\n"
         "con.close()\n"
     )
-    with load.BatchWriter(warehouse) as writer:
+    with load.BatchWriter(parse_warehouse(warehouse)) as writer:
         with writer.batch() as con:
-            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+            bulk_load.load_issues(con, writer.warehouse, [bundle], "run-1", lambda: NOW)
         analyst = subprocess.Popen(
             [sys.executable, "-c", query], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
         )

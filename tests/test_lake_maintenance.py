@@ -20,6 +20,7 @@ from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import Settings
 from flows.storage import connection, fts, lake_maintenance, lake_search, search
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -40,20 +41,22 @@ def load_files(lake: str, paths: list[Path]) -> None:
     """Load each file in its own transaction, as daily runs do: a snapshot and small files each."""
     for path in paths:
         bundle = transform_issue(read_issue(path.name, path.read_bytes()), TODAY)
-        with load.open_warehouse(lake) as con:
-            assert bulk_load.load_issues(con, [bundle], f"run-{path.stem}", lambda: NOW)[0].loaded
+        with load.open_warehouse(parse_warehouse(lake)) as con:
+            assert bulk_load.load_issues(
+                con, parse_warehouse(lake), [bundle], f"run-{path.stem}", lambda: NOW
+            )[0].loaded
             load.record_run(
                 con, {"run_id": f"run-{path.stem}", "flow_name": "daily-ingest", "started_at": NOW}
             )
 
 
 def answers(lake: str) -> list[list[tuple]]:
-    with load.open_warehouse(lake) as con:
+    with load.open_warehouse(parse_warehouse(lake)) as con:
         return [con.execute(query).fetchall() for query in ANSWERS]
 
 
 def snapshots(lake: str) -> int:
-    with load.open_warehouse(lake) as con:
+    with load.open_warehouse(parse_warehouse(lake)) as con:
         return con.execute("select count(*) from lake.snapshots()").fetchone()[0]
 
 
@@ -65,8 +68,8 @@ def test_maintenance_keeps_every_answer_with_fewer_files_and_snapshots(tmp_path:
     lake = lake_setting(tmp_path)
     load_files(lake, build_archive(tmp_path / "archive", 6))
     before, files, kept = answers(lake), parquet_files(tmp_path), snapshots(lake)
-    with load.open_warehouse(lake) as con:
-        upkeep = lake_maintenance.maintain_lake(con, keep_days=0)
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        upkeep = lake_maintenance.maintain_lake(con, parse_warehouse(lake), keep_days=0)
     assert answers(lake) == before
     assert parquet_files(tmp_path) < files
     assert snapshots(lake) == 1 < kept
@@ -80,15 +83,15 @@ def test_maintenance_keeps_the_snapshots_of_the_last_days(tmp_path: Path) -> Non
     lake = lake_setting(tmp_path)
     load_files(lake, build_archive(tmp_path / "archive", 2))
     kept = snapshots(lake)
-    with load.open_warehouse(lake) as con:
-        upkeep = lake_maintenance.maintain_lake(con, keep_days=7)
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        upkeep = lake_maintenance.maintain_lake(con, parse_warehouse(lake), keep_days=7)
     assert upkeep.snapshots_expired == 0
     assert snapshots(lake) == kept + 2  # and the flush's and the merge's: time travel reaches them all
 
 
 def test_maintenance_refuses_a_duckdb_file(warehouse: str) -> None:
-    with load.open_warehouse(warehouse) as con, pytest.raises(ValueError, match="DuckLake"):
-        lake_maintenance.maintain_lake(con, keep_days=7)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con, pytest.raises(ValueError, match="DuckLake"):
+        lake_maintenance.maintain_lake(con, parse_warehouse(warehouse), keep_days=7)
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -114,7 +117,7 @@ def test_the_schema_is_applied_once_per_version_of_its_files(tmp_path: Path, mon
     again = snapshots(lake)
     assert again > first  # a new version of the files: applied
     assert snapshots(lake) == again  # once
-    with load.open_warehouse(lake) as con:
+    with load.open_warehouse(parse_warehouse(lake)) as con:
         assert con.execute("select count(*) from newsprint.schema_versions").fetchone() == (2,)
         assert con.execute("select * from extra_view").fetchall() == [(1,)]
 
@@ -124,45 +127,47 @@ def test_the_lake_search_index_copies_only_new_articles(tmp_path: Path, caplog, 
     paths = build_archive(tmp_path / "archive", 3)
     load_files(lake, paths[:2])
     caplog.set_level(logging.INFO, logger="flows")
-    with load.open_warehouse(lake) as con:
-        assert search.refresh_index(con)
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        assert search.refresh_index(con, parse_warehouse(lake))
         first = con.execute("select count(*) from articles").fetchone()[0]
     assert f"{first} article(s) copied" in caplog.text
     load_files(lake, paths[2:])
     caplog.clear()
-    with load.open_warehouse(lake) as con:
-        assert search.refresh_index(con)
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        assert search.refresh_index(con, parse_warehouse(lake))
         total = con.execute("select count(*) from articles").fetchone()[0]
-        assert not search.refresh_index(con)  # nothing new: the fingerprint matches
+        assert not search.refresh_index(con, parse_warehouse(lake))  # nothing new: the fingerprint matches
         expected = con.execute("select article_id from articles order by all").fetchall()
         headline = con.execute(
             "select headline from articles where issue_date = (select max(issue_date) "
             "from articles) and headline is not null limit 1"
         ).fetchone()[0]
     assert total - first > 0 and f"{total - first} article(s) copied" in caplog.text
-    con = load.connect(lake, read_only=True)
+    con = load.connect(parse_warehouse(lake), read_only=True)
     try:
-        with lake_search.open_index(con) as index:
+        with lake_search.open_index(con, parse_warehouse(lake)) as index:
             assert index.execute("select article_id from articles order by all").fetchall() == expected
             assert fts.index_is_current(index)
-        assert search.search_articles(con, headline)
+        assert search.search_articles(con, parse_warehouse(lake), headline)
     finally:
         con.close()
 
 
 def test_the_lake_search_index_drops_an_article_that_left(tmp_path: Path, sample_issue) -> None:
     lake = lake_setting(tmp_path)
-    with load.open_warehouse(lake) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
-        search.refresh_index(con)
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(lake), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )
+        search.refresh_index(con, parse_warehouse(lake))
         stricter = dict.fromkeys(Settings().checks, "error")  # every finding now rejects its article
-        moved = revalidate_warehouse(con, stricter, NOW)
+        moved = revalidate_warehouse(con, parse_warehouse(lake), stricter, NOW)
         assert moved.to_rejected
-        search.refresh_index(con)
+        search.refresh_index(con, parse_warehouse(lake))
         kept = con.execute("select article_id from articles order by all").fetchall()
-    con = load.connect(lake, read_only=True)
+    con = load.connect(parse_warehouse(lake), read_only=True)
     try:
-        with lake_search.open_index(con) as index:
+        with lake_search.open_index(con, parse_warehouse(lake)) as index:
             assert index.execute("select article_id from articles order by all").fetchall() == kept
             assert fts.index_is_current(index)
     finally:

@@ -30,7 +30,8 @@ from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.query import run_query
 from flows.storage import lake_locks
-from flows.storage.warehouse import WarehouseBusy, writer_lock
+from flows.storage.database import WarehouseBusy, writer_lock
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.test_ducklake import _can_install_postgres, _postgres_script, free_port
@@ -173,14 +174,14 @@ def test_without_keys_in_the_environment_a_duckdb_persistent_secret_serves(
     catalog: Catalog, s3: str, sample_issue, tmp_path: Path
 ) -> None:
     lake = catalog.lake("secret_s3", f"s3://{BUCKET}/secret-lake/")
-    with load.open_warehouse(lake) as con:  # the keys from the environment
-        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
-            0
-        ].loaded
+    with load.open_warehouse(parse_warehouse(lake)) as con:  # the keys from the environment
+        assert bulk_load.load_issues(
+            con, parse_warehouse(lake), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )[0].loaded
     home = tmp_path / "home"  # another machine's home, where its DuckDB keeps persistent secrets
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"HOME": str(home)}
     make_secret = (
-        "import duckdb; from flows.storage.warehouse import extension_file; con = duckdb.connect(); "
+        "import duckdb; from flows.storage.database import extension_file; con = duckdb.connect(); "
         "con.load_extension(str(extension_file('httpfs'))); "
         "con.execute(\"create persistent secret lake_store (type s3, key_id 'k', secret 's', "
         f"endpoint '{s3.removeprefix('http://')}', url_style 'path', use_ssl false)\")"
@@ -208,13 +209,13 @@ def test_the_environment_names_another_store_with_path_style_urls(s3: str) -> No
 
 def test_the_reader_role_reads_a_lake_and_cannot_write_it(catalog: Catalog, sample_issue) -> None:
     lake = catalog.lake("roles")
-    with load.open_warehouse(lake) as con:
-        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
-            0
-        ].loaded
+    with load.open_warehouse(parse_warehouse(lake)) as con:
+        assert bulk_load.load_issues(
+            con, parse_warehouse(lake), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )[0].loaded
     reader = catalog.lake("roles", user="newsprint_reader")
-    assert run_query(reader, "select count(*) from articles")[1] == [(6,)]
-    con = load.connect(reader)
+    assert run_query(parse_warehouse(reader), "select count(*) from articles")[1] == [(6,)]
+    con = load.connect(parse_warehouse(reader))
     try:
         with pytest.raises(Exception, match="permission denied"):
             con.execute("insert into runs (run_id, flow_name, started_at) values ('x', 'y', now())")
@@ -241,7 +242,7 @@ def test_a_password_in_the_setting_appears_in_no_log_artifact_or_parameter(
     refused = runner.invoke(app, ["run", "--inbox", str(inbox), "--warehouse", wrong])
     assert refused.exit_code != 0
     with pytest.raises(Exception) as raised:
-        load.connect(wrong)
+        load.connect(parse_warehouse(wrong))
     assert "password authentication failed" in str(raised.value) and PASSWORD not in str(raised.value)
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs()
@@ -268,29 +269,29 @@ def test_loads_of_different_issues_do_not_wait_for_each_other(catalog: Catalog, 
     bundles = {
         name: bundle_of(path) for name, path in (("first", first_day), ("far", far_day), ("near", near))
     }
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
-    holder, other = load.connect(lake), load.connect(lake)
+    holder, other = load.connect(parse_warehouse(lake)), load.connect(parse_warehouse(lake))
     try:
-        with writer_lock(holder, [bundles["first"]]):
+        with writer_lock(parse_warehouse(lake), [bundles["first"]]):
             started = time.monotonic()
-            assert bulk_load.load_issues(other, [bundles["far"]], "far", lambda: NOW)[
+            assert bulk_load.load_issues(other, parse_warehouse(lake), [bundles["far"]], "far", lambda: NOW)[
                 0
             ].loaded  # loaded while the lock is held
             assert time.monotonic() - started < 60
             with (
                 pytest.raises(WarehouseBusy),
-                writer_lock(other, [bundles["near"]], timeout_s=1),
+                writer_lock(parse_warehouse(lake), [bundles["near"]], timeout_s=1),
             ):  # a day later: inside first's near-duplicate window
                 pass
             with (
                 pytest.raises(WarehouseBusy),
-                writer_lock(other, [bundles["first"]], timeout_s=1),
+                writer_lock(parse_warehouse(lake), [bundles["first"]], timeout_s=1),
             ):  # the same issue
                 pass
             with (
                 pytest.raises(WarehouseBusy),
-                writer_lock(other, timeout_s=1),
+                writer_lock(parse_warehouse(lake), timeout_s=1),
             ):  # the whole lake (the schema, upkeep)
                 pass
     finally:
@@ -305,7 +306,7 @@ def test_two_writers_are_inside_their_load_transactions_at_the_same_moment(
     lake = catalog.lake("same_moment")
     paths = build_archive(tmp_path / "archive", 40)
     batches = {"early": [bundle_of(p) for p in paths[:3]], "late": [bundle_of(p) for p in paths[-3:]]}
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
     meeting = threading.Barrier(2, timeout=120)  # broken (an error) if one writer waited for the other
     load_in_transaction = bulk_load._load_in_transaction
@@ -318,10 +319,13 @@ def test_two_writers_are_inside_their_load_transactions_at_the_same_moment(
     outcomes: dict[str, object] = {}
 
     def write(name: str) -> None:
-        con = load.connect(lake)
+        con = load.connect(parse_warehouse(lake))
         try:
             outcomes[name] = [
-                r.loaded for r in bulk_load.load_issues(con, batches[name], name, batch_writer=True)
+                r.loaded
+                for r in bulk_load.load_issues(
+                    con, parse_warehouse(lake), batches[name], name, batch_writer=True
+                )
             ]
         except Exception as error:
             outcomes[name] = error
@@ -334,7 +338,9 @@ def test_two_writers_are_inside_their_load_transactions_at_the_same_moment(
     for thread in threads:
         thread.join(timeout=600)
     assert outcomes == {"early": [True] * 3, "late": [True] * 3}
-    _, once = run_query(lake, "select count(*), count(distinct sha256), count(distinct run_id) from issues")
+    _, once = run_query(
+        parse_warehouse(lake), "select count(*), count(distinct sha256), count(distinct run_id) from issues"
+    )
     assert once == [(6, 6, 2)]
 
 
@@ -361,21 +367,21 @@ def test_two_writers_on_different_issues_load_at_once_each_issue_once(
         half.mkdir()
         for path in part:
             shutil.copy(path, half / path.name)
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
     logs = [tmp_path / f"writer-{n}.log" for n in (1, 2)]
     writers = [start_backfill(half, lake, log) for half, log in zip(halves, logs, strict=True)]
     for writer, log in zip(writers, logs, strict=True):
         assert writer.wait(timeout=900) == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-    _, issues = run_query(lake, "select run_id, count(*) from issues group by all")
+    _, issues = run_query(parse_warehouse(lake), "select run_id, count(*) from issues group by all")
     assert sorted(count for _, count in issues) == [6, 6]
-    _, runs = run_query(lake, "select started_at, ended_at from runs")
+    _, runs = run_query(parse_warehouse(lake), "select started_at, ended_at from runs")
     (first_start, first_end), (second_start, second_end) = runs
     assert first_start < second_end and second_start < first_end  # the two runs overlapped in time
-    _, once = run_query(lake, "select count(*), count(distinct sha256) from issues")
+    _, once = run_query(parse_warehouse(lake), "select count(*), count(distinct sha256) from issues")
     assert once == [(12, 12)]
     _, totals = run_query(
-        lake,
+        parse_warehouse(lake),
         "select (select sum(files_loaded) from runs), (select sum(articles_accepted) from runs), "
         "(select count(*) from articles), (select count(distinct article_id) from articles)",
     )
@@ -407,9 +413,9 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
 
     lake = catalog.lake("claims")
     paths = build_archive(tmp_path / "archive", 3)
-    with load.open_warehouse(lake):
+    with load.open_warehouse(parse_warehouse(lake)):
         pass
-    first, second = FileClaims(lake, 60), FileClaims(lake, 60)
+    first, second = FileClaims(parse_warehouse(lake), 60), FileClaims(parse_warehouse(lake), 60)
     try:
         mine = first.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert all(isinstance(item, FileJob) for item in mine)  # the first writer takes all three
@@ -417,9 +423,9 @@ def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog
         assert [isinstance(item, BatchItem) and item.deferred for item in theirs] == [True] * 3
 
         done = mine[0].item()  # the first writer loads one file and gives its claim back
-        with load.open_warehouse(lake) as con:
+        with load.open_warehouse(parse_warehouse(lake)) as con:
             bundle = transform_issue(read_issue(done.source_file, paths[0].read_bytes()), TODAY)
-            assert bulk_load.load_issues(con, [bundle], "first", lambda: NOW)[0].loaded
+            assert bulk_load.load_issues(con, parse_warehouse(lake), [bundle], "first", lambda: NOW)[0].loaded
         first.release([done])
         again = second.settle(read_batch(paths, set(), 10_000_000, settle_s=0))
         assert [(item.already_loaded, item.deferred) for item in again] == [

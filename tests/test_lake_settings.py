@@ -95,3 +95,30 @@ def test_an_undated_issue_takes_the_whole_lake(sample_issue) -> None:
     alone = {key for key, shared in dated.locks if not shared}
     assert len(alone) == 2 + len(bundle.incoming_body_hashes())  # the issue, its day, its bodies
     assert len(dated.locks) - len(alone) == 2 * 30 + 1  # the window's other days, and the lake
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "data/warehouse.duckdb",
+        "ducklake:/srv/lake/catalog.ducklake",
+        "ducklake:postgres:dbname=n password=s3cr3t DATA_PATH '/srv/it''s lake' METADATA_SCHEMA lake_a",
+        "ducklake:postgres:dbname=n DATA_PATH s3://bucket/lake SEARCH_INDEX /srv/index.duckdb",
+    ],
+)
+def test_a_warehouse_writes_back_as_a_setting_that_parses_to_itself(setting: str) -> None:
+    warehouse = parse_warehouse(setting)
+    assert parse_warehouse(warehouse.setting) == warehouse
+    assert "s3cr3t" not in str(warehouse) and str(warehouse) == redact(warehouse.setting)
+
+
+def test_a_bad_warehouse_option_is_a_bad_parameter_on_the_command_line() -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli.app import app
+
+    result = CliRunner().invoke(
+        app, ["quality", "--warehouse", "ducklake:sqlite:/tmp/c.sqlite password=s3cr3t"]
+    )
+    assert result.exit_code == 2
+    assert "a DuckLake catalog is a file" in result.output and "s3cr3t" not in result.output

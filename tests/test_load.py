@@ -17,7 +17,8 @@ import pytest
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.storage import connection, relations
-from flows.storage.warehouse import transaction
+from flows.storage.database import transaction
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -42,8 +43,11 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def test_load_sample(warehouse: str, bundle) -> None:
-    with load.open_warehouse(warehouse) as con:
-        assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded is True
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)[0].loaded
+            is True
+        )
         c = counts(con)
         assert c["issues"] == 1 and c["articles"] == 6 and c["rejected_articles"] == 1
         assert c["article_terms"] > 500
@@ -61,8 +65,8 @@ def test_article_terms_counts_every_article_s_tokens(warehouse: str, bundle) -> 
     """The view holds each word of every article's tokens, accepted or rejected, with its count."""
     from collections import Counter
 
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)
         terms = con.execute("select article_id, term, count from article_terms").fetchall()
     expected = Counter(
         (article, word)
@@ -75,14 +79,14 @@ def test_article_terms_counts_every_article_s_tokens(warehouse: str, bundle) -> 
 
 def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) -> None:
     """A warehouse made when article_terms was a table: the table goes, the view counts the same."""
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)
         before = con.execute("select * from article_terms order by all").fetchall()
         con.execute("drop view article_terms")
         con.execute(
             "create table article_terms as select * from (select 'x' as article_id, 'y' as term, 1 as count)"
         )
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         kind = con.execute(
             "select table_type from information_schema.tables where table_name = 'article_terms'"
         )
@@ -91,10 +95,13 @@ def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) ->
 
 
 def test_reload_changes_nothing(warehouse: str, bundle) -> None:
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)
         before = counts(con)
-        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is False
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-2", lambda: NOW)[0].loaded
+            is False
+        )
         assert counts(con) == before
 
 
@@ -107,9 +114,9 @@ def test_reprinted_article_is_rejected_as_duplicate(warehouse: str, bundle, samp
         ]
     )
     later = transform_issue(read_issue("qingdao-daily-2026-01-05.txt", later_text.encode()), TODAY)
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
-        assert bulk_load.load_issues(con, [later], "run-2", lambda: NOW)[0].loaded
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)
+        assert bulk_load.load_issues(con, parse_warehouse(warehouse), [later], "run-2", lambda: NOW)[0].loaded
         row = con.execute(
             "select duplicate_of, failed_checks from rejected_articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -120,21 +127,24 @@ def test_reprinted_article_is_rejected_as_duplicate(warehouse: str, bundle, samp
 
 def test_failure_mid_load_leaves_nothing(warehouse: str, bundle, monkeypatch) -> None:
     broken = replace(bundle, entities=bundle.entities.rename({"entity": "not_a_column"}))
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         with pytest.raises(duckdb.Error):
-            bulk_load.load_issues(con, [broken], "run-1", lambda: NOW)
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [broken], "run-1", lambda: NOW)
         assert counts(con) == dict.fromkeys(counts(con), 0)
-        assert bulk_load.load_issues(con, [bundle], "run-2", lambda: NOW)[0].loaded is True
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-2", lambda: NOW)[0].loaded
+            is True
+        )
 
 
 def test_second_writer_waits_then_says_why(warehouse: str, bundle) -> None:
     import subprocess
     import sys
 
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         code = (
-            "from flows.load import connect, WarehouseBusy\n"
-            f"try:\n    connect({warehouse!r}, timeout_s=0.5)\n"
+            "from flows.load import connect, WarehouseBusy\nfrom flows.storage.warehouse import Warehouse\n"
+            f"try:\n    connect(Warehouse({warehouse!r}), timeout_s=0.5)\n"
             "except WarehouseBusy as e:\n    print('BUSY', e)\n"
         )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -148,8 +158,8 @@ def test_a_waiting_writer_says_who_holds_the_warehouse_and_for_how_long(
     import subprocess
     import sys
 
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundle], "run-1", lambda: NOW)
     code = (
         "import sys, duckdb\n"
         f"con = duckdb.connect({warehouse!r}, read_only={holder_reads})\n"
@@ -164,7 +174,7 @@ def test_a_waiting_writer_says_who_holds_the_warehouse_and_for_how_long(
             caplog.at_level(logging.INFO, logger="flows.storage.connection"),
             pytest.raises(load.WarehouseBusy) as busy,
         ):
-            load.connect(warehouse, timeout_s=8)
+            load.connect(parse_warehouse(warehouse), timeout_s=8)
     finally:
         holder.communicate(timeout=60)
     doing = "held open by a reader" if holder_reads else "being written by another process"
@@ -191,7 +201,7 @@ def test_a_busy_warehouse_is_tried_again_often_enough_to_get_in_between_batches(
 
     monkeypatch.setattr(connection, "open_connection", busy_six_times)
     monkeypatch.setattr(connection.time, "sleep", waits.append)
-    assert load.connect("w.duckdb", read_only=True, timeout_s=60) == "connection"
+    assert load.connect(parse_warehouse("w.duckdb"), read_only=True, timeout_s=60) == "connection"
     assert waits == [0.05, 0.1, 0.2, 0.2, 0.2, 0.2] and load.POLL_MAX_S == 0.2
     assert attempts == [True] * 7
 

@@ -20,6 +20,7 @@ from bench.synthetic import synthetic_issue
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.parse import parse_issue
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 
@@ -72,9 +73,11 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def in_batches(warehouse: Path, batches: list[list[IssueBundle]]) -> dict[str, list[tuple]]:
-    with load.open_warehouse(str(warehouse)) as con:
+    with load.open_warehouse(parse_warehouse(str(warehouse))) as con:
         for batch in batches:
-            bulk_load.load_issues(con, batch, "run", lambda: NOW, batch_writer=True)
+            bulk_load.load_issues(
+                con, parse_warehouse(str(warehouse)), batch, "run", lambda: NOW, batch_writer=True
+            )
     return snapshot(warehouse)
 
 
@@ -96,9 +99,11 @@ def test_issues_loaded_backwards_one_by_one_end_as_loaded_in_date_order(
     bundles: list[IssueBundle], in_date_order: dict[str, list[tuple]], tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "backwards.duckdb"
-    with load.open_warehouse(str(warehouse)) as con:
+    with load.open_warehouse(parse_warehouse(str(warehouse))) as con:
         for bundle in reversed(bundles):
-            assert bulk_load.load_issues(con, [bundle], "run", lambda: NOW)[0].loaded
+            assert bulk_load.load_issues(con, parse_warehouse(str(warehouse)), [bundle], "run", lambda: NOW)[
+                0
+            ].loaded
     got = snapshot(warehouse)
     for table in COMPARED:
         assert got[table] == in_date_order[table], table
@@ -133,7 +138,7 @@ def test_revalidating_changes_nothing_whatever_the_load_order(
 
     warehouse = tmp_path / "w.duckdb"
     before = in_batches(warehouse, [bundles[5:], bundles[:5]])
-    with load.open_warehouse(str(warehouse)) as con:
-        outcome = revalidate_warehouse(con, None, NOW)
+    with load.open_warehouse(parse_warehouse(str(warehouse))) as con:
+        outcome = revalidate_warehouse(con, parse_warehouse(str(warehouse)), None, NOW)
     assert outcome.to_rejected == outcome.to_accepted == outcome.relinked == []
     assert snapshot(warehouse) == before

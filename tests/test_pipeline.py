@@ -14,6 +14,7 @@ from uuid import UUID
 import duckdb
 import pytest
 
+from flows.storage.warehouse import Warehouse
 from tests.test_load import counts
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -140,7 +141,7 @@ def test_task_runs_are_named_after_their_file_or_their_batch_dates(sample_issue)
         == "read-issue x-2025-12-30.txt"
     )
     assert (
-        pipeline.open_writer.task_run_name(parameters={"warehouse": "data/w.duckdb"})
+        pipeline.open_writer.task_run_name(parameters={"warehouse": Warehouse("data/w.duckdb")})
         == "open-warehouse w.duckdb"
     )
 
@@ -250,11 +251,13 @@ def test_backfill_frees_each_batch_once_written(
     written: list[list[weakref.ref[Any]]] = []
     load_issues = bulk_load.load_issues
 
-    def load_and_watch(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any, **kwargs: Any) -> Any:
+    def load_and_watch(
+        con: duckdb.DuckDBPyConnection, target: Warehouse, bundles: list[Any], *args: Any, **kwargs: Any
+    ) -> Any:
         alive = [len([r for r in refs if r() is not None]) for refs in written]
         assert alive == [0] * len(written), f"bundles still alive, batch by batch: {alive}"
         written.append([weakref.ref(b) for b in bundles])
-        return load_issues(con, bundles, *args, **kwargs)
+        return load_issues(con, target, bundles, *args, **kwargs)
 
     monkeypatch.setattr(bulk_load, "load_issues", load_and_watch)
     row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_size=2, workers=1)
@@ -271,9 +274,11 @@ def test_backfill_batches_hold_at_most_batch_mb_of_files(
     sizes: list[int] = []
     load_issues = bulk_load.load_issues
 
-    def load_and_count(con: duckdb.DuckDBPyConnection, bundles: list[Any], *args: Any, **kwargs: Any) -> Any:
+    def load_and_count(
+        con: duckdb.DuckDBPyConnection, target: Warehouse, bundles: list[Any], *args: Any, **kwargs: Any
+    ) -> Any:
         sizes.append(sum(b.issue.file_size for b in bundles))
-        return load_issues(con, bundles, *args, **kwargs)
+        return load_issues(con, target, bundles, *args, **kwargs)
 
     monkeypatch.setattr(bulk_load, "load_issues", load_and_count)
     row = backfill_archive(str(archive), warehouse, until=date(2016, 1, 10), batch_mb=0.035, workers=1)

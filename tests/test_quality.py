@@ -16,6 +16,7 @@ from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.report import FINDING_COLUMNS, quality_markdown, quality_table
 from flows.settings import SAMPLE_ISSUE
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.reprint import LATER_ISSUE_NAME, later_issue_text
@@ -27,10 +28,10 @@ runner = CliRunner()
 @pytest.fixture
 def loaded(warehouse: str, sample_issue) -> str:
     """A warehouse holding the sample issue."""
-    with load.open_warehouse(warehouse) as con:
-        assert bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)[
-            0
-        ].loaded
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        assert bulk_load.load_issues(
+            con, parse_warehouse(warehouse), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )[0].loaded
     return warehouse
 
 
@@ -72,9 +73,9 @@ def test_other_dates_have_nothing(loaded: str) -> None:
 
 def test_reprint_in_a_later_issue_is_rejected_with_the_earlier_id(loaded: str) -> None:
     later = _later_bundle()
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         earlier = dict(con.execute("select seq, article_id from articles").fetchall())
-        assert bulk_load.load_issues(con, [later], "run-2", lambda: NOW)[0].loaded
+        assert bulk_load.load_issues(con, parse_warehouse(loaded), [later], "run-2", lambda: NOW)[0].loaded
         rejected = con.execute(
             "select seq, duplicate_of, failed_checks from rejected_articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -92,9 +93,9 @@ def test_reprint_in_a_later_issue_is_rejected_with_the_earlier_id(loaded: str) -
 
 def test_edited_reprint_is_loaded_with_a_near_duplicate_warning(loaded: str) -> None:
     later = _later_bundle()
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         earlier = con.execute("select article_id from articles where seq = 4").fetchone()[0]
-        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
+        bulk_load.load_issues(con, parse_warehouse(loaded), [later], "run-2", lambda: NOW)
         row = con.execute(
             "select [kicker, headline, subtitle], near_duplicate_of from articles where issue_sha256 = ?",
             [later.issue.sha256],
@@ -114,8 +115,8 @@ def test_edited_reprint_is_loaded_with_a_near_duplicate_warning(loaded: str) -> 
 def test_load_time_recheck_is_what_the_counts_say(loaded: str) -> None:
     later = _later_bundle()
     assert later.validated.rejected.height == 0  # transformed without the warehouse: nothing known
-    with load.open_warehouse(loaded) as con:
-        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
+        bulk_load.load_issues(con, parse_warehouse(loaded), [later], "run-2", lambda: NOW)
         assert quality.committed_counts(con, later.issue.sha256) == (1, 1)
         issue_row = con.execute(
             "select articles_accepted, articles_rejected, findings from issues where sha256 = ?",

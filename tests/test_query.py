@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from flows import bulk_load, load
 from flows.cli.app import app
 from flows.query import QueryError, refuse_writes, run_query
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -20,9 +21,13 @@ runner = CliRunner()
 
 @pytest.fixture
 def loaded(warehouse: str, sample_issue) -> str:
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         bulk_load.load_issues(
-            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+            con,
+            parse_warehouse(warehouse),
+            [transform_issue(sample_issue, TODAY)],
+            "run",
+            lambda: datetime(2026, 1, 1),
         )
     return warehouse
 
@@ -53,7 +58,7 @@ def test_writes_are_refused_before_they_run(loaded: str, tmp_path: Path, stateme
     files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}  # the warehouse (and its WAL)
     query = statement.format(tmp=tmp_path)
     with pytest.raises(QueryError, match=f"read-only and statement [12] is {kind}"):
-        run_query(loaded, query)
+        run_query(parse_warehouse(loaded), query)
     assert _counts(loaded) == before
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # no file written or changed
 
@@ -82,12 +87,12 @@ def test_the_command_prints_the_refusal_without_a_traceback(loaded: str, tmp_pat
 )
 def test_reading_statements_run(loaded: str, query: str) -> None:
     refuse_writes(query)
-    columns, rows = run_query(loaded, query)
+    columns, rows = run_query(parse_warehouse(loaded), query)
     assert columns and rows
 
 
 def test_the_read_only_connection_is_a_second_guard(loaded: str) -> None:
-    con = load.connect(loaded, read_only=True)
+    con = load.connect(parse_warehouse(loaded), read_only=True)
     try:
         with pytest.raises(duckdb.InvalidInputException, match="read-only"):
             con.execute("delete from articles")
@@ -97,7 +102,7 @@ def test_the_read_only_connection_is_a_second_guard(loaded: str) -> None:
 
 def test_a_syntax_error_is_a_clear_message(loaded: str) -> None:
     with pytest.raises(QueryError, match="query failed: Parser Error"):
-        run_query(loaded, "selec 1")
+        run_query(parse_warehouse(loaded), "selec 1")
 
 
 # Every way found to make `newsprint sql` write a file, change a setting, load or install an
@@ -189,9 +194,9 @@ def test_the_locked_connection_alone_stops_every_hostile_statement(
     from flows.query import lock_down
 
     files = _files(tmp_path)
-    con = load.connect(loaded, read_only=True)
+    con = load.connect(parse_warehouse(loaded), read_only=True)
     try:
-        lock_down(con)
+        lock_down(con, parse_warehouse(loaded))
         with pytest.raises(duckdb.Error):
             con.execute(statement.format(wh=loaded, tmp=tmp_path))
             for setting in ("enable_external_access", "lock_configuration"):  # a statement that ran
@@ -211,9 +216,12 @@ def test_files_outside_are_read_only_through_the_opt_in_folder(loaded: str, tmp_
     (outside / "scores.csv").write_text("paper,score\nqingdao-daily,3\n", encoding="utf-8")
     query = f"select * from read_csv('{outside}/scores.csv')"
     with pytest.raises(QueryError, match="disabled by configuration"):
-        run_query(loaded, query)
-    assert run_query(loaded, query, read_dirs=[outside]) == (["paper", "score"], [("qingdao-daily", 3)])
+        run_query(parse_warehouse(loaded), query)
+    assert run_query(parse_warehouse(loaded), query, read_dirs=[outside]) == (
+        ["paper", "score"],
+        [("qingdao-daily", 3)],
+    )
     with pytest.raises(QueryError, match="disabled by configuration"):
-        run_query(loaded, "select * from read_text('/etc/hostname')", read_dirs=[outside])
+        run_query(parse_warehouse(loaded), "select * from read_text('/etc/hostname')", read_dirs=[outside])
     result = runner.invoke(app, ["sql", query, "--warehouse", loaded, "--read-files", str(outside)])
     assert result.exit_code == 0 and "qingdao-daily" in result.output

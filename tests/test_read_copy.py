@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 from flows import bulk_load, load
 from flows.settings import PROJECT_ROOT
 from flows.storage import read_copy
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.test_load import counts
@@ -69,23 +70,30 @@ def seen_after(process: subprocess.Popen[str]) -> tuple[int, int]:
 
 def test_the_read_copy_goes_beside_the_warehouse_unless_set_or_off(tmp_path: Path) -> None:
     warehouse = str(tmp_path / "warehouse.duckdb")
-    assert read_copy.read_copy_path(warehouse) == tmp_path / "warehouse.read.duckdb"
-    assert read_copy.read_copy_path(str(tmp_path / "w.db")) == tmp_path / "w.db.read.duckdb"
-    assert read_copy.read_copy_path(warehouse, str(tmp_path / "shared.duckdb")) == tmp_path / "shared.duckdb"
-    assert read_copy.read_copy_path(warehouse, "off") is None
-    assert read_copy.read_copy_path(f"ducklake:{tmp_path / 'catalog.ducklake'}") is None
+    assert read_copy.read_copy_path(parse_warehouse(warehouse)) == tmp_path / "warehouse.read.duckdb"
+    assert read_copy.read_copy_path(parse_warehouse(str(tmp_path / "w.db"))) == tmp_path / "w.db.read.duckdb"
+    assert (
+        read_copy.read_copy_path(parse_warehouse(warehouse), str(tmp_path / "shared.duckdb"))
+        == tmp_path / "shared.duckdb"
+    )
+    assert read_copy.read_copy_path(parse_warehouse(warehouse), "off") is None
+    assert read_copy.read_copy_path(parse_warehouse(f"ducklake:{tmp_path / 'catalog.ducklake'}")) is None
 
 
 def test_finishing_a_run_leaves_a_complete_file_and_a_read_only_copy(
     tmp_path: Path, warehouse: str, sample_issue
 ) -> None:
     copy = tmp_path / "warehouse.read.duckdb"
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         bulk_load.load_issues(
-            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+            con,
+            parse_warehouse(warehouse),
+            [transform_issue(sample_issue, TODAY)],
+            "run",
+            lambda: datetime(2026, 1, 1),
         )
         assert Path(warehouse + ".wal").exists()  # the load's rows sit in the WAL
-        published = read_copy.finish(con, warehouse, copy)
+        published = read_copy.finish(con, parse_warehouse(warehouse), copy)
         assert not Path(warehouse + ".wal").exists()
         # the copy was read through the writer's own descriptor: DuckDB's lock is still held
         open_it = "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True)"
@@ -108,27 +116,31 @@ def test_finishing_a_run_leaves_a_complete_file_and_a_read_only_copy(
 def test_a_reader_keeps_its_copy_while_a_new_one_is_published(
     tmp_path: Path, warehouse: str, sample_issue, sample_parsed
 ) -> None:
-    copy = read_copy.read_copy_path(warehouse)
+    copy = read_copy.read_copy_path(parse_warehouse(warehouse))
     assert copy is not None
-    with load.open_warehouse(warehouse) as con:
-        read_copy.finish(con, warehouse, copy)  # an empty warehouse's copy
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        read_copy.finish(con, parse_warehouse(warehouse), copy)  # an empty warehouse's copy
     with reader(copy) as (held, before):
-        with load.open_warehouse(warehouse) as con:
+        with load.open_warehouse(parse_warehouse(warehouse)) as con:
             bulk_load.load_issues(
-                con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+                con,
+                parse_warehouse(warehouse),
+                [transform_issue(sample_issue, TODAY)],
+                "run",
+                lambda: datetime(2026, 1, 1),
             )
-            read_copy.finish(con, warehouse, copy)
+            read_copy.finish(con, parse_warehouse(warehouse), copy)
         assert seen_after(held) == before == (0, 0)  # its copy did not change under it
     with duckdb.connect(str(copy), read_only=True) as con:
         assert (counts(con)["issues"], counts(con)["articles"]) == (1, 6)
 
 
 def test_the_holder_of_the_warehouse_is_named_reader_or_writer(tmp_path: Path, warehouse: str) -> None:
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         pass
     with reader(warehouse) as (held, _):
         with pytest.raises(load.WarehouseBusy) as busy:
-            load.connect(warehouse, timeout_s=0.3)
+            load.connect(parse_warehouse(warehouse), timeout_s=0.3)
         message = str(busy.value)
         assert f"is held open by a reader, PID {held.pid} ({sys.executable} -c" in message
         assert "(waited 0 s): DuckDB lets no one write a file another process has open" in message
@@ -189,8 +201,8 @@ def reader_of_an_empty_copy(
     warehouse: str, copy: Path
 ) -> Iterator[tuple[subprocess.Popen[str], tuple[int, int]]]:
     """Publish the copy of a new, empty warehouse and hold it open in another process."""
-    with load.open_warehouse(warehouse) as con:
-        read_copy.finish(con, warehouse, copy)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        read_copy.finish(con, parse_warehouse(warehouse), copy)
     with reader(copy) as held:
         yield held
 
@@ -203,7 +215,7 @@ def test_a_run_waits_for_a_reader_of_the_warehouse_in_retries_then_names_it(
     from flows.cli.app import app
 
     warehouse = str(tmp_path / "warehouse.duckdb")
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         pass
     monkeypatch.setenv("NEWSPRINT_LOCK_TIMEOUT", "1")
     monkeypatch.setenv("NEWSPRINT_LOCK_RETRIES", "1")
@@ -226,7 +238,7 @@ def test_a_run_gets_in_once_the_reader_of_the_warehouse_has_gone(
     from flows.cli.app import app
 
     warehouse = str(tmp_path / "warehouse.duckdb")
-    with load.open_warehouse(warehouse):
+    with load.open_warehouse(parse_warehouse(warehouse)):
         pass
     monkeypatch.setenv("NEWSPRINT_LOCK_TIMEOUT", "1")
     monkeypatch.setenv("NEWSPRINT_LOCK_RETRIES", "30")
@@ -249,9 +261,13 @@ def test_a_run_gets_in_once_the_reader_of_the_warehouse_has_gone(
 def test_a_revalidation_publishes_the_read_copy_too(tmp_path: Path, warehouse: str, sample_issue) -> None:
     from flows.cli.app import app
 
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         bulk_load.load_issues(
-            con, [transform_issue(sample_issue, TODAY)], "run", lambda: datetime(2026, 1, 1)
+            con,
+            parse_warehouse(warehouse),
+            [transform_issue(sample_issue, TODAY)],
+            "run",
+            lambda: datetime(2026, 1, 1),
         )
     result = CliRunner().invoke(app, ["revalidate", "--warehouse", warehouse])
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.revalidate import revalidate_warehouse
 from flows.settings import SAMPLE_ISSUE, check_severities
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 from tests.reprint import LATER_ISSUE_NAME, later_issue_text
@@ -30,9 +31,11 @@ def loaded(warehouse: str, sample_issue) -> str:
     """A warehouse holding the sample and a later issue that reprints two of its articles."""
     text = later_issue_text(SAMPLE_ISSUE.read_text(encoding="utf-8"))
     later = transform_issue(read_issue(LATER_ISSUE_NAME, text.encode("utf-8")), TODAY)
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW)
-        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(warehouse), [transform_issue(sample_issue, TODAY)], "run-1", lambda: NOW
+        )
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [later], "run-2", lambda: NOW)
     return warehouse
 
 
@@ -73,9 +76,9 @@ def every_article(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
 
 
 def test_unchanged_checks_change_nothing(loaded: str) -> None:
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         before = snapshot(con)
-        outcome = revalidate_warehouse(con, None, LATER)
+        outcome = revalidate_warehouse(con, parse_warehouse(loaded), None, LATER)
         assert snapshot(con) == before
     assert (outcome.articles, outcome.accepted, outcome.rejected) == (9, 7, 2)
     assert outcome.to_rejected == outcome.to_accepted == outcome.relinked == []
@@ -83,14 +86,14 @@ def test_unchanged_checks_change_nothing(loaded: str) -> None:
 
 
 def test_a_severity_change_moves_articles_both_ways_and_back(loaded: str) -> None:
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         before, articles = snapshot(con), every_article(con)
         assert placement(con) == {
             "accepted": [("2025-12-30", s) for s in (1, 2, 3, 4, 6, 7)] + [("2026-01-05", 2)],
             "rejected": [("2025-12-30", 5), ("2026-01-05", 1)],
         }
         levels = check_severities({"dateline_present": "warning", "text_lost_at_break": "error"})
-        outcome = revalidate_warehouse(con, levels, LATER)
+        outcome = revalidate_warehouse(con, parse_warehouse(loaded), levels, LATER)
         assert placement(con) == {
             "accepted": [("2025-12-30", s) for s in (1, 2, 3, 4, 5, 7)] + [("2026-01-05", 2)],
             "rejected": [("2025-12-30", 6), ("2026-01-05", 1)],
@@ -113,19 +116,23 @@ def test_a_severity_change_moves_articles_both_ways_and_back(loaded: str) -> Non
         ).fetchall()
         assert counts == [(6, 1), (1, 1)]
 
-        revalidate_warehouse(con, None, LATER)
+        revalidate_warehouse(con, parse_warehouse(loaded), None, LATER)
         assert snapshot(con) == before  # back where it started, found_at included
 
 
 def test_duplicates_are_replayed_in_load_order(loaded: str) -> None:
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         first = con.execute(
             "select article_id from articles where seq = 1 and issue_date = '2025-12-30'"
         ).fetchone()
-        revalidate_warehouse(con, check_severities({"body_not_duplicate": "warning"}), LATER)
+        revalidate_warehouse(
+            con, parse_warehouse(loaded), check_severities({"body_not_duplicate": "warning"}), LATER
+        )
         reprint = con.execute("select duplicate_of from articles where issue_date = '2026-01-05' and seq = 1")
         assert reprint.fetchall() == [first]
-        revalidate_warehouse(con, check_severities({"dateline_present": "warning"}), LATER)
+        revalidate_warehouse(
+            con, parse_warehouse(loaded), check_severities({"dateline_present": "warning"}), LATER
+        )
         rejected = con.execute("select seq, duplicate_of, failed_checks from rejected_articles").fetchall()
         assert rejected == [(1, first[0], ["body_not_duplicate"])]
         near = con.execute("select count(*) from articles where near_duplicate_of is not null").fetchone()
@@ -140,19 +147,21 @@ def test_a_failure_leaves_the_warehouse_as_it_was(loaded: str, monkeypatch: pyte
             raise duckdb.IOException("disk full")
         return real_run(con, name, frame, **params)
 
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         before = snapshot(con)
         monkeypatch.setattr(revalidate, "_run", failing_run)
         with pytest.raises(duckdb.IOException):
-            revalidate_warehouse(con, check_severities({"dateline_present": "warning"}), LATER)
+            revalidate_warehouse(
+                con, parse_warehouse(loaded), check_severities({"dateline_present": "warning"}), LATER
+            )
         assert snapshot(con) == before
 
 
 def test_lost_signatures_are_computed_again(loaded: str) -> None:
-    with load.open_warehouse(loaded) as con:
+    with load.open_warehouse(parse_warehouse(loaded)) as con:
         before = con.execute("select * from article_minhashes order by article_id").fetchall()
         con.execute("delete from article_minhashes where article_id like '%-004'")
-        revalidate_warehouse(con, None, LATER)
+        revalidate_warehouse(con, parse_warehouse(loaded), None, LATER)
         assert con.execute("select * from article_minhashes order by article_id").fetchall() == before
 
 

@@ -16,6 +16,7 @@ import pytest
 from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.settings import SAMPLE_ISSUE
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.reprint import LATER_ISSUE_NAME, later_issue_text
@@ -61,9 +62,9 @@ def rows_of(con: duckdb.DuckDBPyConnection, sha: str) -> dict[str, int]:
 def test_a_whole_file_after_its_half_replaces_it(
     warehouse: str, half: IssueBundle, whole: IssueBundle
 ) -> None:
-    with load.open_warehouse(warehouse) as con:
-        assert bulk_load.load_issues(con, [half], "run-1", lambda: NOW)[0].loaded
-        (result,) = bulk_load.load_issues(con, [whole], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        assert bulk_load.load_issues(con, parse_warehouse(warehouse), [half], "run-1", lambda: NOW)[0].loaded
+        (result,) = bulk_load.load_issues(con, parse_warehouse(warehouse), [whole], "run-2", lambda: NOW)
         assert result.loaded and result.replaced == [SAMPLE_ISSUE.name]
         assert con.execute("select sha256 from issues").fetchall() == [(whole.issue.sha256,)]
         assert con.execute("select articles_accepted, articles_rejected from issues").fetchone() == (6, 1)
@@ -75,14 +76,18 @@ def test_a_whole_file_after_its_half_replaces_it(
 
 
 def test_the_same_files_again_change_nothing(warehouse: str, half: IssueBundle, whole: IssueBundle) -> None:
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [half], "run-1", lambda: NOW)
-        bulk_load.load_issues(con, [whole], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [half], "run-1", lambda: NOW)
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [whole], "run-2", lambda: NOW)
         before = rows_of(con, whole.issue.sha256)
         assert (
-            bulk_load.load_issues(con, [half], "run-3", lambda: NOW)[0].loaded is False
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [half], "run-3", lambda: NOW)[0].loaded
+            is False
         )  # replaced stays replaced
-        assert bulk_load.load_issues(con, [whole], "run-3", lambda: NOW)[0].loaded is False
+        assert (
+            bulk_load.load_issues(con, parse_warehouse(warehouse), [whole], "run-3", lambda: NOW)[0].loaded
+            is False
+        )
         assert rows_of(con, whole.issue.sha256) == before
         assert con.execute("select count(*) from issue_revisions").fetchone() == (1,)
 
@@ -91,11 +96,13 @@ def test_two_files_of_one_day_in_one_batch_end_as_if_loaded_one_after_the_other(
     tmp_path: Path, half: IssueBundle, whole: IssueBundle
 ) -> None:
     apart, together = str(tmp_path / "apart.duckdb"), str(tmp_path / "together.duckdb")
-    with load.open_warehouse(apart) as con:
-        bulk_load.load_issues(con, [half], "run", lambda: NOW, batch_writer=True)
-        bulk_load.load_issues(con, [whole], "run", lambda: NOW, batch_writer=True)
-    with load.open_warehouse(together) as con:
-        results = bulk_load.load_issues(con, [half, whole], "run", lambda: NOW, batch_writer=True)
+    with load.open_warehouse(parse_warehouse(apart)) as con:
+        bulk_load.load_issues(con, parse_warehouse(apart), [half], "run", lambda: NOW, batch_writer=True)
+        bulk_load.load_issues(con, parse_warehouse(apart), [whole], "run", lambda: NOW, batch_writer=True)
+    with load.open_warehouse(parse_warehouse(together)) as con:
+        results = bulk_load.load_issues(
+            con, parse_warehouse(together), [half, whole], "run", lambda: NOW, batch_writer=True
+        )
     assert [r.loaded for r in results] == [False, True]
     assert results[0].reason is not None and results[0].reason.startswith("replaced by a later revision")
     query = {
@@ -117,13 +124,13 @@ def test_a_later_issue_that_reprinted_the_replaced_ones_article_is_judged_again(
     later = bundle(LATER_ISSUE_NAME, later_issue_text(SAMPLE_TEXT))
     correction_text = SAMPLE_TEXT.replace("市领导宋明杰、赵燕参加会见。", "市领导宋明杰、赵燕等参加会见。")
     correction = bundle(SAMPLE_ISSUE.name, correction_text)
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [whole], "run-1", lambda: NOW)
-        bulk_load.load_issues(con, [later], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [whole], "run-1", lambda: NOW)
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [later], "run-2", lambda: NOW)
         reprint = "select duplicate_of, near_duplicate_of from {} where issue_sha256 = ? and seq = 1"
         duplicate, _ = con.execute(reprint.format("rejected_articles"), [later.issue.sha256]).fetchone()
         assert duplicate.startswith(whole.issue.sha256[:16])
-        bulk_load.load_issues(con, [correction], "run-3", lambda: NOW)
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [correction], "run-3", lambda: NOW)
         assert con.execute("select sha256 from issues order by issue_date").fetchall() == [
             (correction.issue.sha256,),
             (later.issue.sha256,),

@@ -9,6 +9,7 @@ import pytest
 
 from flows import bulk_load, load
 from flows.settings import SQL_DIR
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY
 
@@ -34,7 +35,7 @@ def setting(request: pytest.FixtureRequest, tmp_path) -> str:
 
 
 def test_every_table_view_and_column_has_a_comment(setting: str) -> None:
-    with load.open_warehouse(setting) as con:
+    with load.open_warehouse(parse_warehouse(setting)) as con:
         assert con.execute(UNCOMMENTED).fetchall() == []
         comment = con.execute(
             "select comment from duckdb_columns() where database_name = current_database() "
@@ -44,8 +45,10 @@ def test_every_table_view_and_column_has_a_comment(setting: str) -> None:
 
 
 def test_findings_have_an_unreserved_check_name_and_their_issue_date(warehouse: str, sample_issue) -> None:
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(warehouse), [transform_issue(sample_issue, TODAY)], "run", lambda: NOW
+        )
         rows = con.execute(
             "select check_name, issue_date, count(*) from quality_findings group by all"
         ).fetchall()
@@ -64,13 +67,15 @@ def test_findings_have_an_unreserved_check_name_and_their_issue_date(warehouse: 
 def test_an_older_warehouse_gets_the_new_columns_filled_and_its_comments(
     warehouse: str, sample_issue
 ) -> None:
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [transform_issue(sample_issue, TODAY)], "run", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(
+            con, parse_warehouse(warehouse), [transform_issue(sample_issue, TODAY)], "run", lambda: NOW
+        )
         # as a warehouse from before: findings without the new columns' values, no comments
         con.execute("update quality_findings set check_name = null, issue_date = null")
         con.execute("comment on column issues.sha256 is null")
         con.execute("comment on table runs is 'an old comment'")
-    with load.open_warehouse(warehouse) as con:
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
         assert con.execute(
             "select count(*) from quality_findings where check_name is null or issue_date is null"
         ).fetchone() == (0,)

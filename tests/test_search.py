@@ -15,6 +15,7 @@ from flows.cli.app import app
 from flows.ingest import read_issue
 from flows.settings import sql
 from flows.storage import fts, search
+from flows.storage.warehouse import Warehouse, parse_warehouse
 from flows.transform import IssueBundle, transform_issue
 from tests.conftest import TODAY
 from tests.longread import LONGREAD_HEADLINE, LONGREAD_ISSUE_NAME, longread_issue
@@ -35,10 +36,10 @@ def bundles(sample_issue, sample_parsed) -> list[IssueBundle]:
 def indexed(tmp_path_factory, bundles) -> str:
     """A warehouse with the sample and the reprint loaded, and its index built."""
     path = str(tmp_path_factory.mktemp("search") / "warehouse.duckdb")
-    with load.open_warehouse(path) as con:
+    with load.open_warehouse(parse_warehouse(path)) as con:
         for bundle in bundles:
-            assert bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)[0].loaded
-        assert search.refresh_index(con) is True
+            assert bulk_load.load_issues(con, parse_warehouse(path), [bundle], "run-1", lambda: NOW)[0].loaded
+        assert search.refresh_index(con, parse_warehouse(path)) is True
     return path
 
 
@@ -61,8 +62,8 @@ def test_the_fts_extension_loads_from_the_wheel_file_offline() -> None:
     assert loaded == (True, False)  # loaded from the file, never installed
 
 
-def test_artificial_intelligence_ranks_the_changmugu_article_first(offline) -> None:
-    hits = search.search_articles(offline, "人工智能")
+def test_artificial_intelligence_ranks_the_changmugu_article_first(offline, indexed: str) -> None:
+    hits = search.search_articles(offline, parse_warehouse(indexed), "人工智能")
     assert [h.rank for h in hits] == [1, 2]
     assert hits[0].headline.startswith(CHANGMUGU)
     assert hits[1].headline == LONGREAD_HEADLINE
@@ -71,37 +72,39 @@ def test_artificial_intelligence_ranks_the_changmugu_article_first(offline) -> N
     assert "人工智能" in hits[0].snippet
 
 
-def test_dictionary_terms_their_inner_words_and_numbers_are_search_words(offline) -> None:
-    hits = search.search_articles(offline, "科创大走廊")
+def test_dictionary_terms_their_inner_words_and_numbers_are_search_words(offline, indexed: str) -> None:
+    hits = search.search_articles(offline, parse_warehouse(indexed), "科创大走廊")
     assert [h.headline for h in hits] == [LONGREAD_HEADLINE]
-    inside = search.search_articles(offline, "机器人")  # inside 手术机器人 in the first
+    inside = search.search_articles(
+        offline, parse_warehouse(indexed), "机器人"
+    )  # inside 手术机器人 in the first
     assert [h.headline[:14] for h in inside] == [CHANGMUGU, LONGREAD_HEADLINE[:14]]
-    phone = search.search_articles(offline, "0532-12388")
+    phone = search.search_articles(offline, parse_warehouse(indexed), "0532-12388")
     assert [h.headline for h in phone] == ["强化正风肃纪 弘扬新风正气"]
 
 
-def test_every_word_must_match_unless_any_is_asked(offline) -> None:
-    both = search.search_articles(offline, "公租房补贴")
+def test_every_word_must_match_unless_any_is_asked(offline, indexed: str) -> None:
+    both = search.search_articles(offline, parse_warehouse(indexed), "公租房补贴")
     assert [h.headline for h in both] == ["青岛累计安排社会帮扶领域资金15亿元"]
-    either = search.search_articles(offline, "公租房补贴", any_word=True)
+    either = search.search_articles(offline, parse_warehouse(indexed), "公租房补贴", any_word=True)
     assert len(either) > 1 and either[0].headline == both[0].headline
 
 
-def test_limit(offline) -> None:
-    assert len(search.search_articles(offline, "青岛", limit=1)) == 1
+def test_limit(offline, indexed: str) -> None:
+    assert len(search.search_articles(offline, parse_warehouse(indexed), "青岛", limit=1)) == 1
 
 
 def test_the_index_follows_new_loads(tmp_path: Path, bundles) -> None:
     path = str(tmp_path / "warehouse.duckdb")
-    with load.open_warehouse(path) as con:
-        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
-        assert search.refresh_index(con) is True
-        assert search.refresh_index(con) is False  # nothing changed: no rebuild
-        assert len(search.search_articles(con, "人工智能")) == 1
-        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(path)) as con:
+        bulk_load.load_issues(con, parse_warehouse(path), [bundles[0]], "run-1", lambda: NOW)
+        assert search.refresh_index(con, parse_warehouse(path)) is True
+        assert search.refresh_index(con, parse_warehouse(path)) is False  # nothing changed: no rebuild
+        assert len(search.search_articles(con, parse_warehouse(path), "人工智能")) == 1
+        bulk_load.load_issues(con, parse_warehouse(path), [bundles[1]], "run-2", lambda: NOW)
         assert fts.index_is_current(con) is False
-        assert search.refresh_index(con) is True
-        assert len(search.search_articles(con, "人工智能")) == 2
+        assert search.refresh_index(con, parse_warehouse(path)) is True
+        assert len(search.search_articles(con, parse_warehouse(path), "人工智能")) == 2
 
 
 INDEX_CONTENT = {
@@ -119,23 +122,29 @@ INDEX_CONTENT = {
 def test_an_appended_index_is_the_rebuilt_one(tmp_path: Path, bundles) -> None:
     """Appending the second issue gives the index a rebuild over both gives: BM25's inputs and scores."""
     appended, rebuilt = str(tmp_path / "appended.duckdb"), str(tmp_path / "rebuilt.duckdb")
-    with load.open_warehouse(appended) as con:
-        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
-        search.refresh_index(con)
-        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(appended)) as con:
+        bulk_load.load_issues(con, parse_warehouse(appended), [bundles[0]], "run-1", lambda: NOW)
+        search.refresh_index(con, parse_warehouse(appended))
+        bulk_load.load_issues(con, parse_warehouse(appended), [bundles[1]], "run-2", lambda: NOW)
         docs_before = con.execute("select count(*) from fts_main_articles.docs").fetchone()
-        assert search.refresh_index(con) is True and fts.index_is_current(con)
+        assert search.refresh_index(con, parse_warehouse(appended)) is True and fts.index_is_current(con)
         assert docs_before < con.execute("select count(*) from fts_main_articles.docs").fetchone()
-    with load.open_warehouse(rebuilt) as con:
+    with load.open_warehouse(parse_warehouse(rebuilt)) as con:
         for bundle in bundles:
-            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
-        search.refresh_index(con)
+            bulk_load.load_issues(con, parse_warehouse(rebuilt), [bundle], "run-1", lambda: NOW)
+        search.refresh_index(con, parse_warehouse(rebuilt))
     with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
         for name, query in INDEX_CONTENT.items():
             assert a.execute(query).fetchall() == b.execute(query).fetchall(), name
         for words, any_word in [("人工智能", False), ("青岛", False), ("机器人 手术 海洋", True)]:
-            got = [(h.article_id, h.score) for h in search.search_articles(a, words, 50, any_word)]
-            want = [(h.article_id, h.score) for h in search.search_articles(b, words, 50, any_word)]
+            got = [
+                (h.article_id, h.score)
+                for h in search.search_articles(a, parse_warehouse(appended), words, 50, any_word)
+            ]
+            want = [
+                (h.article_id, h.score)
+                for h in search.search_articles(b, parse_warehouse(rebuilt), words, 50, any_word)
+            ]
             assert [i for i, _ in got] == [i for i, _ in want] and len(got) > 1
             assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-12)
 
@@ -165,19 +174,21 @@ def test_an_appended_index_splits_words_as_the_tokenize_macro_does(
         "update articles set search_tokens = search_tokens || $words "
         "where article_id = (select min(article_id) from articles where issue_sha256 = $sha)"
     )
-    with load.open_warehouse(appended) as con:
-        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
-        search.refresh_index(con)
-    with load.open_warehouse(appended) as con:  # a new connection: the append needs no extension
-        bulk_load.load_issues(con, [bundles[1]], "run-2", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(appended)) as con:
+        bulk_load.load_issues(con, parse_warehouse(appended), [bundles[0]], "run-1", lambda: NOW)
+        search.refresh_index(con, parse_warehouse(appended))
+    with load.open_warehouse(
+        parse_warehouse(appended)
+    ) as con:  # a new connection: the append needs no extension
+        bulk_load.load_issues(con, parse_warehouse(appended), [bundles[1]], "run-2", lambda: NOW)
         con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
-        assert search.refresh_index(con) is True
+        assert search.refresh_index(con, parse_warehouse(appended)) is True
         assert con.execute(FTS_LOADED).fetchone() == (False,)
-    with load.open_warehouse(rebuilt) as con:
+    with load.open_warehouse(parse_warehouse(rebuilt)) as con:
         for bundle in bundles:
-            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
+            bulk_load.load_issues(con, parse_warehouse(rebuilt), [bundle], "run-1", lambda: NOW)
         con.execute(awkward, {"words": words, "sha": bundles[1].issue.sha256})
-        search.refresh_index(con)
+        search.refresh_index(con, parse_warehouse(rebuilt))
     with duckdb.connect(appended) as a, duckdb.connect(rebuilt) as b:
         indexed = {row[0] for row in a.execute("select term from fts_main_articles.dict").fetchall()}
         assert terms <= indexed
@@ -187,23 +198,28 @@ def test_an_appended_index_splits_words_as_the_tokenize_macro_does(
 
 def test_an_article_leaving_rebuilds_the_index(tmp_path: Path, bundles) -> None:
     path = str(tmp_path / "warehouse.duckdb")
-    with load.open_warehouse(path) as con:
+    with load.open_warehouse(parse_warehouse(path)) as con:
         for bundle in bundles:
-            bulk_load.load_issues(con, [bundle], "run-1", lambda: NOW)
-        search.refresh_index(con)
-        gone = search.search_articles(con, "人工智能")[0].article_id
+            bulk_load.load_issues(con, parse_warehouse(path), [bundle], "run-1", lambda: NOW)
+        search.refresh_index(con, parse_warehouse(path))
+        gone = search.search_articles(con, parse_warehouse(path), "人工智能")[0].article_id
         con.execute("delete from articles where article_id = $id", {"id": gone})  # as a revalidation moves it
-        assert search.refresh_index(con) is True and fts.index_is_current(con)
-        assert gone not in {h.article_id for h in search.search_articles(con, "人工智能")}
+        assert search.refresh_index(con, parse_warehouse(path)) is True and fts.index_is_current(con)
+        assert gone not in {
+            h.article_id for h in search.search_articles(con, parse_warehouse(path), "人工智能")
+        }
 
 
 def test_a_build_gives_a_backfill_writer_its_memory_bound_back(tmp_path: Path, bundles) -> None:
     """The build lifts DuckDB's memory limit to its own while it runs, then restores the writer's."""
-    with load.open_warehouse(str(tmp_path / "warehouse.duckdb")) as con:
-        assert all(r.loaded for r in bulk_load.load_issues(con, bundles, "run-1", batch_writer=True))
+    warehouse = Warehouse(str(tmp_path / "warehouse.duckdb"))
+    with load.open_warehouse(warehouse) as con:
+        assert all(
+            r.loaded for r in bulk_load.load_issues(con, warehouse, bundles, "run-1", batch_writer=True)
+        )
         bounded = con.execute(sql("settings/memory_limit")).fetchone()
         assert bounded == _limit_of(bulk_load.WRITER_MEMORY_LIMIT)
-        assert search.refresh_index(con) is True and fts.index_is_current(con)
+        assert search.refresh_index(con, warehouse) is True and fts.index_is_current(con)
         assert con.execute(sql("settings/memory_limit")).fetchone() == bounded
         assert bounded != _limit_of(fts.INDEX_MEMORY_LIMIT)
 
@@ -216,15 +232,15 @@ def _limit_of(limit: str) -> tuple[str] | None:
 
 
 def test_search_without_an_index_says_what_to_do(warehouse: str, bundles) -> None:
-    with load.open_warehouse(warehouse) as con:
-        bulk_load.load_issues(con, [bundles[0]], "run-1", lambda: NOW)
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        bulk_load.load_issues(con, parse_warehouse(warehouse), [bundles[0]], "run-1", lambda: NOW)
     result = runner.invoke(app, ["search", "人工智能", "--warehouse", warehouse])
     assert result.exit_code == 1 and "newsprint run" in result.output
 
 
-def test_a_query_with_no_words(offline) -> None:
+def test_a_query_with_no_words(offline, indexed: str) -> None:
     with pytest.raises(search.SearchError, match="nothing to search"):
-        search.search_articles(offline, "，。 ")
+        search.search_articles(offline, parse_warehouse(indexed), "，。 ")
 
 
 def test_cli_json(indexed: str) -> None:

@@ -21,6 +21,7 @@ from flows.parse import parse_issue
 from flows.patterns import CREDIT_PATTERNS, DATELINE_START, SECTION_NAME
 from flows.scripts import either_script, to_traditional
 from flows.settings import SAMPLE_ISSUE
+from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from flows.validate import validate_issues
 from schemas import rules
@@ -56,8 +57,10 @@ def test_the_big5_issue_splits_and_is_judged_as_the_sample(big5_bytes: bytes, sa
 
 def test_the_big5_issue_loads_six_accepted_and_one_rejected(warehouse: str, big5_bytes: bytes) -> None:
     bundle = transform_issue(read_issue(SAMPLE_ISSUE.name, big5_bytes), TODAY)
-    with load.open_warehouse(warehouse) as con:
-        assert bulk_load.load_issues(con, [bundle], "run", lambda: datetime(2026, 1, 15))[0].loaded
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        assert bulk_load.load_issues(
+            con, parse_warehouse(warehouse), [bundle], "run", lambda: datetime(2026, 1, 15)
+        )[0].loaded
         counts = con.execute("select articles_accepted, articles_rejected, encoding from issues").fetchone()
         roles = con.execute(
             "select role, count(*) from article_reporters group by all order by all"

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import WarehouseOption, console, err
+from flows.cli.common import WarehouseOption, chosen_warehouse, console, err
 from flows.settings import Settings
+from flows.storage.warehouse import Warehouse
 
 commands = typer.Typer()
 
@@ -19,13 +20,11 @@ if TYPE_CHECKING:
     import duckdb
 
 
-def _open_read_only(warehouse: str | None) -> duckdb.DuckDBPyConnection:
+def _open_read_only(target: Warehouse) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, or exit with a message saying why it cannot be."""
     from flows.load import connect
-    from flows.storage.warehouse import warehouse_exists
 
-    target = warehouse or Settings().warehouse
-    if not warehouse_exists(target):
+    if not target.exists():
         err.print(f"[red]no warehouse at {target}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:
@@ -51,9 +50,10 @@ def search(
     if fmt not in ("table", "json"):
         raise typer.BadParameter("--format must be table or json")
     query = " ".join(words)
-    con = _open_read_only(warehouse)
+    target = chosen_warehouse(warehouse)
+    con = _open_read_only(target)
     try:
-        hits = search_articles(con, query, limit=limit, any_word=any_word)
+        hits = search_articles(con, target, query, limit=limit, any_word=any_word)
     except SearchError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -84,7 +84,7 @@ def export(
     """Write every table as Parquet under DIR/<table>/, partitioned by issue date."""
     from flows.export import export_warehouse
 
-    con = _open_read_only(warehouse)
+    con = _open_read_only(chosen_warehouse(warehouse))
     try:
         exported = export_warehouse(con, out_dir)
     finally:

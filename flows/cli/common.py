@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from flows.settings import Settings, read_check_severities
+
+if TYPE_CHECKING:
+    from flows.storage.warehouse import Warehouse
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -43,6 +46,16 @@ def read_checks(path: Path | None) -> dict[str, str] | None:
         return read_check_severities(path)
     except (ValueError, OSError) as error:  # tomllib's TOMLDecodeError is a ValueError
         raise typer.BadParameter(str(error), param_hint="--checks") from error
+
+
+def chosen_warehouse(warehouse: str | None) -> Warehouse:
+    """Parse `--warehouse` once (none given: NEWSPRINT_WAREHOUSE's); one it cannot read is a bad option."""
+    from flows.storage.warehouse import WarehouseSettingError
+
+    try:
+        return Settings().warehouse_or(warehouse)
+    except WarehouseSettingError as error:
+        raise typer.BadParameter(str(error), param_hint="--warehouse") from error
 
 
 def flow_warehouse(warehouse: str | None) -> str | None:

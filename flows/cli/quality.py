@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli.common import ChecksOption, WarehouseOption, console, err, parse_date, read_checks
+from flows.cli.common import (
+    ChecksOption,
+    WarehouseOption,
+    chosen_warehouse,
+    console,
+    err,
+    parse_date,
+    read_checks,
+)
 from flows.report import (
     FINDING_COLUMNS,
     QualityReport,
@@ -21,25 +29,25 @@ from flows.report import (
     quality_table,
 )
 from flows.settings import Settings, check_severities
+from flows.storage.warehouse import Warehouse
 
 commands = typer.Typer()
 
 
-def _read(warehouse: str, issue_date: date | None) -> QualityReport:
+def _read(warehouse: Warehouse, issue_date: date | None) -> QualityReport:
     """Read the report on a read-only connection, or exit saying why it cannot be read."""
     import duckdb
 
     from flows.load import connect
     from flows.quality import read_report
-    from flows.storage.warehouse import redact, warehouse_exists
 
-    if not warehouse_exists(warehouse):
+    if not warehouse.exists():
         err.print(f"[red]no warehouse at {warehouse}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:
         con = connect(warehouse, read_only=True, timeout_s=Settings().lock_timeout_s)
     except Exception as error:  # WarehouseBusy and DuckDB errors alike
-        err.print(f"[red]cannot open {redact(warehouse)}:[/red] {error}")
+        err.print(f"[red]cannot open {warehouse}:[/red] {error}")
         raise typer.Exit(1) from error
     try:
         return read_report(con, issue_date=issue_date)
@@ -135,7 +143,7 @@ def quality(
     """Print the data-quality report the runs publish as Prefect artifacts, from the warehouse."""
     if fmt not in ("rich", "markdown", "json"):
         raise typer.BadParameter("--format must be rich, markdown or json")
-    report = _read(warehouse or Settings().warehouse, parse_date(issue_date))
+    report = _read(chosen_warehouse(warehouse), parse_date(issue_date))
     if fmt == "json":
         doc = {"totals": report.totals(), **asdict(report), "table": quality_table(report)}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str, indent=2) + "\n")
@@ -152,16 +160,15 @@ def revalidate(warehouse: WarehouseOption = None, checks: ChecksOption = None) -
     from flows.load import WarehouseBusy, open_warehouse
     from flows.revalidate import revalidate_warehouse
     from flows.storage.read_copy import finish, read_copy_path
-    from flows.storage.warehouse import warehouse_exists
 
     settings = Settings(checks=check_severities(read_checks(checks)))
-    target = warehouse or settings.warehouse
-    if not warehouse_exists(target):
+    target = chosen_warehouse(warehouse)
+    if not target.exists():
         err.print(f"[red]no warehouse at {target}:[/red] run `newsprint run` first")
         raise typer.Exit(1)
     try:
         with open_warehouse(target, settings.lock_timeout_s) as con:
-            outcome = revalidate_warehouse(con, settings.checks, datetime.now())
+            outcome = revalidate_warehouse(con, target, settings.checks, datetime.now())
             finish(con, target, read_copy_path(target, settings.read_copy))
     except WarehouseBusy as error:
         err.print(f"[red]{error}[/red]")

@@ -21,6 +21,7 @@ def run_sql(
     """Run one query on a read-only connection and print its rows; return the exit code."""
     from flows.query import QueryError, run_query
     from flows.settings import Settings
+    from flows.storage.warehouse import WarehouseSettingError
 
     if query is not None:
         text = query
@@ -31,9 +32,9 @@ def run_sql(
     try:
         settings = Settings()
         columns, rows = run_query(
-            warehouse or settings.warehouse, text, settings.query_timeout_s, read_files or ()
+            settings.warehouse_or(warehouse), text, settings.query_timeout_s, read_files or ()
         )
-    except QueryError as error:
+    except (QueryError, WarehouseSettingError) as error:
         from rich.console import Console
 
         Console(stderr=True, soft_wrap=True).print(f"[red]{error}[/red]")

@@ -1,5 +1,5 @@
-"""The warehouse: opening it, its schema, the checkpoint journal, the search index, DuckLake.
+"""The warehouse: its setting, opening it, its schema, the checkpoint journal, the search index, DuckLake.
 
-Empty on purpose: importing a module of this package imports nothing else of it, so
-`newsprint sql` (flows/query.py) reaches the connection without the search index's segmenter.
+This file imports nothing, so a module of the package costs only what that module imports:
+`newsprint sql` (flows/query.py) opens the warehouse without loading the search's segmenter.
 """

@@ -21,17 +21,16 @@ import duckdb
 from flows import stopping
 from flows.settings import SQL_DIR, sql
 from flows.storage import handover
-from flows.storage.warehouse import (
+from flows.storage.database import (
     WarehouseBusy,
     close_connection,
     lock_holder,
     open_connection,
-    parse_warehouse,
-    redact,
     remember_schema,
     schema_is_applied,
     writer_lock,
 )
+from flows.storage.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 POLL_MAX_S = 0.2  # the longest wait between two attempts to open a busy warehouse (connect)
@@ -56,7 +55,9 @@ def _is_lock_error(error: Exception) -> bool:
     return "lock" in text.lower() or "Conflicting" in text
 
 
-def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
+def connect(
+    warehouse: Warehouse, *, read_only: bool = False, timeout_s: float = 60.0
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (a DuckDB file or a DuckLake), waiting up to `timeout_s` for another process.
 
     While it waits it marks that it does (flows/storage/handover.py), so a backfill hands the file over
@@ -64,8 +65,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
     again after 0.05, 0.1, then every POLL_MAX_S seconds: a refused attempt costs 10 ms of CPU,
     so not more often than that.
     """
-    target = parse_warehouse(warehouse)
-    mark = handover.waiting_mark(target)
+    mark = handover.waiting_mark(warehouse)
     started = time.monotonic()
     deadline = started + timeout_s
     report_at = started + FIRST_REPORT_S
@@ -73,7 +73,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
     waited = False
     while True:
         try:
-            con = open_connection(target, read_only=read_only)
+            con = open_connection(warehouse, read_only=read_only)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
@@ -86,7 +86,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
                 doing = "held open by a reader" if holder.reading else "being written by another process"
                 log.info(
                     "waiting for the warehouse %s, %s, %s: waited %.0f s of %.0f",
-                    redact(warehouse), doing, holder, now - started, timeout_s,
+                    warehouse, doing, holder, now - started, timeout_s,
                 )  # fmt: skip
                 report_at = now + REPORT_EVERY_S
             handover.announce(mark)
@@ -99,7 +99,7 @@ def connect(warehouse: str, *, read_only: bool = False, timeout_s: float = 60.0)
             return con
 
 
-def busy_message(warehouse: str, waited_s: float, error: str) -> str:
+def busy_message(warehouse: Warehouse, waited_s: float, error: str) -> str:
     """Say who holds the warehouse and what to do; a reader is pointed at the read copy."""
     from flows.storage.read_copy import read_copy_path  # only for the message
 
@@ -116,24 +116,26 @@ def busy_message(warehouse: str, waited_s: float, error: str) -> str:
     )
 
 
-def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+def apply_ddl(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
     """Create the tables and analyst views if they are missing, and comment them (idempotent).
 
-    A lake's schema is applied once per version of its files (flows/storage/warehouse.py).
+    A lake's schema is applied once per version of its files (flows/storage/database.py).
     """
     files = [*ddl_files(), *view_files()]
     digest = schema_digest(files)
-    if schema_is_applied(con, digest):
+    if schema_is_applied(con, warehouse, digest):
         return
-    with writer_lock(con):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
-        if schema_is_applied(con, digest):  # another process applied it while this one waited
+    with writer_lock(
+        warehouse
+    ):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
+        if schema_is_applied(con, warehouse, digest):  # another process applied it while this one waited
             return
         for path in ddl_files():
             _apply(con, path)
         migrate(con)
         for path in view_files():
             _apply(con, path)
-        remember_schema(con, digest)
+        remember_schema(con, warehouse, digest)
 
 
 def schema_digest(files: list[Path]) -> str:
@@ -174,24 +176,24 @@ def comments_differ(con: duckdb.DuckDBPyConnection, text: str) -> bool:
     return any(have.get(name) != value for name, value in wanted.items())
 
 
-def open_writer(warehouse: str, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
+def open_writer(warehouse: Warehouse, timeout_s: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing, with its schema applied; close it with `close_writer`."""
     con = connect(warehouse, timeout_s=timeout_s)
     try:
-        apply_ddl(con)
+        apply_ddl(con, warehouse)
     except BaseException:
         close_writer(warehouse, con)
         raise
     return con
 
 
-def close_writer(warehouse: str, con: duckdb.DuckDBPyConnection) -> None:
+def close_writer(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> None:
     """Close a writer's connection (a DuckDB file checkpoints if its WAL is due: storage/checkpoint.py)."""
-    close_connection(parse_warehouse(warehouse), con)
+    close_connection(warehouse, con)
 
 
 @contextmanager
-def open_warehouse(warehouse: str, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(warehouse: Warehouse, timeout_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for writing, with its schema applied."""
     con = open_writer(warehouse, timeout_s)
     try:

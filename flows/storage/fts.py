@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import sql
-from flows.storage.warehouse import transaction
+from flows.storage.database import transaction
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from flows.settings import sql
 from flows.storage.connection import connect
 from flows.storage.lake_locks import Claims, conninfo_of
 from flows.storage.relations import registered_hashes
-from flows.storage.warehouse import parse_warehouse
+from flows.storage.warehouse import Warehouse
 
 CLAIM_RETRY_S = 2.0  # how often a backfill looks again at the files another writer holds
 
@@ -49,9 +49,8 @@ class NoClaims:
 class FileClaims(NoClaims):
     """Claims of one backfill on a lake that other writers share (see the module)."""
 
-    def __init__(self, warehouse: str, timeout_s: float) -> None:
-        target = parse_warehouse(warehouse)
-        self._claims = Claims(conninfo_of(target.location), target.metadata_schema or "main")
+    def __init__(self, warehouse: Warehouse, timeout_s: float) -> None:
+        self._claims = Claims(conninfo_of(warehouse.location), warehouse.metadata_schema or "main")
         self._lake = connect(warehouse, read_only=True, timeout_s=timeout_s)
         self._lock = threading.Lock()  # the batches' tasks run in threads
 
@@ -91,9 +90,9 @@ class FileClaims(NoClaims):
             self._lake.close()
 
 
-def claims_for(warehouse: str, timeout_s: float) -> NoClaims:
+def claims_for(warehouse: Warehouse, timeout_s: float) -> NoClaims:
     """Return the claims a backfill of this warehouse takes: real ones on a PostgreSQL-catalog lake."""
-    return FileClaims(warehouse, timeout_s) if parse_warehouse(warehouse).postgres else NoClaims()
+    return FileClaims(warehouse, timeout_s) if warehouse.postgres else NoClaims()
 
 
 def _loaded_files(con: duckdb.DuckDBPyConnection, digests: list[str]) -> set[str]:

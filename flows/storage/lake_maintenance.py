@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from flows.settings import sql
-from flows.storage.warehouse import is_lake, writer_lock
+from flows.storage.database import writer_lock
+from flows.storage.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,14 @@ class Upkeep:
         return "\n".join(lines)
 
 
-def maintain_lake(con: duckdb.DuckDBPyConnection, keep_days: int) -> Upkeep:
+def maintain_lake(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, keep_days: int) -> Upkeep:
     """Flush, merge, expire snapshots older than `keep_days` and delete the files left unused."""
-    if not is_lake(con):
+    if not warehouse.lake:
         raise ValueError("lake maintenance needs a DuckLake warehouse; a DuckDB file needs none")
     if keep_days < 0:
         raise ValueError(f"keep snapshots for 0 days or more, not {keep_days}")
     keep = {"keep_days": keep_days}
-    with writer_lock(con):  # the whole lake, alone: no load commits while files move
+    with writer_lock(warehouse):  # the whole lake, alone: no load commits while files move
         before = _count(con, "lake/snapshot_count")
         flushed = con.execute(sql("lake/flush_inlined_data")).fetchall()
         merged = con.execute(sql("lake/merge_adjacent_files")).fetchall()

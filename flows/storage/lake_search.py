@@ -22,9 +22,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.settings import sql
+from flows.settings import DATA_DIR, sql
+from flows.storage.database import OFFLINE, catalog_data_path, transaction
 from flows.storage.fts import SearchError, refresh_file_index
-from flows.storage.warehouse import OFFLINE, search_index_file, transaction
+from flows.storage.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,14 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
+def index_file(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> Path:
+    """Return the DuckDB file of the lake's full-text index (`con`: the lake, attached)."""
+    return warehouse.search_index_file(catalog_data_path(con), default_folder=DATA_DIR)
+
+
+def refresh_index(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> bool:
     """Bring the lake's index file up to date with its articles; return whether anything changed."""
-    path = search_index_file(con)
-    assert path is not None, "refresh_index on a lake connection only"
+    path = index_file(con, warehouse)
     fingerprint = _fingerprint(con)
     path.parent.mkdir(parents=True, exist_ok=True)
     index = _open_index(path, read_only=False, timeout_s=BUILD_WAIT_S)
@@ -123,10 +128,9 @@ def _registered(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> Iterato
 
 
 @contextmanager
-def open_index(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_index(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the lake's index file read-only, warning when the lake has changed since it was built."""
-    path = search_index_file(con)
-    assert path is not None, "open_index on a lake connection only"
+    path = index_file(con, warehouse)
     if not path.exists():
         raise SearchError(
             f"the lake has no search index at {path} yet: `newsprint run` (or a backfill) builds it "

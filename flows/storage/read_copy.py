@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from flows.storage import checkpoint
-from flows.storage.warehouse import parse_warehouse
+from flows.storage.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -41,27 +41,25 @@ class Published:
     copy_seconds: float
 
 
-def read_copy_path(warehouse: str, setting: str | None = None) -> Path | None:
+def read_copy_path(warehouse: Warehouse, setting: str | None = None) -> Path | None:
     """Return where a warehouse's read copy goes (`setting`: NEWSPRINT_READ_COPY); None: no copy."""
-    target = parse_warehouse(warehouse)
-    if target.lake or setting == OFF:
+    if warehouse.lake or setting == OFF:
         return None
     if setting:
         return Path(setting)
-    database = Path(target.location)
+    database = Path(warehouse.location)
     return database.with_name(database.name.removesuffix(".duckdb") + READ_COPY_SUFFIX)
 
 
-def finish(con: duckdb.DuckDBPyConnection, warehouse: str, read_copy: Path | None) -> Published | None:
+def finish(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, read_copy: Path | None) -> Published | None:
     """Checkpoint a DuckDB-file warehouse at the end of a run, then publish its read copy, if any.
 
     The checkpoint makes the `.duckdb` file complete on its own (a backup or a copy of the
     file alone copies everything), and the copy is then a plain copy of the file.
     """
-    target = parse_warehouse(warehouse)
-    if target.lake:
+    if warehouse.lake:
         return None
-    database = Path(target.location)
+    database = Path(warehouse.location)
     started = time.perf_counter()
     checkpoint.checkpoint(con, database)
     checkpointed = time.perf_counter()

@@ -18,7 +18,7 @@ import duckdb
 from flows.settings import sql
 from flows.storage import lake_search
 from flows.storage.fts import SearchError, index_exists, index_is_current, load_fts, refresh_file_index
-from flows.storage.warehouse import is_lake
+from flows.storage.warehouse import Warehouse
 from flows.tokenise import segment
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Hit:
         }
 
 
-def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
+def refresh_index(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> bool:
     """Bring the BM25 index up to date with the articles; return whether it changed.
 
     New articles are appended to the index (`search/append_index.sql`), so a daily run costs
@@ -58,14 +58,14 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> bool:
     missing or an article left (a revalidation moved it). A lake's index file is kept the same
     way, from a copy of the lake's articles (flows/storage/lake_search.py).
     """
-    if is_lake(con):  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
-        return lake_search.refresh_index(con)
+    if warehouse.lake:  # a DuckLake cannot hold the index: it lives in a DuckDB file beside the lake
+        return lake_search.refresh_index(con, warehouse)
     return refresh_file_index(con)
 
 
-def refresh_batch_index(con: duckdb.DuckDBPyConnection) -> None:
+def refresh_batch_index(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
     """Append a backfill batch's articles to a DuckDB file's index (a lake's is refreshed at the end)."""
-    if not is_lake(con):
+    if not warehouse.lake:
         refresh_file_index(con)
 
 
@@ -86,7 +86,7 @@ def make_snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
 
 
 def search_articles(
-    con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, any_word: bool = False
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, query: str, limit: int = 10, any_word: bool = False
 ) -> list[Hit]:
     """Return the articles that best match the query, by BM25 over their segmentation.
 
@@ -96,9 +96,14 @@ def search_articles(
     terms = query_terms(query)
     if not terms:
         raise SearchError(f"nothing to search for in {query!r}")
-    if is_lake(con):  # search the lake's index file, which holds a copy of the searchable columns
-        with lake_search.open_index(con) as index:
-            return search_articles(index, query, limit, any_word)
+    if warehouse.lake:  # search the lake's index file, which holds a copy of the searchable columns
+        with lake_search.open_index(con, warehouse) as index:
+            return _match(index, terms, limit, any_word)
+    return _match(con, terms, limit, any_word)
+
+
+def _match(con: duckdb.DuckDBPyConnection, terms: list[str], limit: int, any_word: bool) -> list[Hit]:
+    """Rank the articles of a DuckDB file by its BM25 index (a lake's index file is one too)."""
     load_fts(con)
     if not index_exists(con):
         raise SearchError("the warehouse has no search index yet: run `newsprint run` to build it")
