@@ -43,10 +43,11 @@ import polars as pl
 
 from bench import scratch_folder
 from bench.synthetic import build_archive
-from flows import backfill, bulk_load, load, validate
+from flows import bulk_load, load, validate
 from flows.bulk_load import TABLES
 from flows.ingest import read_issue
 from flows.parse import parse_issue
+from flows.runs import backfill
 from flows.settings import Settings
 from flows.storage import relations
 from flows.storage.database import transaction

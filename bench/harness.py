@@ -36,9 +36,11 @@ from typing import Any
 
 import psutil
 
-from flows import backfill, bulk_load, files, ingest, load, quality
-from flows.backfill import BatchItem
-from flows.report import IssueOutcome, RunStats
+from flows import bulk_load, ingest, load
+from flows.reports import quality
+from flows.reports.report import IssueOutcome, RunStats
+from flows.runs import backfill, files
+from flows.runs.backfill import BatchItem
 from flows.settings import Settings
 from flows.storage import read_copy, search
 from flows.storage.warehouse import parse_warehouse

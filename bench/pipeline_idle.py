@@ -22,8 +22,9 @@ from pathlib import Path
 from bench import scratch_folder
 from bench.harness import load_items
 from bench.synthetic import build_archive
-from flows import backfill, files, load
-from flows.backfill import BatchItem, FileJob
+from flows import load
+from flows.runs import backfill, files
+from flows.runs.backfill import BatchItem, FileJob
 from flows.settings import Settings
 from flows.storage.warehouse import parse_warehouse
 

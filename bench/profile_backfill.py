@@ -28,10 +28,11 @@ import duckdb
 
 from bench import real_size, scratch_folder
 from bench.synthetic import build_archive
-from flows import backfill, bulk_load, load
+from flows import bulk_load, load
 from flows.ingest import read_issue
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
+from flows.runs import backfill
 from flows.settings import Settings
 from flows.storage import search
 from flows.storage.warehouse import Warehouse, parse_warehouse

@@ -6,7 +6,7 @@ beside the labeller on the same text. The pipeline does not use it.
 Split an issue's text into articles from evidence in the text, with no per-paper switch.
 
 Every non-blank input line ends up in exactly one place: an article field or the residue.
-`flows.layout` reads what each line looks like and how the issue is laid out; this module makes
+`flows.text.layout` reads what each line looks like and how the issue is laid out; this module makes
 one pass over the lines with a little lookahead. A heading block (up to three title-like lines:
 kicker 引题, title 主题, subtitle 副题) starts an article when a byline or dateline follows it,
 when it has a `——` subtitle, when it follows a closed article or a page header, when it carries
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 
-from flows.layout import Kind, LineInfo, read_lines
 from flows.models import Article, Credit, Line
-from flows.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT, TERMINAL
 from flows.split import split_lines
+from flows.text.layout import Kind, LineInfo, read_lines
+from flows.text.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT, TERMINAL
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,8 @@ import polars as pl
 
 from flows.order import IssueKey, after, before, issue_key
 from flows.settings import sql
-from flows.similarity import (
+from flows.storage.relations import registered_hashes
+from flows.text.similarity import (
     NEAR_DUPLICATE_DAYS,
     NEAR_DUPLICATE_JACCARD,
     NUM_PERM,
@@ -35,7 +36,6 @@ from flows.similarity import (
     SIGNATURE_SCHEMA,
     minhash_matrix,
 )
-from flows.storage.relations import registered_hashes
 from flows.validate import Validated
 
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)

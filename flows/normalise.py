@@ -10,10 +10,10 @@ import re
 from dataclasses import replace
 from datetime import date, timedelta
 
-from flows.bylines import credit_people, read_byline
 from flows.lossless import significant
 from flows.models import Article, Contributor, Credit, Finding
-from flows.patterns import CJK, DATELINE_START, TERMINAL
+from flows.text.bylines import credit_people, read_byline
+from flows.text.patterns import CJK, DATELINE_START, TERMINAL
 
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}“”‘’《》「」])[,:;()?!]|[,:;()?!](?=[{CJK}“”‘’《》「」])")

@@ -35,12 +35,11 @@ from prefect.schedules import Cron
 from prefect.states import Failed, State
 from prefect.utilities.annotations import opaque, quote
 
-from flows import backfill, bulk_load, failures, files, ingest, load, logs, quality, stopping
-from flows.backfill import BackfillOptions, BatchItem, FileJob
-from flows.files import Entry
+from flows import bulk_load, ingest, load
 from flows.ingest import IngestError
 from flows.models import Issue
-from flows.report import (
+from flows.reports import quality
+from flows.reports.report import (
     FINDING_COLUMNS,
     IssueOutcome,
     QualityReport,
@@ -49,13 +48,16 @@ from flows.report import (
     summary_markdown,
 )
 from flows.revisions import Loaded
+from flows.runs import backfill, failures, files, logs, stopping
+from flows.runs.backfill import BackfillOptions, BatchItem, FileJob
+from flows.runs.files import Entry
+from flows.runs.workers import Workers
 from flows.settings import Settings, check_severities
 from flows.storage import lake_maintenance, read_copy, search
 from flows.storage.lake_claims import CLAIM_RETRY_S, NoClaims, claims_for
 from flows.storage.read_copy import Published
 from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, transform_issue
-from flows.workers import Workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -67,7 +69,7 @@ def with_stage_logs(fn: F) -> F:
     PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py) gives their loggers Prefect's handlers,
     but they inherit the root logger's WARNING level. Outside a run they keep it: Prefect
     would warn about every INFO line it cannot send to a run. A flow started by `newsprint run`
-    or `backfill` also takes SIGTERM back from Prefect's engine (flows/stopping.py).
+    or `backfill` also takes SIGTERM back from Prefect's engine (flows/runs/stopping.py).
     """
 
     @functools.wraps(fn)
@@ -91,7 +93,7 @@ def retry_on_io_error(task: Any, task_run: TaskRun, state: State) -> bool:
 
 
 # Listing a folder is retried on an IO error. Reading a file is not: an entry that cannot be
-# read is recorded and tried again by the next run (flows/files.py). Nor is writing: a disk
+# read is recorded and tried again by the next run (flows/runs/files.py). Nor is writing: a disk
 # full or a read-only file system does not mend in seconds, and DuckDB invalidates a database
 # whose write failed; the run stops with one line and is recorded failed (README).
 IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": retry_on_io_error}
@@ -149,7 +151,7 @@ def writing(warehouse: Warehouse, settings: Settings) -> Iterator[duckdb.DuckDBP
     """Hold the warehouse for writing while the block runs; raise WarehouseBusy if it stays held.
 
     Any other error opening it (a full disk, a read-only file system, a signal) is raised as it
-    was, for the run to say what it is (flows/failures.py).
+    was, for the run to say what it is (flows/runs/failures.py).
     """
     opener = open_writer.with_options(
         retries=settings.lock_retries,
@@ -648,7 +650,7 @@ def backfill_archive(
         )  # fmt: skip
         claims = claims_for(options.warehouse, options.lock_timeout_s)
         try:
-            with (  # the workers stop first (flows/workers.py), then the writer closes the warehouse
+            with (  # the workers stop first (flows/runs/workers.py), then the writer closes the warehouse
                 load.BatchWriter(options.warehouse, options.lock_timeout_s) as writer,
                 Workers(options.workers) as pool,
             ):

@@ -24,10 +24,10 @@ from flows.duplicates import STORED_BODIES, STORED_SIGNATURES, Seen, known_bodie
 from flows.models import Finding
 from flows.order import IssueKey, issue_key, since_date
 from flows.settings import sql
-from flows.similarity import SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.storage.database import transaction, writer_lock
 from flows.storage.relations import registered
 from flows.storage.warehouse import Warehouse
+from flows.text.similarity import SIGNATURE_KIND, SIGNATURE_SCHEMA, signature_frame
 from flows.validate import ARTICLE_COLUMNS, check_articles, mark_duplicates, severity_levels
 from schemas.articles import ARTICLE_CHECKS
 

@@ -90,7 +90,7 @@ DEFAULT_CHECK_SEVERITIES: dict[str, str] = {
     "paragraph_joined": "info",  # a paragraph cut by a page break, joined again
     "split_uncertain": "warning",  # the splitter's confidence in a line's role < NEWSPRINT_SPLIT_DOUBT
 }
-# How far from an issue's date the warehouse is searched for near-duplicates (flows/similarity.py);
+# How far from an issue's date the warehouse is searched for near-duplicates (flows/text/similarity.py);
 # here, so that the lake's locks (flows/storage/lake_locks.py) know it without importing Polars.
 NEAR_DUPLICATE_DAYS = 30
 
@@ -152,7 +152,7 @@ class Settings:
     read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
     max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
-    # an inbox file modified more recently may still be arriving: `run` leaves it (flows/files.py)
+    # an inbox file modified more recently may still be arriving: `run` leaves it (flows/runs/files.py)
     settle_s: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_SETTLE_SECONDS", "30")))
     query_timeout_s: float = field(
         default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
@@ -171,7 +171,7 @@ class Settings:
     keep_snapshots_days: int = field(
         default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
     )
-    # every log line of a run and the traceback of a failure; the console shows neither (flows/logs.py)
+    # every log line of a run and the traceback of a failure; the console shows neither (flows/runs/logs.py)
     debug_log: Path = field(
         default_factory=lambda: _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
     )

@@ -1,12 +1,12 @@
 """Split an issue's text into articles: a learned labeller names each line, a decoder assembles.
 
 Every non-blank input line ends up in exactly one place: an article field or the residue.
-`flows.layout` reads what each line looks like and how the issue is laid out; the line
+`flows.text.layout` reads what each line looks like and how the issue is laid out; the line
 labeller (`flows.labeller`, a CRF trained on real newspapers rendered in many layouts) gives
 every line a role (`flows.labeller.roles`) and says how sure it is. This module turns the roles
 into articles: a `B-` heading line opens an article, the lines after it fill its fields, page
 furniture goes to the residue. Bracketed lines, credits and jump lines are read as the rules in
-`flows.patterns` say, whatever role they got; a heading with nothing under it is residue.
+`flows.text.patterns` say, whatever role they got; a heading with nothing under it is residue.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from flows.labeller import roles
 from flows.labeller.model import MODEL_PATH, Labelled, label_issue
-from flows.layout import Kind, LineInfo, classify_credit, read_lines
 from flows.models import Article, Credit, Finding, Line
-from flows.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT
 from flows.settings import split_doubt_threshold
+from flows.text.layout import Kind, LineInfo, classify_credit, read_lines
+from flows.text.patterns import BRACKET_BYLINE, DATELINE_START, END_BRACKET, JUMP_IN, JUMP_OUT
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from flows.frames import split_parts, struct_lists
 from flows.ingest import describe_files
 from flows.models import Finding, ParsedIssue
 from flows.settings import DEFAULT_CHECK_SEVERITIES
-from flows.similarity import (
+from flows.text.similarity import (
     SIGNATURE_SCHEMA,
     NearDuplicate,
     fold_text,

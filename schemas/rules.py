@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from functools import cache
 
-from flows.scripts import either_script
+from flows.text.scripts import either_script
 
 # Thresholds a careful editor would sign; change them here, severities live in the config.
 HEADLINE_CHARS = (4, 60)  # shortest and longest plausible headline

@@ -1,4 +1,4 @@
--- Export queries of one table each, read whole (flows/export.py); longer ones are sql/export/<table>.sql.
+-- Export queries of one table each, read whole (flows/reports/export.py); longer ones are sql/export/<table>.sql.
 
 -- name: articles
 select * from articles

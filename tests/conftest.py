@@ -13,7 +13,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # And out of the user's home: DuckDB reads installed extensions from ~/.duckdb/extensions (an
 # `INSTALL fts` once run there would make the offline-loading tests pass or fail by the user).
 os.environ["HOME"] = tempfile.mkdtemp(prefix="newsprint-home-")
-# The tests write each inbox file whole before a run: none is still arriving (flows/files.py).
+# The tests write each inbox file whole before a run: none is still arriving (flows/runs/files.py).
 os.environ["NEWSPRINT_SETTLE_SECONDS"] = "0"
 # The runs' debug log goes beside the tests' Prefect state, not into the checkout's data/.
 os.environ["NEWSPRINT_DEBUG_LOG"] = os.path.join(os.environ["PREFECT_HOME"], "newsprint-debug.log")

@@ -1,6 +1,6 @@
 """A worker transform that kills its own process on a marked file, as the kernel's OOM killer would.
 
-Not a test module: backfill workers import it by name (flows/workers.py), so it lives in the
+Not a test module: backfill workers import it by name (flows/runs/workers.py), so it lives in the
 tests package without the `test_` prefix.
 """
 
@@ -11,7 +11,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from flows.backfill import BatchItem, FileJob, transform_files
+from flows.runs.backfill import BatchItem, FileJob, transform_files
 
 MARK = "KILL-THE-WORKER"
 

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import backfill
-from flows.backfill import (
+from flows.ingest import file_digest
+from flows.reports.report import IssueOutcome
+from flows.runs import backfill
+from flows.runs.backfill import (
     BatchItem,
     FileJob,
     batches,
@@ -24,8 +26,6 @@ from flows.backfill import (
     select_files,
     transform_files,
 )
-from flows.ingest import file_digest
-from flows.report import IssueOutcome
 from flows.settings import SAMPLE_ISSUE
 from tests.conftest import TODAY
 
@@ -168,7 +168,7 @@ if __name__ == "__mp_main__":  # this file imported again in a worker
 if __name__ == "__main__":
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    from flows import backfill
+    from flows.runs import backfill
     if sys.argv[2] == "worker-pool":
         pool = backfill.start_workers(1)
     else:
@@ -200,7 +200,7 @@ def test_counting_the_archive_files_already_loaded_reads_only_those_of_a_loaded_
     digest, size = file_digest(loaded)
     assert size == same_size.stat().st_size != other.stat().st_size
     paths = [loaded, renamed, same_size, other, tmp_path / "gone.txt"]
-    with patch("flows.backfill.file_digest", wraps=file_digest) as hashed:
+    with patch("flows.runs.backfill.file_digest", wraps=file_digest) as hashed:
         assert backfill.count_loaded(paths, {digest}, {size}) == 2
         assert [call.args[0] for call in hashed.call_args_list] == [loaded, renamed, same_size]
         assert backfill.count_loaded(paths, set(), set()) == 0  # an empty warehouse: nothing read

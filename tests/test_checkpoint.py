@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import backfill, bulk_load, load
+from flows import bulk_load, load
 from flows.ingest import read_issue
+from flows.runs import backfill
 from flows.settings import sql
 from flows.storage import checkpoint
 from flows.storage.warehouse import Warehouse, parse_warehouse

@@ -10,7 +10,7 @@ import pytest
 
 from flows.duplicates import STORED_BODIES, STORED_SIGNATURES, Seen, Signatures
 from flows.order import issue_key
-from flows.similarity import NUM_PERM, SIGNATURE_SCHEMA
+from flows.text.similarity import NUM_PERM, SIGNATURE_SCHEMA
 
 DAY = date(2016, 3, 1)
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from flows import bulk_load, load
 from flows.cli.app import app
-from flows.export import export_queries, export_tables, export_warehouse, warehouse_tables
 from flows.ingest import read_issue
+from flows.reports.export import export_queries, export_tables, export_warehouse, warehouse_tables
 from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
 from tests.conftest import TODAY

@@ -26,10 +26,10 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.pipeline  # noqa: F401  (Prefect's log handler binds the stderr of its import)
-from flows import failures
 from flows.cli.app import app
+from flows.runs import failures
+from flows.runs.stopping import Interrupted
 from flows.settings import PROJECT_ROOT
-from flows.stopping import Interrupted
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 NEWSPRINT = str(Path(sys.executable).with_name("newsprint"))

@@ -1,7 +1,7 @@
 """Inbox and archive entries: every bad one recorded with its reason, half-written ones left for later.
 
 The same entries go through `newsprint run` and `newsprint backfill`, which must say the same
-thing about each (one code path, flows/files.py). The tests may run as root, whom `chmod 000`
+thing about each (one code path, flows/runs/files.py). The tests may run as root, whom `chmod 000`
 does not stop, so an unreadable file is simulated by making the read itself fail as the
 kernel would (and, for other users, by `chmod 000` too).
 """
@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.pipeline  # noqa: F401  (Prefect's log handler binds the stderr of its import)
-from flows import files
 from flows.cli.app import app
-from flows.files import list_archive, list_inbox, read_entry
+from flows.runs import files
+from flows.runs.files import list_archive, list_inbox, read_entry
 from flows.settings import SAMPLE_ISSUE
 
 MAX = 50_000_000

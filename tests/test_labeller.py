@@ -31,10 +31,10 @@ from flows.labeller.model import (
 )
 from flows.labeller.render import FAMILIES, Layout, random_layout, render_issue
 from flows.labeller.train import TrainSettings, render_days, train
-from flows.layout import Kind, read_lines
 from flows.models import Issue
 from flows.parse import parse_issue
 from flows.split import split_issue, split_lines
+from flows.text.layout import Kind, read_lines
 
 SAMPLE_DAY = date(2025, 12, 30)
 

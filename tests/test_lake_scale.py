@@ -408,7 +408,7 @@ def test_issues_within_the_near_duplicate_window_share_a_lock_and_further_apart_
 
 
 def test_two_backfills_of_one_archive_split_its_files_by_claims(catalog: Catalog, tmp_path: Path) -> None:
-    from flows.backfill import BatchItem, FileJob, read_batch
+    from flows.runs.backfill import BatchItem, FileJob, read_batch
     from flows.storage.lake_claims import FileClaims
 
     lake = catalog.lake("claims")

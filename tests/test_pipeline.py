@@ -75,8 +75,8 @@ def test_the_same_issue_in_other_encodings_loads_nothing_new(
 def test_a_failed_read_is_recorded_and_the_next_run_loads_the_file(
     inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import files
     from flows.pipeline import daily_ingest
+    from flows.runs import files
 
     real_read = files.read_bytes
     calls: list[Path] = []
@@ -123,7 +123,7 @@ def test_only_listing_retries_and_every_task_has_a_verb_name() -> None:
 
 def test_task_runs_are_named_after_their_file_or_their_batch_dates(sample_issue) -> None:
     from flows import pipeline
-    from flows.backfill import BatchItem
+    from flows.runs.backfill import BatchItem
 
     names = [f"archive/2016/01/qingdao-daily-2016-01-{day:02}.txt" for day in (3, 1, 2)]
     batch = pipeline.Transformed([BatchItem(name, None, 0) for name in names])
@@ -294,7 +294,7 @@ def test_a_backfill_whose_worker_dies_on_a_file_fails_that_file_and_loads_the_re
     import functools
 
     from flows import pipeline
-    from flows.workers import WORKER_DIED, Workers
+    from flows.runs.workers import WORKER_DIED, Workers
     from tests.crashing import MARK, transform_or_die
 
     marked = archive / "2016" / "01" / "qingdao-daily-2016-01-05.txt"

@@ -12,7 +12,7 @@ from bench.eval_split import FIXTURES
 from flows.cli.app import app
 from flows.models import Issue
 from flows.parse import parse_issue
-from flows.preview import print_preview
+from flows.reports.preview import print_preview
 
 runner = CliRunner()
 

@@ -11,10 +11,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, load, quality
+from flows import bulk_load, load
 from flows.cli.app import app
 from flows.ingest import read_issue
-from flows.report import FINDING_COLUMNS, quality_markdown, quality_table
+from flows.reports import quality
+from flows.reports.report import FINDING_COLUMNS, quality_markdown, quality_table
 from flows.settings import SAMPLE_ISSUE
 from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.synthetic import sample_parts
-from flows import similarity
 from flows.models import ParsedIssue
-from flows.similarity import NUM_PERM, SCHEME, SEED, shingles, signatures
+from flows.text import similarity
+from flows.text.similarity import NUM_PERM, SCHEME, SEED, shingles, signatures
 
 
 def datasketch_signatures(bodies: list[str]) -> list[np.ndarray | None]:

@@ -8,10 +8,10 @@ import pytest
 
 from bench.eval_split import FIXTURES
 from flows.ingest import read_issue
-from flows.layout import Kind, Layout, classify, read_lines
 from flows.lossless import placement_errors, significant
 from flows.models import ParsedIssue
 from flows.split import split_issue, split_lines
+from flows.text.layout import Kind, Layout, classify, read_lines
 
 HEADINGS = [
     (None, "曾赞荣任刚会见宋迎东殷敬伟一行", None),

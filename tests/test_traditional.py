@@ -14,14 +14,14 @@ import pytest
 import zhconv
 
 from flows import bulk_load, load
-from flows.bylines import credit_people, parse_byline
 from flows.ingest import read_issue
 from flows.models import Credit
 from flows.parse import parse_issue
-from flows.patterns import CREDIT_PATTERNS, DATELINE_START, SECTION_NAME
-from flows.scripts import either_script, to_traditional
 from flows.settings import SAMPLE_ISSUE
 from flows.storage.warehouse import parse_warehouse
+from flows.text.bylines import credit_people, parse_byline
+from flows.text.patterns import CREDIT_PATTERNS, DATELINE_START, SECTION_NAME
+from flows.text.scripts import either_script, to_traditional
 from flows.transform import transform_issue
 from flows.validate import validate_issues
 from schemas import rules

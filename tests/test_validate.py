@@ -11,7 +11,7 @@ import pytest
 
 from flows.models import Article, Contributor, Finding, ParsedIssue
 from flows.settings import DEFAULT_CHECK_SEVERITIES, check_severities, read_check_severities
-from flows.similarity import minhash_matrix, near_links, signature_frame
+from flows.text.similarity import minhash_matrix, near_links, signature_frame
 from flows.transform import findings_frame, issue_frame, transform_issue
 from flows.validate import (
     Validated,

@@ -1,4 +1,4 @@
-"""A worker process that dies on a file costs that file, not the backfill (flows/workers.py)."""
+"""A worker process that dies on a file costs that file, not the backfill (flows/runs/workers.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from flows.backfill import BatchItem, FileJob
-from flows.workers import WORKER_DIED, Workers
+from flows.runs.backfill import BatchItem, FileJob
+from flows.runs.workers import WORKER_DIED, Workers
 from tests.conftest import TODAY
 from tests.crashing import MARK, transform_or_die
 

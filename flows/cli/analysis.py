@@ -82,7 +82,7 @@ def export(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Write every table as Parquet under DIR/<table>/, partitioned by issue date."""
-    from flows.export import export_warehouse
+    from flows.reports.export import export_warehouse
 
     con = _open_read_only(chosen_warehouse(warehouse))
     try:

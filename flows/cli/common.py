@@ -82,7 +82,7 @@ def parse_date(value: str | None) -> date | None:
 
 def print_outcome(state: Any) -> None:
     """Print a flow run's summary row; exit non-zero when it failed (1, or 128 + a signal's number)."""
-    from flows import stopping
+    from flows.runs import stopping
 
     result = state.result(raise_on_failure=False)
     row = result if isinstance(result, dict) else getattr(state, "data", None)
@@ -96,7 +96,7 @@ def print_outcome(state: Any) -> None:
 
 def fail(error: Exception) -> NoReturn:
     """Write the traceback to the debug log and end with one line saying what went wrong."""
-    from flows import failures, logs
+    from flows.runs import failures, logs
 
     path = Settings().debug_log
     logs.trace(error, path)

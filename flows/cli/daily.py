@@ -44,8 +44,8 @@ def run(
     ] = None,
 ) -> None:
     """Run the daily-ingest flow once over the inbox."""
-    from flows import stopping
     from flows.pipeline import daily_ingest
+    from flows.runs import stopping
 
     with stopping.on_signals():
         state = daily_ingest(
@@ -67,9 +67,9 @@ def parse(
     issue_date: Annotated[str | None, typer.Option(help="Issue date when the file name has none.")] = None,
 ) -> None:
     """Show what the pipeline makes of one issue, without touching the warehouse."""
-    from flows.files import read_entry
     from flows.ingest import IngestError, read_issue
     from flows.parse import parse_issue
+    from flows.runs.files import read_entry
 
     entry = read_entry(file, Settings().max_file_bytes, settle_s=0)  # the same limit as `run`
     try:
@@ -83,7 +83,7 @@ def parse(
     if json_output:
         sys.stdout.write(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2) + "\n")
         return
-    from flows.preview import print_preview
+    from flows.reports.preview import print_preview
 
     print_preview(parsed, console)
 

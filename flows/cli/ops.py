@@ -20,9 +20,9 @@ from flows.settings import Settings
 
 commands = typer.Typer()
 
-# flows.backfill's progress logger, by name: importing flows.backfill (Polars, Pandera, rjieba)
+# flows.runs.backfill's progress logger, by name: importing flows.runs.backfill (Polars, Pandera, rjieba)
 # for it cost every command, `newsprint sql` included, a second
-progress_log = logging.getLogger("flows.backfill.progress")
+progress_log = logging.getLogger("flows.runs.backfill.progress")
 
 
 class ProgressBarHandler(logging.Handler):
@@ -34,7 +34,7 @@ class ProgressBarHandler(logging.Handler):
         self.task_id = bar.add_task("backfill", total=None)
 
     def emit(self, record: logging.LogRecord) -> None:
-        from flows.backfill import Progress as BackfillProgress  # loaded by the backfill that logs
+        from flows.runs.backfill import Progress as BackfillProgress  # loaded by the backfill that logs
 
         progress = getattr(record, "progress", None)
         if isinstance(progress, BackfillProgress):
@@ -93,8 +93,8 @@ def backfill(
     ] = None,
 ) -> None:
     """Run the backfill flow over an archive: batches in parallel processes, one writer; resumable."""
-    from flows import stopping
     from flows.pipeline import backfill_archive
+    from flows.runs import stopping
 
     with stopping.on_signals(), progress_bar(progress):
         state = backfill_archive(

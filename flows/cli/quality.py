@@ -20,7 +20,7 @@ from flows.cli.common import (
     parse_date,
     read_checks,
 )
-from flows.report import (
+from flows.reports.report import (
     FINDING_COLUMNS,
     QualityReport,
     base_name,
@@ -39,7 +39,7 @@ def _read(warehouse: Warehouse, issue_date: date | None) -> QualityReport:
     import duckdb
 
     from flows.load import connect
-    from flows.quality import read_report
+    from flows.reports.quality import read_report
 
     if not warehouse.exists():
         err.print(f"[red]no warehouse at {warehouse}:[/red] run `newsprint run` first")

@@ -1,7 +1,7 @@
 """Describe every line of an issue for the line labeller, from the line, its neighbours and the issue.
 
 A feature is a short string (crfsuite's attribute). Three kinds:
-- the line's own shape (`shared`): what `flows.layout` reads (kind, title-like, indentation,
+- the line's own shape (`shared`): what `flows.text.layout` reads (kind, title-like, indentation,
   blank lines around it, counted against the issue's usual count) plus its length, how it
   ends and the marks inside it. Its neighbours,
   two lines either side, see these too, prefixed with their offset (`-1:k=byline`);
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from flows.layout import Kind, Layout, LineInfo
-from flows.patterns import CJK, TERMINAL
-from flows.scripts import either_script, to_simplified
+from flows.text.layout import Kind, Layout, LineInfo
+from flows.text.patterns import CJK, TERMINAL
+from flows.text.scripts import either_script, to_simplified
 
 OFFSETS = (-2, -1, 1, 2)
 _LENGTHS = (2, 4, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 45, 60, 80, 120, 200)
@@ -36,7 +36,7 @@ _NUMBERED = re.compile(
     rf"^(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.]|第[{CJK}]{{1,3}}[部章节])"
 )
 _QUOTED = re.compile(r"^[“「『].*[”」』]$")
-# (in either script: a traditional word is the feature of its simplified form, flows/scripts.py;
+# (in either script: a traditional word is the feature of its simplified form, flows/text/scripts.py;
 # the lookahead names every word's first character, so that the scan skips the others fast)
 _JOB_WORDS = re.compile(
     either_script(r"(?=[记通摄电讯编评来报])(?:记者|通讯员|摄|电|讯|编辑|评论员|来源|报道)")

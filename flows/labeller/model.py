@@ -20,9 +20,9 @@ import numpy as np
 
 from flows.labeller import roles
 from flows.labeller.features import OFFSETS, IssueTokens, issue_tokens
-from flows.layout import Kind, Layout, LineInfo
-from flows.patterns import CJK_CHAR
 from flows.settings import DATA_DIR
+from flows.text.layout import Kind, Layout, LineInfo
+from flows.text.patterns import CJK_CHAR
 
 MODEL_PATH = DATA_DIR / "split_model.json"
 _ROW_CACHE_SIZE = 1 << 16  # distinct feature rows whose weights are kept summed
@@ -30,7 +30,7 @@ _CLAUSE_ENDS = "。；;，,、"
 SURE = 0.999  # a line labelled with at least this probability is fixed before Viterbi runs
 
 _HEADING_AND_TEXT = frozenset({*roles.HEADING, roles.PARAGRAPH, roles.SUBHEAD})
-# The labels a line may take, by what the rules read in it (flows.layout.Kind).
+# The labels a line may take, by what the rules read in it (flows.text.layout.Kind).
 ALLOWED: dict[Kind, frozenset[str]] = {
     Kind.TEXT: _HEADING_AND_TEXT | {roles.FURNITURE},
     Kind.BYLINE: _HEADING_AND_TEXT | {roles.BYLINE, roles.CREDIT},  # `记者 唐克 摄` is a photo credit

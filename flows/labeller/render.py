@@ -22,12 +22,12 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from flows.bylines import read_byline
 from flows.labeller import roles
 from flows.labeller.corpus import DumpArticle
-from flows.layout import classify
 from flows.normalise import normalise_text, resolve_dateline_date
-from flows.patterns import BRACKET_BYLINE, DATELINE_START, TERMINAL
+from flows.text.bylines import read_byline
+from flows.text.layout import classify
+from flows.text.patterns import BRACKET_BYLINE, DATELINE_START, TERMINAL
 
 SPACINGS = ("every", "none", "articles", "paragraphs", "slots")
 INDENTS = ("\u3000\u3000", "  ", "\xa0\xa0\xa0\xa0", "    ", "\t", "")

@@ -28,8 +28,8 @@ from flows.labeller.corpus import MONTHS, DumpArticle, extract_months, read_days
 from flows.labeller.features import issue_features
 from flows.labeller.model import MODEL_PATH, weights_from_crfsuite, write_weights
 from flows.labeller.render import Rendered, random_layout, render_issue
-from flows.layout import read_lines
 from flows.split import split_lines
+from flows.text.layout import read_lines
 
 SOURCE = "github.com/caspiankexin/people-daily-crawler-date (People's Daily, one file an article)"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows import stopping
+from flows.runs import stopping
 from flows.settings import SQL_DIR, sql
 from flows.storage import handover
 from flows.storage.database import (

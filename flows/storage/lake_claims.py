@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from flows.backfill import BatchItem, FileJob
+from flows.runs.backfill import BatchItem, FileJob
 from flows.settings import sql
 from flows.storage.connection import connect
 from flows.storage.lake_locks import Claims, conninfo_of

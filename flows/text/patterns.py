@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flows.scripts import either_script, to_traditional
+from flows.text.scripts import either_script, to_traditional
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 DIGIT = r"0-9０-９"
@@ -114,7 +114,7 @@ SECTION_NAME = re.compile(
 
 # --- traditional characters ----------------------------------------------------------------------
 # The same conventions printed in traditional characters (本報…訊, 新華社…電, 記者, 責任編輯,
-# 要聞): every rule above also reads the traditional forms of its words (flows/scripts.py).
+# 要聞): every rule above also reads the traditional forms of its words (flows/text/scripts.py).
 ROLE_WORDS.update({to_traditional(word): role for word, role in list(ROLE_WORDS.items())})
 ROLE_RE = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
 DATELINE_START = re.compile(either_script(DATELINE_START.pattern))

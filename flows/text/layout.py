@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from flows.bylines import is_byline
 from flows.models import Line
-from flows.patterns import (
+from flows.text.bylines import is_byline
+from flows.text.patterns import (
     CJK_CHAR,
     CLAUSE_MARKS,
     COLUMN_TAG,

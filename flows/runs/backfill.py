@@ -27,8 +27,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flows import stopping
-from flows.files import read_entry
 from flows.ingest import (
     IngestError,
     date_from_filename,
@@ -39,13 +37,15 @@ from flows.ingest import (
 )
 from flows.models import ParsedIssue
 from flows.parse import parse_issue
-from flows.report import IssueOutcome
+from flows.reports.report import IssueOutcome
+from flows.runs import stopping
+from flows.runs.files import read_entry
 from flows.storage.warehouse import Warehouse
 from flows.transform import IssueBundle, bundle_issues
 from flows.validate import Validated, validate_issues
 
 log = logging.getLogger(__name__)
-progress_log = logging.getLogger("flows.backfill.progress")
+progress_log = logging.getLogger("flows.runs.backfill.progress")
 
 T = TypeVar("T")
 P = TypeVar("P")  # a batch in flight: a future of its transformation
@@ -77,7 +77,7 @@ class BatchItem:
     reason: str | None = None
     already_loaded: bool = False  # the same bytes are in the warehouse: settled without decoding
     deferred: bool = False  # another writer of the lake holds it: tried again at the run's end
-    arriving: str | None = None  # still being written: left for the next run (flows/files.py)
+    arriving: str | None = None  # still being written: left for the next run (flows/runs/files.py)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -93,7 +93,7 @@ class BackfillOptions:
     max_bytes: int
     lock_timeout_s: float
     today: date
-    settle_s: float = 0.0  # a file modified more recently may still be arriving (flows/files.py)
+    settle_s: float = 0.0  # a file modified more recently may still be arriving (flows/runs/files.py)
     loaded: set[str] = field(default_factory=set)  # raw-byte hashes of the files already loaded
 
 
@@ -258,7 +258,7 @@ def write_in_order(
     issue is judged against the issues before it as they are already loaded, and a kill
     leaves a prefix of the archive loaded, which the next run continues (a batch written before
     those it follows would have their issues judged again, flows/bulk_load.py). A signal stops
-    the loop between two batches (flows/stopping.py): each is written whole.
+    the loop between two batches (flows/runs/stopping.py): each is written whole.
     """
     pending = deque(batches)
     in_flight: deque[P] = deque()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from flows.models import Contributor, Credit
-from flows.patterns import (
+from flows.text.patterns import (
     BYLINE_MARK,
     CJK,
     EDITOR_CREDIT,
@@ -19,7 +19,7 @@ from flows.patterns import (
     ROLE_RE,
     ROLE_WORDS,
 )
-from flows.scripts import either_script, traditional_forms
+from flows.text.scripts import either_script, traditional_forms
 
 _SEPARATORS = re.compile(r"[\s\xa0\u3000、，,；;:：/|｜]+")
 _NAME = re.compile(rf"^[{CJK}·•]{{2,4}}$|^[{CJK}]{{1,6}}[·•][{CJK}·•]{{1,12}}$")
@@ -28,7 +28,7 @@ _PRESS_WORD = re.compile(r"(本报|报|社|台|网|新闻|驻|/|／|客户端|�
 # Suffixes that say what the person did, not who they are; order matters (longest first).
 _SUFFIXES: tuple[str, ...] = ("采访整理", "整理", "报道", "采写", "摄影", "文/图", "图/文", "摄", "文", "图")
 _SUFFIX_TOKENS = set(_SUFFIXES) | {"综合", "发"}
-# The same in traditional characters (本報, 新聞, 攝, 採寫: flows/scripts.py).
+# The same in traditional characters (本報, 新聞, 攝, 採寫: flows/text/scripts.py).
 _PRESS_WORD = re.compile(either_script(_PRESS_WORD.pattern))
 _SUFFIXES = (*_SUFFIXES, *traditional_forms(_SUFFIXES))
 _SUFFIX_TOKENS |= set(traditional_forms(_SUFFIX_TOKENS))

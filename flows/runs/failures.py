@@ -1,7 +1,7 @@
 """Say in one line what stopped a run and what to do, for the failures the machine causes.
 
 A full disk, a read-only file system and an interruption are not bugs: the user needs what
-happened and what to do, not a traceback (which goes to the debug log, flows/logs.py). DuckDB
+happened and what to do, not a traceback (which goes to the debug log, flows/runs/logs.py). DuckDB
 reports the system's error inside its own message (`Failed to commit: Could not write file
 "….wal": No space left on device`), and an error may be the cause or context of another, so
 the whole chain is read.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 
-from flows.stopping import Interrupted
+from flows.runs.stopping import Interrupted
 
 _NOTHING_LOST = "every load is a transaction, so nothing was half-loaded"
 DISK_FULL = (

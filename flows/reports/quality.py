@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from flows.report import QualityReport
+from flows.reports.report import QualityReport
 from flows.settings import sql
 
 

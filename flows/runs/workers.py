@@ -19,8 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from types import TracebackType
 
-from flows import stopping
-from flows.backfill import BatchItem, FileJob, start_workers, transform_files
+from flows.runs import stopping
+from flows.runs.backfill import BatchItem, FileJob, start_workers, transform_files
 
 log = logging.getLogger(__name__)
 

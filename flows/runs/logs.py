@@ -1,6 +1,6 @@
 """Where log lines go: the console without tracebacks, the debug log with everything.
 
-A run that fails because the disk is full or a signal came says so in one line (flows/failures.py);
+A run that fails because the disk is full or a signal came says so in one line (flows/runs/failures.py);
 the traceback behind it, and every other record of the run, go to the debug log
 (NEWSPRINT_DEBUG_LOG, `data/newsprint-debug.log` by default), and to the Prefect API as every record does.
 The debug log never fails a command: a log that cannot be written (on the full disk itself)
@@ -15,7 +15,7 @@ from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from flows.failures import explain
+from flows.runs.failures import explain
 
 DEBUG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 DEBUG_LOG_BYTES = 5_000_000  # then it rotates, keeping two older files

@@ -4,8 +4,8 @@ Papers from Hong Kong, Taiwan and Macau, and Big5 archives, print the same conve
 traditional characters: `本報…訊` for `本报…讯`, `記者` for `记者`, `責任編輯` for `责任编辑`.
 A rule is written once, in simplified characters; `either_script` turns each character that
 has a traditional form into a choice of both, so the rule reads either script (and a text
-mixing them). The table holds the characters the rules use (flows/patterns.py,
-flows/bylines.py, schemas/rules.py); a rule with a new one adds it here.
+mixing them). The table holds the characters the rules use (flows/text/patterns.py,
+flows/text/bylines.py, schemas/rules.py); a rule with a new one adds it here.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""What runs and the warehouse report: summaries, quality findings, previews, exports."""

@@ -1,0 +1,1 @@
+"""How runs go: archive files, worker processes, batches, stopping, failures and logs."""
