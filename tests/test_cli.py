@@ -158,3 +158,16 @@ def test_run_and_revalidate_read_checks_the_same_way(tmp_path: Path, command: st
     assert result.exit_code == 2, result.output
     assert "Invalid value for --checks" in result.output and "fatal" in result.output
     assert not Path(warehouse).exists()  # refused before anything was opened
+
+
+def test_unreadable_warehouse_setting_is_one_line(monkeypatch, capsys) -> None:
+    """A bad NEWSPRINT_WAREHOUSE ends any command with one line naming the variable, not a traceback."""
+    from flows.cli.app import main
+
+    monkeypatch.setenv("NEWSPRINT_WAREHOUSE", "ducklake:sqlite:/tmp/catalog.sqlite")
+    with pytest.raises(SystemExit) as ended:
+        main(["parse", str(SAMPLE_ISSUE), "--json"])
+    assert ended.value.code == 2
+    said = capsys.readouterr().err
+    assert "NEWSPRINT_WAREHOUSE" in said and "DuckLake catalog" in said
+    assert "Traceback" not in said

@@ -97,7 +97,11 @@ def print_outcome(state: Any) -> None:
 def fail(error: Exception) -> NoReturn:
     """Write the traceback to the debug log and end with one line saying what went wrong."""
     from flows.runs import failures, logs
+    from flows.storage.warehouse import WarehouseSettingError
 
+    if isinstance(error, WarehouseSettingError):  # NEWSPRINT_WAREHOUSE unreadable: no settings to log with
+        err.print(f"[red]newsprint:[/red] NEWSPRINT_WAREHOUSE: {error}", markup=True, highlight=False)
+        raise SystemExit(2) from None
     path = Settings().debug_log
     logs.trace(error, path)
     message = failures.explain(error) or f"{type(error).__name__}: {error}"
