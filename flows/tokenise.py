@@ -160,9 +160,18 @@ def parse_user_dictionary(text: str) -> list[DictEntry]:
     return entries
 
 
-@lru_cache(maxsize=4)
 def segmenter(user_dict: Path = USER_DICT) -> Segmenter:
-    """Build the segmenter with the user dictionary, once per process."""
+    """Return the segmenter with the user dictionary, built once per process.
+
+    The cache is keyed on the dictionary itself: `segmenter()` and `segmenter(USER_DICT)` are
+    one key here, where lru_cache would key them apart and build (and hold) the 35 MB twice.
+    """
+    return _built_segmenter(user_dict)
+
+
+@lru_cache(maxsize=4)
+def _built_segmenter(user_dict: Path) -> Segmenter:
+    """Build the segmenter with the user dictionary."""
     import rjieba  # here: importing it loads a dictionary (35 MB), which the writer never uses
 
     jieba = rjieba.Jieba()
