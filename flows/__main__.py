@@ -1,5 +1,5 @@
 """`python -m flows` runs the `newsprint` command line, with all its commands."""
 
-from flows.cli.main import main
+from flows.cli.main import entry
 
-main()
+entry()

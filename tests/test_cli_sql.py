@@ -70,3 +70,28 @@ def test_a_refused_query_says_why_and_exits_1(warehouse: str) -> None:
 def test_what_argparse_cannot_read_goes_to_typer(args: list[str]) -> None:
     _, run = newsprint(*args)
     assert "typer" in run["heavy"]  # typer said what is wrong, or printed the help
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["sql", "select range as n from range(20000)", "--format", "csv"], 0),
+        (["sql", "drop table issues"], 1),  # refused: run_sql's status
+        (["sql", "select 1", "--bogus"], 2),  # typer's usage error
+    ],
+)
+def test_the_process_exits_with_the_command_s_status_and_all_its_output(
+    warehouse: str, args: list[str], code: int
+) -> None:
+    """`python -m flows` skips Python's teardown (flows/cli/main.py entry), not the output or the status."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flows", *args, "--warehouse", warehouse],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stderr
+    if code == 0:  # every row reached the pipe before the process ended
+        assert done.stdout.splitlines() == ["n", *map(str, range(20000))]
+    else:
+        assert done.stderr.strip()
