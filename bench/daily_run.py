@@ -51,6 +51,13 @@ def fresh_copy(root: Path, issue: Path, archive: Path | None) -> tuple[Path, Pat
     os.utime(folder / "inbox" / issue.name, (arrived, arrived))
     if archive is not None:
         copy_warehouse(archive, folder / "warehouse.duckdb")
+        # on disk before the run, as a deployment's warehouse is: the run's checkpoint syncs the
+        # file, and would otherwise write the whole copy the benchmark just made
+        descriptor = os.open(folder / "warehouse.duckdb", os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
     return folder / "inbox", folder / "warehouse.duckdb"
 
 
