@@ -30,7 +30,7 @@ STEPS = ("open", "transform", "load", "index", "record", "report", "checkpoint",
 
 def daily_steps(warehouse: str, days: list[Path]) -> dict[str, list[float]]:
     """Run the daily stages for each day's issue in turn; return each step's CPU seconds, day by day."""
-    from flows import checkpoint, ingest, load, quality, read_copy, search
+    from flows import bulk_load, checkpoint, ingest, load, quality, read_copy, search
     from flows.report import IssueOutcome, RunStats
     from flows.settings import Settings
     from flows.transform import transform_issue
@@ -51,8 +51,8 @@ def daily_steps(warehouse: str, days: list[Path]) -> dict[str, list[float]]:
         opened = load.open_warehouse(warehouse, settings.lock_timeout_s)
         con = timed("open", opened.__enter__)
         issue = ingest.read_issue(str(path), path.read_bytes())
-        bundle = timed("transform", transform_issue, issue, date.today(), {}, settings.checks)
-        timed("load", load.load_issue, con, bundle, stats.run_id, datetime.now())
+        bundle = timed("transform", transform_issue, issue, date.today(), settings.checks)
+        timed("load", bulk_load.load_issues, con, [bundle], stats.run_id)
         stats.outcomes.append(IssueOutcome(str(path), "loaded", sha256=issue.sha256))
         timed("index", search.refresh_index, con)
         stats.ended_at = datetime.now()
