@@ -79,8 +79,10 @@ def main() -> None:
     archive, issue = None, paths[-1]
     if args.archive_issues:
         from bench.harness import backfill_without_prefect
-        from flows import load, read_copy
+        from flows import load
         from flows.settings import Settings
+        from flows.storage import read_copy
+        from flows.storage.warehouse import parse_warehouse
 
         (root / "archive").mkdir()
         for path in paths[:-1]:
@@ -88,8 +90,9 @@ def main() -> None:
         archive = root / "archive.duckdb"
         settings = Settings()
         backfill_without_prefect(root / "archive", str(archive), settings.workers, settings.batch_size)
-        with load.open_warehouse(str(archive)) as con:  # as a backfill flow's end (and every run's) leaves it
-            read_copy.finish(con, str(archive), None)
+        target = parse_warehouse(str(archive))
+        with load.open_warehouse(target) as con:  # as a backfill flow's end (and every run's) leaves it
+            read_copy.finish(con, target, None)
     base = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     newsprint = [sys.executable, "-m", "flows"]
 

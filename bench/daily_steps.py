@@ -30,9 +30,11 @@ STEPS = ("open", "transform", "load", "index", "record", "report", "checkpoint",
 
 def daily_steps(warehouse: str, days: list[Path]) -> dict[str, list[float]]:
     """Run the daily stages for each day's issue in turn; return each step's CPU seconds, day by day."""
-    from flows import bulk_load, checkpoint, ingest, load, quality, read_copy, search
+    from flows import bulk_load, ingest, load, quality
     from flows.report import IssueOutcome, RunStats
     from flows.settings import Settings
+    from flows.storage import checkpoint, read_copy, search
+    from flows.storage.warehouse import parse_warehouse
     from flows.transform import transform_issue
 
     settings = Settings()
@@ -45,22 +47,23 @@ def daily_steps(warehouse: str, days: list[Path]) -> dict[str, list[float]]:
         finally:
             seconds[step].append(time.process_time() - started)
 
-    database, copy = Path(warehouse), read_copy.read_copy_path(warehouse)
+    target = parse_warehouse(warehouse)
+    database, copy = Path(warehouse), read_copy.read_copy_path(target)
     for path in days:
         stats = RunStats(run_id=str(uuid.uuid4()), flow_name="daily-ingest", started_at=datetime.now())
-        opened = load.open_warehouse(warehouse, settings.lock_timeout_s)
+        opened = load.open_warehouse(target, settings.lock_timeout_s)
         con = timed("open", opened.__enter__)
         issue = ingest.read_issue(str(path), path.read_bytes())
         bundle = timed("transform", transform_issue, issue, date.today(), settings.checks)
-        timed("load", bulk_load.load_issues, con, [bundle], stats.run_id)
+        timed("load", bulk_load.load_issues, con, target, [bundle], stats.run_id)
         stats.outcomes.append(IssueOutcome(str(path), "loaded", sha256=issue.sha256))
-        timed("index", search.refresh_index, con)
+        timed("index", search.refresh_index, con, target)
         stats.ended_at = datetime.now()
         timed("record", load.record_run, con, stats.row())
         timed("report", quality.read_report, con, issues=[issue.sha256])
         # read_copy.finish in its two steps: the checkpoint, then (nothing left to checkpoint) the copy
         timed("checkpoint", checkpoint.checkpoint, con, database)
-        timed("read copy", read_copy.finish, con, warehouse, copy)
+        timed("read copy", read_copy.finish, con, target, copy)
         timed("close", opened.__exit__, None, None, None)
     return seconds
 
@@ -74,8 +77,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="the People's Daily dump (default: NEWSPRINT_CORPUS)")
     args = parser.parse_args()
     from bench.harness import backfill_without_prefect
-    from flows import load, read_copy
+    from flows import load
     from flows.settings import Settings
+    from flows.storage import read_copy
+    from flows.storage.warehouse import parse_warehouse
 
     root = scratch_folder("newsprint-daily-steps-")
     corpus = real_size.corpus_folder(args.corpus)
@@ -89,8 +94,9 @@ def main() -> None:
             path.rename(folder / "archive" / path.name)
         warehouse = str(folder / "warehouse.duckdb")
         backfill_without_prefect(folder / "archive", warehouse, settings.workers, settings.batch_size)
-        with load.open_warehouse(warehouse) as con:  # as a backfill flow's end (and every run's) leaves it
-            read_copy.finish(con, warehouse, None)
+        target = parse_warehouse(warehouse)
+        with load.open_warehouse(target) as con:  # as a backfill flow's end (and every run's) leaves it
+            read_copy.finish(con, target, None)
         seconds = daily_steps(warehouse, paths[size:])
         rows.append((size, Path(warehouse).stat().st_size / 1e6, seconds))
     print(f"CPU ms per daily issue, median of days 2–{args.days}; {datetime.now():%Y-%m-%d %H:%M}\n")
