@@ -30,8 +30,9 @@ STEPS = ("open", "transform", "load", "index", "record", "report", "checkpoint",
 
 def daily_steps(warehouse: str, days: list[Path]) -> dict[str, list[float]]:
     """Run the daily stages for each day's issue in turn; return each step's CPU seconds, day by day."""
-    from flows import bulk_load, ingest, load, quality
-    from flows.report import IssueOutcome, RunStats
+    from flows import bulk_load, ingest, load
+    from flows.reports import quality
+    from flows.reports.report import IssueOutcome, RunStats
     from flows.settings import Settings
     from flows.storage import checkpoint, read_copy, search
     from flows.storage.warehouse import parse_warehouse
