@@ -1,5 +1,5 @@
--- columns added to tables after their first version: the create statements above omit them, so
--- every warehouse, new or old, gets them here
+-- columns added to tables after their first version (001-006 create them without): new and old
+-- warehouses alike get them here
 
 -- the words full-text search indexes: the segmentation plus the dictionary words inside each
 -- long word (jieba's search mode), so 机器人 finds 手术机器人
