@@ -35,6 +35,25 @@ atexit.register(shutil.rmtree, os.environ["HOME"], ignore_errors=True)
 TODAY = date(2026, 1, 15)
 
 
+def load_issues_as_run(warehouse: str, issues: list[Issue]) -> None:
+    """Load issues into a warehouse as `newsprint run` does, for tests that then read it."""
+    from datetime import datetime
+
+    from flows import bulk_load, load
+    from flows.storage.warehouse import parse_warehouse
+    from flows.transform import transform_issue
+
+    target = parse_warehouse(warehouse)
+    with load.open_warehouse(target) as con:
+        bulk_load.load_issues(
+            con,
+            target,
+            [transform_issue(issue, TODAY) for issue in issues],
+            "run",
+            lambda: datetime(2026, 1, 1),
+        )
+
+
 @pytest.fixture(scope="session")
 def sample_bytes() -> bytes:
     return SAMPLE_ISSUE.read_bytes()

@@ -6,18 +6,16 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, load
+from flows import load
 from flows.cli.app import app
 from flows.settings import PROJECT_ROOT, SAMPLE_ISSUE
 from flows.storage.warehouse import parse_warehouse
-from flows.transform import transform_issue
-from tests.conftest import TODAY
+from tests.conftest import load_issues_as_run
 
 runner = CliRunner()
 
@@ -75,14 +73,7 @@ def test_parse_refuses_a_file_over_the_limit_of_run_unread(tmp_path, monkeypatch
 
 
 def test_sql_formats(warehouse: str, sample_issue) -> None:
-    with load.open_warehouse(parse_warehouse(warehouse)) as con:
-        bulk_load.load_issues(
-            con,
-            parse_warehouse(warehouse),
-            [transform_issue(sample_issue, TODAY)],
-            "run",
-            lambda: datetime(2026, 1, 1),
-        )
+    load_issues_as_run(warehouse, [sample_issue])
     query = "select seq, headline from articles order by seq limit 2"
     as_json = runner.invoke(app, ["sql", query, "--warehouse", warehouse, "--format", "json"])
     assert json.loads(as_json.stdout) == [

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import bulk_load, load
+from flows import load
 from flows.cli.app import app
 from flows.query import QueryError, refuse_writes, run_query
 from flows.storage.warehouse import parse_warehouse
-from flows.transform import transform_issue
-from tests.conftest import TODAY
+from tests.conftest import load_issues_as_run
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def loaded(warehouse: str, sample_issue) -> str:
-    with load.open_warehouse(parse_warehouse(warehouse)) as con:
-        bulk_load.load_issues(
-            con,
-            parse_warehouse(warehouse),
-            [transform_issue(sample_issue, TODAY)],
-            "run",
-            lambda: datetime(2026, 1, 1),
-        )
+    load_issues_as_run(warehouse, [sample_issue])
     return warehouse
 
 

@@ -28,7 +28,7 @@ from flows.settings import PROJECT_ROOT
 from flows.storage import read_copy
 from flows.storage.warehouse import parse_warehouse
 from flows.transform import transform_issue
-from tests.conftest import TODAY
+from tests.conftest import TODAY, load_issues_as_run
 from tests.test_load import counts
 
 READER = """
@@ -261,14 +261,7 @@ def test_a_run_gets_in_once_the_reader_of_the_warehouse_has_gone(
 def test_a_revalidation_publishes_the_read_copy_too(tmp_path: Path, warehouse: str, sample_issue) -> None:
     from flows.cli.app import app
 
-    with load.open_warehouse(parse_warehouse(warehouse)) as con:
-        bulk_load.load_issues(
-            con,
-            parse_warehouse(warehouse),
-            [transform_issue(sample_issue, TODAY)],
-            "run",
-            lambda: datetime(2026, 1, 1),
-        )
+    load_issues_as_run(warehouse, [sample_issue])
     result = CliRunner().invoke(app, ["revalidate", "--warehouse", warehouse])
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(tmp_path / "warehouse.read.duckdb"), read_only=True) as con:
