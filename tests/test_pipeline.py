@@ -399,3 +399,20 @@ def test_prefect_yaml_deploys_the_flows_of_this_project() -> None:
     [schedule] = found["daily"]["schedules"]
     settings = Settings()
     assert (schedule["cron"], schedule["timezone"]) == (settings.schedule_cron, settings.schedule_timezone)
+
+
+def test_newsprint_run_sends_a_heartbeat_only_when_the_operator_asks_for_one(
+    inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.flow_engine import FlowRunEngine
+    from prefect.settings import temporary_settings
+
+    from flows.pipeline import run_daily_ingest
+
+    sent: list[object] = []
+    monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", lambda self, *args: sent.append(args))
+    assert run_daily_ingest(inbox=str(inbox), warehouse=warehouse).is_completed()
+    assert sent == []  # Prefect's default (180 s) is not the operator's choice: no heartbeat thread
+    with temporary_settings(updates={"flows.heartbeat_frequency": 30}):  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30
+        assert run_daily_ingest(inbox=str(inbox), warehouse=warehouse).is_completed()
+    assert len(sent) == 1  # the thread's first heartbeat, at the run's start

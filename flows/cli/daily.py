@@ -44,18 +44,17 @@ def run(
     ] = None,
 ) -> None:
     """Run the daily-ingest flow once over the inbox."""
-    from flows.pipeline import daily_ingest
+    from flows.pipeline import run_daily_ingest
     from flows.runs import stopping
 
     with stopping.on_signals():
-        state = daily_ingest(
+        state = run_daily_ingest(
             inbox=str(inbox) if inbox else None,
             warehouse=flow_warehouse(warehouse),
             issue_date=parse_date(issue_date),
             paper=paper,
             checks=read_checks(checks),
             settle_seconds=settle_seconds,
-            return_state=True,
         )
     print_outcome(state)
 
