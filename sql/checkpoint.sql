@@ -13,3 +13,7 @@ select path from duckdb_databases() where database_name = current_database()
 select coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)
 from duckdb_memory()
 where tag in ('IN_MEMORY_TABLE', 'OVERFLOW_STRINGS')
+
+-- name: block_size
+-- flows/storage/read_copy.py: the size of the database file's blocks, each led by its checksum
+select block_size from pragma_database_size() where database_name = current_database()

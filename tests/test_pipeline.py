@@ -413,6 +413,7 @@ def test_newsprint_run_sends_a_heartbeat_only_when_the_operator_asks_for_one(
     monkeypatch.setattr(FlowRunEngine, "_emit_flow_run_heartbeat", lambda self, *args: sent.append(args))
     assert run_daily_ingest(inbox=str(inbox), warehouse=warehouse).is_completed()
     assert sent == []  # Prefect's default (180 s) is not the operator's choice: no heartbeat thread
-    with temporary_settings(updates={"flows.heartbeat_frequency": 30}):  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30
+    operator_set = {"flows.heartbeat_frequency": 30}  # as PREFECT_FLOWS_HEARTBEAT_FREQUENCY=30 sets it
+    with temporary_settings(updates=operator_set):
         assert run_daily_ingest(inbox=str(inbox), warehouse=warehouse).is_completed()
     assert len(sent) == 1  # the thread's first heartbeat, at the run's start

@@ -135,6 +135,69 @@ def test_a_reader_keeps_its_copy_while_a_new_one_is_published(
         assert (counts(con)["issues"], counts(con)["articles"]) == (1, 6)
 
 
+def publish_after_loading(warehouse: str, issue_file: Path | None) -> read_copy.Published:
+    """Load one issue file (or nothing), then finish as a run does: checkpoint and publish the copy."""
+    from flows.ingest import read_issue
+
+    target = parse_warehouse(warehouse)
+    with load.open_warehouse(target) as con:
+        if issue_file is not None:
+            issue = read_issue(str(issue_file), issue_file.read_bytes())
+            bulk_load.load_issues(con, target, [transform_issue(issue, TODAY)], "run")
+        published = read_copy.finish(con, target, read_copy.read_copy_path(target))
+    assert published is not None
+    return published
+
+
+def test_a_copy_is_brought_up_to_date_by_writing_only_the_blocks_that_changed(
+    tmp_path: Path, warehouse: str
+) -> None:
+    from bench.synthetic import build_archive
+
+    copy = tmp_path / "warehouse.read.duckdb"
+    spare = read_copy.spare_path(copy)
+    written, sizes = [], []
+    for issue_file in build_archive(tmp_path / "issues", 4):
+        before = copy.read_bytes() if copy.exists() else None
+        published = publish_after_loading(warehouse, issue_file)
+        written.append(published.bytes_written)
+        sizes.append(published.bytes)
+        assert copy.read_bytes() == Path(warehouse).read_bytes()  # byte for byte, however made
+        assert published.bytes == copy.stat().st_size
+        if before is not None:
+            assert spare.read_bytes() == before  # the copy replaced waits to be patched
+            assert stat.S_IMODE(spare.stat().st_mode) == 0o444
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o444
+    assert written[:2] == sizes[:2]  # no spare yet: whole copies
+    assert all(0 < w < size for w, size in zip(written[2:], sizes[2:], strict=True)), (written, sizes)
+    assert sorted(p.name for p in tmp_path.glob("warehouse.read.duckdb*")) == [copy.name, spare.name]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert counts(con)["issues"] == 4
+
+
+def test_a_spare_a_reader_still_has_open_is_left_alone_and_the_file_copied_whole(
+    tmp_path: Path, warehouse: str
+) -> None:
+    from bench.synthetic import build_archive
+
+    copy = tmp_path / "warehouse.read.duckdb"
+    issue_files = build_archive(tmp_path / "issues", 3)
+    publish_after_loading(warehouse, None)  # the empty warehouse's copy, which the reader opens
+    with reader(copy) as (held, before):
+        publish_after_loading(warehouse, issue_files[0])  # the reader's copy becomes the spare
+        published = publish_after_loading(warehouse, issue_files[1])  # the spare is held: copied whole
+        assert published.bytes_written == published.bytes
+        assert seen_after(held) == before == (0, 0)  # its file did not change under it
+    assert copy.read_bytes() == Path(warehouse).read_bytes()
+    (tmp_path / "warehouse.read.duckdb.patching").write_bytes(b"left by a run stopped half-way")
+    published = publish_after_loading(warehouse, issue_files[2])  # the spare is free again: patched
+    assert published.bytes_written < published.bytes
+    assert copy.read_bytes() == Path(warehouse).read_bytes()
+    assert not (tmp_path / "warehouse.read.duckdb.patching").exists()
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert counts(con)["issues"] == 3
+
+
 def test_the_holder_of_the_warehouse_is_named_reader_or_writer(tmp_path: Path, warehouse: str) -> None:
     with load.open_warehouse(parse_warehouse(warehouse)):
         pass

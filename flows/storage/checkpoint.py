@@ -175,11 +175,7 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path, bounded: bool = T
     WAL, and the next process to open the file undoes the half-done checkpoint (`recover`).
     `bounded`: see memory_for_checkpoint.
     """
-    descriptor = _descriptors.get(str(database.resolve()))
-    if descriptor is None:
-        raise RuntimeError(
-            f"{database} was not opened as a journalled writer (see flows/storage/checkpoint.py)"
-        )
+    descriptor = writer_descriptor(database)
     if not wal_path(database).exists():
         return  # nothing committed since the last checkpoint
     blocks = con.execute(sql("checkpoint/metadata_blocks")).fetchall()
@@ -190,6 +186,16 @@ def checkpoint(con: duckdb.DuckDBPyConnection, database: Path, bounded: bool = T
         con.execute(sql("checkpoint/checkpoint"))
     journal.unlink()
     _sync_directory(journal.parent)
+
+
+def writer_descriptor(database: Path) -> int:
+    """Return the descriptor a journalled writer reads its database file through (see `take_over`)."""
+    descriptor = _descriptors.get(str(database.resolve()))
+    if descriptor is None:
+        raise RuntimeError(
+            f"{database} was not opened as a journalled writer (see flows/storage/checkpoint.py)"
+        )
+    return descriptor
 
 
 def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
@@ -203,11 +209,7 @@ def copy_database(database: Path, target: Path, mode: int = 0o444) -> int:
     a ten-year warehouse's 535 MB to reach the disk cost a daily run 6 s on a busy machine
     (bench/read_copy.py); a power cut can at worst leave a copy the next run replaces.
     """
-    descriptor = _descriptors.get(str(database.resolve()))
-    if descriptor is None:
-        raise RuntimeError(
-            f"{database} was not opened as a journalled writer (see flows/storage/checkpoint.py)"
-        )
+    descriptor = writer_descriptor(database)
     size = os.fstat(descriptor).st_size
     partial = target.with_name(target.name + ".partial")
     with open(partial, "wb") as out:
