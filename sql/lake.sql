@@ -24,12 +24,6 @@ attach 'ducklake:newsprint_lake' as lake (read_only)
 -- $keep_days days (a query still reading an older snapshot keeps its files meanwhile)
 call ducklake_cleanup_old_files('lake', older_than => now() - to_days($keep_days::integer))
 
--- name: create_schema_versions
--- which versions of the schema files were applied to the lake; kept out of `main`, so the
--- analysts' tables and the export stay as on a DuckDB file
-create schema if not exists newsprint;
-create table if not exists newsprint.schema_versions (digest varchar, applied_at timestamp);
-
 -- name: data_path
 -- where the lake keeps its Parquet files, as its catalog remembers
 select value as data_path
@@ -73,10 +67,6 @@ select article_id
 from lake_ids
 anti join articles using (article_id)
 
--- name: record_schema
--- note that the schema files of this digest were applied (in the transaction that applied them)
-insert into newsprint.schema_versions values ($digest, now()::timestamp)
-
 -- name: replace_search_articles
 -- the index file's copy of the searchable articles (incoming: a stream from the lake)
 create or replace table articles as
@@ -87,11 +77,6 @@ select * from incoming
 create or replace table search_source as
 select * from incoming
 
--- name: schema_applied
--- whether the schema files of this digest (sql/ddl and sql/views) were applied to the lake
-select count(*) > 0 as applied
-from newsprint.schema_versions
-where digest = $digest
 
 -- name: search_articles
 -- the accepted articles, copied whole into the index file, so the search SQL (sql/search/)

@@ -86,6 +86,7 @@ def test_a_warehouse_with_a_terms_table_gets_the_view(warehouse: str, bundle) ->
         con.execute(
             "create table article_terms as select * from (select 'x' as article_id, 'y' as term, 1 as count)"
         )
+        con.execute("drop schema newsprint cascade")  # made by files of an earlier version
     with load.open_warehouse(parse_warehouse(warehouse)) as con:
         kind = con.execute(
             "select table_type from information_schema.tables where table_name = 'article_terms'"

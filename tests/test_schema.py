@@ -71,8 +71,10 @@ def test_an_older_warehouse_gets_the_new_columns_filled_and_its_comments(
         bulk_load.load_issues(
             con, parse_warehouse(warehouse), [transform_issue(sample_issue, TODAY)], "run", lambda: NOW
         )
-        # as a warehouse from before: findings without the new columns' values, no comments
+        # as a warehouse from before: findings without the new columns' values, no comments, and
+        # no note of today's schema files
         con.execute("update quality_findings set check_name = null, issue_date = null")
+        con.execute("drop schema newsprint cascade")
         con.execute("comment on column issues.sha256 is null")
         con.execute("comment on table runs is 'an old comment'")
     with load.open_warehouse(parse_warehouse(warehouse)) as con:
@@ -84,3 +86,23 @@ def test_an_older_warehouse_gets_the_new_columns_filled_and_its_comments(
         assert not load.comments_differ(con, comments)
         runs = con.execute("select comment from duckdb_tables() where table_name = 'runs'").fetchone()
     assert runs is not None and runs[0].startswith("One row per flow run")
+
+
+def test_a_writer_applies_the_schema_files_once_per_version_of_them(
+    warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.storage import connection
+
+    applied: list[str] = []
+    apply = connection._apply
+    monkeypatch.setattr(connection, "_apply", lambda con, path: (applied.append(path.name), apply(con, path)))
+    for _ in range(2):
+        with load.open_warehouse(parse_warehouse(warehouse)):
+            pass
+    assert applied.count("002_articles.sql") == 1  # the second open found this version noted
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        con.execute("drop view article_overview")
+        con.execute("delete from newsprint.schema_versions")  # as files of another version would
+    with load.open_warehouse(parse_warehouse(warehouse)) as con:
+        assert con.execute("select count(*) from article_overview").fetchone() == (0,)
+    assert applied.count("002_articles.sql") == 2

@@ -119,23 +119,24 @@ def busy_message(warehouse: Warehouse, waited_s: float, error: str) -> str:
 def apply_ddl(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> None:
     """Create the tables and analyst views if they are missing, and comment them (idempotent).
 
-    A lake's schema is applied once per version of its files (flows/storage/database.py).
+    Applied once per version of the files (`schema_is_applied`): a warehouse whose schema is
+    current costs an open one query.
     """
-    files = [*ddl_files(), *view_files()]
+    files = [*ddl_files(), *view_files(), SQL_DIR / "migrate.sql"]
     digest = schema_digest(files)
-    if schema_is_applied(con, warehouse, digest):
+    if schema_is_applied(con, digest):
         return
     with writer_lock(
         warehouse
     ):  # the lake alone: no load meanwhile (a file's comments have their own transaction)
-        if schema_is_applied(con, warehouse, digest):  # another process applied it while this one waited
+        if schema_is_applied(con, digest):  # another process applied it while this one waited
             return
         for path in ddl_files():
             _apply(con, path)
         migrate(con)
         for path in view_files():
             _apply(con, path)
-        remember_schema(con, warehouse, digest)
+        remember_schema(con, digest)
 
 
 def schema_digest(files: list[Path]) -> str:

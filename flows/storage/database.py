@@ -187,26 +187,24 @@ def _attach(con: duckdb.DuckDBPyConnection, statement: str, attempts: int = 5) -
             time.sleep(0.2 * attempt)
 
 
-def schema_is_applied(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, digest: str) -> bool:
-    """Tell whether the schema files of this digest were applied to this lake (a DuckDB file: never).
+def schema_is_applied(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Tell whether the schema files of this digest were applied to this warehouse.
 
-    Replacing a view is a new snapshot in a lake: the schema is applied once per version of
-    its files, by whichever process first opens the lake with them, not by every process.
+    Applying them again is idempotent but not free: a DuckDB file's writer spent 0.1 s of every
+    open on it, and replacing a view is a new snapshot in a lake. So they are applied once per
+    version of the files, by whichever process first opens the warehouse with them.
     """
-    if not warehouse.lake:
-        return False
     try:
-        row = con.execute(sql("lake/schema_applied"), {"digest": digest}).fetchone()
-    except duckdb.CatalogException:  # a lake that never had its schema applied
+        row = con.execute(sql("schema_versions/applied"), {"digest": digest}).fetchone()
+    except duckdb.CatalogException:  # a warehouse that never had its schema applied
         return False
     return bool(row and row[0])
 
 
-def remember_schema(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, digest: str) -> None:
-    """Record in the lake that the schema files of this digest are applied (a DuckDB file needs no note)."""
-    if warehouse.lake:
-        con.execute(sql("lake/create_schema_versions"))
-        con.execute(sql("lake/record_schema"), {"digest": digest})
+def remember_schema(con: duckdb.DuckDBPyConnection, digest: str) -> None:
+    """Record in the warehouse that the schema files of this digest are applied."""
+    con.execute(sql("schema_versions/create"))
+    con.execute(sql("schema_versions/record"), {"digest": digest})
 
 
 @contextmanager
