@@ -61,6 +61,15 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+def debug_log_path() -> Path:
+    """Where every log line and traceback goes (NEWSPRINT_DEBUG_LOG), read without the other settings.
+
+    A command that fails on a setting (a warehouse or a number it cannot read) still says where
+    its traceback is.
+    """
+    return _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
+
+
 def _env_warehouse() -> Warehouse:
     """Read NEWSPRINT_WAREHOUSE; a DuckLake without ` DATA_PATH` takes NEWSPRINT_DATA_PATH's."""
     warehouse = parse_warehouse(os.environ.get("NEWSPRINT_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb")))
@@ -172,9 +181,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
     )
     # every log line of a run and the traceback of a failure; the console shows neither (flows/runs/logs.py)
-    debug_log: Path = field(
-        default_factory=lambda: _env_path("NEWSPRINT_DEBUG_LOG", DATA_DIR / "newsprint-debug.log")
-    )
+    debug_log: Path = field(default_factory=lambda: debug_log_path())
     # severity per quality check (error rejects the article): check_severities()
     checks: dict[str, str] = field(default_factory=check_severities)
 

@@ -83,6 +83,20 @@ def test_a_bug_is_not_explained_away() -> None:
     assert failures.explain(KeyError("headline")) is None
 
 
+def test_a_failure_says_where_its_traceback_is_even_when_a_setting_is_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli.common import fail
+
+    monkeypatch.setenv("NEWSPRINT_BATCH_SIZE", "many")  # Settings() cannot be built
+    monkeypatch.setenv("NEWSPRINT_DEBUG_LOG", str(tmp_path / "debug.log"))
+    with pytest.raises(SystemExit) as stopped:
+        fail(OSError(errno.ENOSPC, "No space left on device"))
+    assert stopped.value.code == 1
+    assert "the disk holding the warehouse is full" in capsys.readouterr().err
+    assert "OSError: [Errno 28] No space left on device" in (tmp_path / "debug.log").read_text()
+
+
 @pytest.mark.parametrize("command", ["run", "backfill"])
 def test_a_full_disk_during_a_load_ends_in_one_line_and_a_recorded_run(
     inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch, command: str, tmp_path: Path

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from flows.settings import Settings, read_check_severities
+from flows.settings import Settings, debug_log_path, read_check_severities
 
 if TYPE_CHECKING:
     from flows.storage.warehouse import Warehouse
@@ -102,7 +102,7 @@ def fail(error: Exception) -> NoReturn:
     if isinstance(error, WarehouseSettingError):  # NEWSPRINT_WAREHOUSE unreadable: no settings to log with
         err.print(f"[red]newsprint:[/red] NEWSPRINT_WAREHOUSE: {error}", markup=True, highlight=False)
         raise SystemExit(2) from None
-    path = Settings().debug_log
+    path = debug_log_path()
     logs.trace(error, path)
     message = failures.explain(error) or f"{type(error).__name__}: {error}"
     err.print(f"[red]newsprint failed:[/red] {message} (the traceback is in {path})")
