@@ -61,6 +61,20 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+class SettingError(ValueError):
+    """A NEWSPRINT_* variable cannot be read; the message names it and what it takes."""
+
+
+def _env_number(name: str, default: str, kind: type[int] | type[float]) -> Any:
+    """Read a numeric NEWSPRINT_* variable, or say which one is wrong and what it takes."""
+    value = os.environ.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingError(f"{name} is {what}, not {value!r}") from None
+
+
 def debug_log_path() -> Path:
     """Where every log line and traceback goes (NEWSPRINT_DEBUG_LOG), read without the other settings.
 
@@ -130,7 +144,7 @@ def check_severities(overrides: Mapping[str, str] | None = None) -> dict[str, st
 
 def split_doubt_threshold() -> float:
     """Read NEWSPRINT_SPLIT_DOUBT: the splitter doubts a line labelled with less confidence (0.6)."""
-    value = float(os.environ.get("NEWSPRINT_SPLIT_DOUBT", "0.6"))
+    value = _env_number("NEWSPRINT_SPLIT_DOUBT", "0.6", float)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"NEWSPRINT_SPLIT_DOUBT is a probability from 0 to 1, not {value}")
     return value
@@ -149,26 +163,24 @@ class Settings:
     # a DuckDB file (default), or `ducklake:<catalog>`, parsed (flows/storage/warehouse.py)
     warehouse: Warehouse = field(default_factory=lambda: _env_warehouse())
     paper: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_PAPER"))
-    lock_timeout_s: float = field(
-        default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_TIMEOUT", "60"))
-    )
+    lock_timeout_s: float = field(default_factory=lambda: _env_number("NEWSPRINT_LOCK_TIMEOUT", "60", float))
     # a run whose warehouse stays held past lock_timeout_s tries again (Prefect task retries)
-    lock_retries: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_LOCK_RETRIES", "2")))
+    lock_retries: int = field(default_factory=lambda: _env_number("NEWSPRINT_LOCK_RETRIES", "2", int))
     lock_retry_delay_s: float = field(
-        default_factory=lambda: float(os.environ.get("NEWSPRINT_LOCK_RETRY_DELAY", "60"))
+        default_factory=lambda: _env_number("NEWSPRINT_LOCK_RETRY_DELAY", "60", float)
     )
     # the copy analysts keep open (flows/storage/read_copy.py): unset, beside the warehouse; "off", none
     read_copy: str | None = field(default_factory=lambda: os.environ.get("NEWSPRINT_READ_COPY"))
     # operations (issues 6 and 7): bad-file limit, analyst wait, backfill batches, schedule
-    max_file_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_MAX_FILE_MB", "50")))
+    max_file_mb: float = field(default_factory=lambda: _env_number("NEWSPRINT_MAX_FILE_MB", "50", float))
     # an inbox file modified more recently may still be arriving: `run` leaves it (flows/runs/files.py)
-    settle_s: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_SETTLE_SECONDS", "30")))
+    settle_s: float = field(default_factory=lambda: _env_number("NEWSPRINT_SETTLE_SECONDS", "30", float))
     query_timeout_s: float = field(
-        default_factory=lambda: float(os.environ.get("NEWSPRINT_QUERY_TIMEOUT", "10"))
+        default_factory=lambda: _env_number("NEWSPRINT_QUERY_TIMEOUT", "10", float)
     )
-    batch_size: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_BATCH_SIZE", "64")))
-    batch_mb: float = field(default_factory=lambda: float(os.environ.get("NEWSPRINT_BATCH_MB", "1.5")))
-    workers: int = field(default_factory=lambda: int(os.environ.get("NEWSPRINT_WORKERS", default_workers())))
+    batch_size: int = field(default_factory=lambda: _env_number("NEWSPRINT_BATCH_SIZE", "64", int))
+    batch_mb: float = field(default_factory=lambda: _env_number("NEWSPRINT_BATCH_MB", "1.5", float))
+    workers: int = field(default_factory=lambda: _env_number("NEWSPRINT_WORKERS", default_workers(), int))
     schedule_cron: str = field(default_factory=lambda: os.environ.get("NEWSPRINT_CRON", "0 6 * * *"))
     schedule_timezone: str = field(
         default_factory=lambda: os.environ.get("NEWSPRINT_TIMEZONE", "Asia/Shanghai")
@@ -178,7 +190,7 @@ class Settings:
         default_factory=lambda: os.environ.get("NEWSPRINT_MAINTENANCE_CRON", "0 3 * * 0")
     )
     keep_snapshots_days: int = field(
-        default_factory=lambda: int(os.environ.get("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7"))
+        default_factory=lambda: _env_number("NEWSPRINT_KEEP_SNAPSHOTS_DAYS", "7", int)
     )
     # every log line of a run and the traceback of a failure; the console shows neither (flows/runs/logs.py)
     debug_log: Path = field(default_factory=lambda: debug_log_path())

@@ -97,6 +97,18 @@ def test_a_failure_says_where_its_traceback_is_even_when_a_setting_is_unreadable
     assert "OSError: [Errno 28] No space left on device" in (tmp_path / "debug.log").read_text()
 
 
+def test_an_unreadable_number_setting_is_named_with_what_it_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli.app import main
+
+    monkeypatch.setenv("NEWSPRINT_LOCK_TIMEOUT", "a minute")
+    with pytest.raises(SystemExit) as stopped:
+        main(["quality", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert stopped.value.code == 2  # a usage error, as an unreadable NEWSPRINT_WAREHOUSE is
+    assert "newsprint: NEWSPRINT_LOCK_TIMEOUT is a number, not 'a minute'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["run", "backfill"])
 def test_a_full_disk_during_a_load_ends_in_one_line_and_a_recorded_run(
     inbox: Path, warehouse: str, monkeypatch: pytest.MonkeyPatch, command: str, tmp_path: Path

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from flows.settings import Settings, debug_log_path, read_check_severities
+from flows.settings import SettingError, Settings, debug_log_path, read_check_severities
 
 if TYPE_CHECKING:
     from flows.storage.warehouse import Warehouse
@@ -99,8 +99,11 @@ def fail(error: Exception) -> NoReturn:
     from flows.runs import failures, logs
     from flows.storage.warehouse import WarehouseSettingError
 
-    if isinstance(error, WarehouseSettingError):  # NEWSPRINT_WAREHOUSE unreadable: no settings to log with
+    if isinstance(error, WarehouseSettingError):  # NEWSPRINT_WAREHOUSE unreadable
         err.print(f"[red]newsprint:[/red] NEWSPRINT_WAREHOUSE: {error}", markup=True, highlight=False)
+        raise SystemExit(2) from None
+    if isinstance(error, SettingError):  # another NEWSPRINT_* variable unreadable: its name says it
+        err.print(f"[red]newsprint:[/red] {error}", markup=True, highlight=False)
         raise SystemExit(2) from None
     path = debug_log_path()
     logs.trace(error, path)
