@@ -134,7 +134,8 @@ def store(inserts: list[list[Insert]], warehouse: str) -> Timer:
     timer = Timer()
     with duckdb.connect(warehouse) as con:
         load.apply_ddl(con, parse_warehouse(warehouse))
-        con.execute(load.sql("load/batch_writer_settings"), {"memory_limit": UNBOUNDED})
+        con.execute(load.sql("load/batch_writer_settings"))
+        con.execute(load.sql("settings/set_memory_limit"), {"limit": UNBOUNDED})
         started = time.process_time()
         for batch in inserts:
             with transaction(con):

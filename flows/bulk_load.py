@@ -31,7 +31,7 @@ from flows.ingest import describe_files
 from flows.order import IssueKey, issue_key
 from flows.revisions import Loaded
 from flows.settings import sql
-from flows.storage.checkpoint import checkpoint_if_due, unbounded
+from flows.storage.checkpoint import bound_memory, checkpoint_if_due, unbounded
 from flows.storage.database import transaction, writer_lock
 from flows.storage.relations import insert, registered_hashes
 from flows.storage.warehouse import Warehouse
@@ -50,9 +50,12 @@ TABLES = (
     "article_entities",
     "quality_findings",
 )
-# DuckDB's buffers in the backfill's writer (load/batch_writer_settings). A committed batch holds
-# a 256 kB block for every column of every table it appended to until the next checkpoint
-# (54-60 MB after any real-size batch, of 1 or 4 MB of text), and its rows beside them.
+# DuckDB's buffers in the backfill's writer, bounded before each batch (checkpoint.bound_memory): a
+# checkpoint of a ten-year warehouse took the writer from 400 to 900 MB unbounded, 470 MB at 64 MB,
+# in the same time (python -m bench.writer_memory); beyond the bound DuckDB evicts blocks it can read
+# again and spills the rest to the warehouse's .tmp. A committed batch holds a 256 kB block for every
+# column of every table it appended to until the next checkpoint (54-60 MB after any real-size
+# batch, of 1 or 4 MB of text), and its rows beside them.
 WRITER_MEMORY_LIMIT = "160MB"
 _MEMORY_USED = re.compile(r"\([\d.]+ \w+/[\d.]+ \w+ used\)")  # DuckDB's out-of-memory messages
 
@@ -84,7 +87,8 @@ def load_issues(
     if not bundles:
         return []
     if batch_writer:
-        con.execute(sql("load/batch_writer_settings"), {"memory_limit": WRITER_MEMORY_LIMIT})
+        con.execute(sql("load/batch_writer_settings"))
+        bound_memory(con, WRITER_MEMORY_LIMIT)
     try:
         with writer_lock(warehouse, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)

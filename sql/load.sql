@@ -12,12 +12,6 @@ set threads = 1;
 -- (docs/storage.md)
 set disabled_compression_methods = 'fsst';
 
--- and its buffers are bounded: a checkpoint of a ten-year warehouse took the writer from 400 to
--- 900 MB unbounded, 470 MB at 64 MB, in the same time (python -m bench.writer_memory); beyond
--- the bound DuckDB evicts blocks it can read again and spills the rest to the warehouse's .tmp
--- (the last statement: DuckDB takes parameters only there)
-set memory_limit = $memory_limit;
-
 -- name: insert_article_entities
 insert into article_entities by name select * from incoming
 

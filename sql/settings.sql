@@ -14,3 +14,7 @@ set enable_progress_bar = false
 -- set DuckDB's memory limit: bounded, DuckDB spills to disk beyond it (an index build), or
 -- raised for a step that must hold more (a checkpoint)
 set memory_limit = $limit
+
+-- name: memory_held
+-- flows/storage/checkpoint.py bound_memory: what DuckDB's buffer manager holds now, in bytes
+select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()

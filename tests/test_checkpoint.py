@@ -264,6 +264,28 @@ def test_a_bounded_checkpoint_gets_the_rows_it_writes_and_a_margin_then_the_boun
         assert _limit(con) == pytest.approx(16_000_000, abs=2**20 / 5)
 
 
+def test_a_bound_below_what_duckdb_cannot_free_grows_instead_of_failing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with duckdb.connect() as con:
+        con.execute("set temp_directory = ''")  # nowhere to spill: the rows must stay in memory
+        con.execute("create table t (i bigint, s varchar)")
+        for start in range(0, 200_000, 10_000):  # appended rows are DuckDB's IN_MEMORY_TABLE
+            con.execute(
+                "insert into t select range, repeat(md5(range::varchar), 8) from range($a, $b)",
+                {"a": start, "b": start + 10_000},
+            )
+        with pytest.raises(duckdb.OutOfMemoryException, match="could not free up enough memory"):
+            con.execute(sql("settings/set_memory_limit"), {"limit": "20MB"})
+        checkpoint.bound_memory(con, "20MB")
+        (held,) = con.execute(sql("settings/memory_held")).fetchone()
+        assert _limit(con) > held  # what it holds, and a margin: the next batch runs
+        assert con.execute("select count(*) from t").fetchone() == (200_000,)
+        checkpoint.bound_memory(con, "500MB")  # a bound it can keep is set as asked
+        assert abs(_limit(con) - 500 * 10**6) < 2**20
+    assert "bounded at" in caplog.text and "instead of 20MB" in caplog.text
+
+
 def test_a_connection_bounded_higher_than_its_checkpoint_needs_is_left_alone(
     tmp_path: Path, bundles: list[IssueBundle]
 ) -> None:

@@ -252,7 +252,34 @@ def memory_for_checkpoint(con: duckdb.DuckDBPyConnection, bounded: bool = True) 
     con.execute(sql("settings/set_memory_limit"), {"limit": f"{needed}B" if bounded else unbounded()})
     yield  # a failed checkpoint leaves the limit raised: its writer closes the connection
     # as DuckDB shows it, to a tenth of a MiB (the backfill's writer sets its own before each batch)
-    con.execute(sql("settings/set_memory_limit"), {"limit": setting})
+    bound_memory(con, setting)
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """Bound DuckDB's buffers at `limit`, or, when DuckDB cannot free enough for it, above what it holds.
+
+    Why: DuckDB refuses a bound below the memory it cannot evict at that moment ("could not
+    free up enough memory for the new limit"); a ten-year backfill of real-size issues stopped
+    on it after two years, when its writer bounded itself before a batch. A bound must never
+    stop a run: a journalled writer first checkpoints what it holds, and if that is not enough
+    the bound is what DuckDB holds and a margin, until the next bound is asked for.
+    """
+    try:
+        con.execute(sql("settings/set_memory_limit"), {"limit": limit})
+        return
+    except duckdb.OutOfMemoryException:
+        checkpoint_if_due(con, wal_bytes=0)  # committed rows to the file: their memory can go
+    try:
+        con.execute(sql("settings/set_memory_limit"), {"limit": limit})
+        return
+    except duckdb.OutOfMemoryException:
+        (held,) = con.execute(sql("settings/memory_held")).fetchone() or (0,)
+    grown = max(memory_bytes(limit), int(held)) + CHECKPOINT_MARGIN_BYTES
+    log.warning(
+        "DuckDB holds %.0f MB it cannot free now: bounded at %.0f MB instead of %s",
+        int(held) / 1e6, grown / 1e6, limit,
+    )  # fmt: skip
+    con.execute(sql("settings/set_memory_limit"), {"limit": f"{grown}B"})
 
 
 def unbounded() -> str:

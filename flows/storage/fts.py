@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import sql
+from flows.storage.checkpoint import bound_memory
 from flows.storage.database import transaction
 
 log = logging.getLogger(__name__)
@@ -91,5 +92,4 @@ def _build_index(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(sql("search/create_index"))
     finally:  # back to the connection's own limit (a backfill's writer sets one)
-        restored = previous[0] if previous else INDEX_MEMORY_LIMIT
-        con.execute(sql("settings/set_memory_limit"), {"limit": restored})
+        bound_memory(con, previous[0] if previous else INDEX_MEMORY_LIMIT)
