@@ -7,6 +7,7 @@ header — what SIGKILL leaves when it stops the 256 KB write between two pages.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,6 +268,7 @@ def test_a_bounded_checkpoint_gets_the_rows_it_writes_and_a_margin_then_the_boun
 def test_a_bound_below_what_duckdb_cannot_free_grows_instead_of_failing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="flows.storage.checkpoint")
     with duckdb.connect() as con:
         con.execute("set temp_directory = ''")  # nowhere to spill: the rows must stay in memory
         con.execute("create table t (i bigint, s varchar)")
