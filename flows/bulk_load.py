@@ -31,7 +31,7 @@ from flows.ingest import describe_files
 from flows.order import IssueKey, issue_key
 from flows.revisions import Loaded
 from flows.settings import sql
-from flows.storage.checkpoint import bound_memory, checkpoint_if_due, unbounded
+from flows.storage.checkpoint import bound_memory, checkpoint_if_due, memory_bytes, unbounded
 from flows.storage.database import transaction, writer_lock
 from flows.storage.relations import insert, registered_hashes
 from flows.storage.warehouse import Warehouse
@@ -93,15 +93,9 @@ def load_issues(
         with writer_lock(warehouse, bundles), transaction(con):
             results = _load_in_transaction(con, bundles, run_id, clock)
     except duckdb.Error as error:
-        if not batch_writer or isinstance(error, duckdb.FatalException) or not out_of_memory(error):
+        if not batch_writer or not _memory_bound_hit(error):
             raise
-        # nothing was committed: the same batch again, DuckDB's bound lifted (it still spills)
-        log.warning(
-            "the batch needed more than DuckDB's bound of %s: loading it unbounded", WRITER_MEMORY_LIMIT
-        )
-        con.execute(sql("settings/set_memory_limit"), {"limit": unbounded()})
-        with writer_lock(warehouse, bundles), transaction(con):
-            results = _load_in_transaction(con, bundles, run_id, clock)
+        results = _load_with_more_memory(con, warehouse, bundles, run_id, clock)
     if not batch_writer:
         checkpoint_if_due(con)
     loaded = [r for r in results if r.loaded]
@@ -115,6 +109,39 @@ def load_issues(
         sum(r for _, r in counts),
     )
     return results
+
+
+def _memory_bound_hit(error: duckdb.Error) -> bool:
+    """Tell a batch that ran out of DuckDB's bound (and committed nothing) from any other failure."""
+    return not isinstance(error, duckdb.FatalException) and out_of_memory(error)
+
+
+def _load_with_more_memory(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
+    bundles: Sequence[IssueBundle],
+    run_id: str | None,
+    clock: Callable[[], datetime],
+) -> list[Loaded]:
+    """Load a batch that committed nothing under the bound again: at twice the bound, then unbounded.
+
+    Why twice first: unbounded, DuckDB keeps what it caches up to 80% of the machine, and the
+    writer's memory stayed gigabytes high after such a batch (a ten-year backfill peaked at
+    2.2 GB after batches of its third year were loaded unbounded). Either way it still spills.
+    """
+    doubled = f"{2 * memory_bytes(WRITER_MEMORY_LIMIT)}B"
+    for limit, said in ((doubled, f"twice the bound, {doubled}"), (unbounded(), "unbounded")):
+        log.warning(
+            "the batch needed more than DuckDB's bound of %s: loading it %s", WRITER_MEMORY_LIMIT, said
+        )
+        con.execute(sql("settings/set_memory_limit"), {"limit": limit})
+        try:
+            with writer_lock(warehouse, bundles), transaction(con):
+                return _load_in_transaction(con, bundles, run_id, clock)
+        except duckdb.Error as error:
+            if limit != doubled or not _memory_bound_hit(error):
+                raise
+    raise AssertionError("unreachable: the unbounded load returns or raises")
 
 
 def out_of_memory(error: duckdb.Error) -> bool:

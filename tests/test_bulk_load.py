@@ -171,6 +171,7 @@ def test_a_batch_out_of_duckdb_s_bound_is_loaded_again_unbounded(
             con, parse_warehouse(warehouse), bundles[:3], "run", batch_writer=True
         )
     assert [r.loaded for r in results] == [True, True, True]
+    assert "loading it twice the bound, 4000000B" in caplog.text  # 2MB twice: still too little
     assert "loading it unbounded" in caplog.text
     expected = str(tmp_path / "one-by-one.duckdb")
     with load.open_warehouse(parse_warehouse(expected)) as con:
