@@ -24,6 +24,7 @@ import polars as pl
 from flows.frames import split_parts, struct_lists
 from flows.ingest import describe_files
 from flows.models import Finding, ParsedIssue
+from flows.schema_pass import SchemaFailure, failures_in_one_pass
 from flows.settings import DEFAULT_CHECK_SEVERITIES
 from flows.text.similarity import (
     SIGNATURE_SCHEMA,
@@ -231,11 +232,15 @@ def _duplicate_columns(
     ]
 
 
-SchemaFailure = tuple[int | None, str, str | None, str]  # row, check, column, failure case
-
-
 def _schema_failures(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> list[SchemaFailure]:
-    """Run a model eagerly and lazily: return (row, check, column, failure case) per failure."""
+    """Run a model eagerly and lazily: return (row, check, column, failure case) per failure.
+
+    Its checks run as one Polars query (flows/schema_pass.py); Pandera runs itself when a
+    column rule fails, and reports.
+    """
+    found = failures_in_one_pass(schema, frame)
+    if found is not None:
+        return found
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:

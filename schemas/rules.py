@@ -34,6 +34,9 @@ GBK_REPLACEMENT = "锟斤拷"
 # Characters a Latin-1 or Windows-1252 decode makes of the bytes 0x80–0xFF.
 _WIN1252 = "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122"
 _LATIN1_RUN = re.compile(rf"[\u0080-\u00ff{_WIN1252}]{{3,}}")
+# Where garbled_fragments can find anything: a text without a match of this is not garbled
+# (the Pandera check asks rules.is_garbled only about the texts with one).
+GARBLED_SIGN = f"{REPLACEMENT}|{GBK_REPLACEMENT}|{_LATIN1_RUN.pattern}"
 _MISREADINGS = (("cp1252", "utf-8"), ("latin-1", "utf-8"), ("latin-1", "gb18030"), ("cp1252", "gb18030"))
 _HAN = re.compile(HAN)
 
