@@ -6,11 +6,11 @@ Builds a synthetic archive and runs a backfill's stages on it, batch by batch, i
 process (no worker pool, no Prefect): decode, split and normalise, validate (one Pandera run
 per batch), segment (rjieba tag, then terms, keywords, entities), then as the backfill's
 writer does per batch (flows/pipeline.py load_batch): load (one transaction per batch), the
-search index's append, the checkpoint when the WAL is due. It prints the CPU milliseconds per issue of each stage beside the bare
-cost (rjieba's `tag` on the same text). CPU time, unlike wall time, does not grow when other
-work shares the machine. `--per-issue` validates and loads issue by issue, as before batching
-(one Pandera run and one DuckDB transaction per issue). `--profile` adds cProfile's functions
-with the most cumulative time.
+search index's append, the checkpoint when the WAL is due. It prints the CPU milliseconds
+per issue of each stage beside the bare cost (rjieba's `tag` on the same text). CPU time,
+unlike wall time, does not grow when other work shares the machine. `--per-issue` validates
+and loads issue by issue (one Pandera run and one DuckDB transaction per issue). `--profile`
+adds cProfile's functions with the most cumulative time.
 """
 
 from __future__ import annotations
