@@ -63,6 +63,7 @@ ENTITY_SCHEMA = pl.Schema(
 TOKENS_SCHEMA = pl.Schema({"article_id": pl.String, "tokens": pl.String, "search_tokens": pl.String})
 SCHEMAS = (TOKENS_SCHEMA, KEYWORD_SCHEMA, ENTITY_SCHEMA)  # ArticleText's frames, in its order
 _WORD_KIND = {"word": pl.String, "kind": pl.String}
+_WORD_VALUE = {"word": pl.String, "value": pl.String}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,32 @@ class DictEntry:
     tag: str | None
 
 
+class WordMemo:
+    """What a function gives for a word, remembered per process in a frame (word, value).
+
+    A batch's distinct words are looked up with one join, and the function runs in Python only
+    for the words no earlier batch had: asking rjieba about every distinct word of a batch
+    cost more than all the queries over its words.
+    """
+
+    def __init__(self, compute: Callable[[str], str | None], limit: int = 200_000) -> None:
+        self.compute = compute
+        self.limit = limit  # words remembered; the earliest learnt are forgotten first
+        self.known = pl.DataFrame(schema=_WORD_VALUE)
+
+    def of(self, words: pl.Series) -> pl.DataFrame:
+        """Return (word, value) for distinct words, in their order."""
+        asked = words.rename("word").to_frame()
+        new = asked.join(self.known, on="word", how="anti")["word"].unique(maintain_order=True)
+        if new.len():
+            values = pl.Series("value", [self.compute(word) for word in new.to_list()], dtype=pl.String)
+            self.known = pl.concat([self.known, pl.DataFrame([new, values])], rechunk=False)
+        found = asked.join(self.known, on="word", how="left", maintain_order="left")
+        if self.known.height > self.limit or self.known.n_chunks() > 32:
+            self.known = self.known.tail(self.limit).rechunk()
+        return found
+
+
 @dataclass(frozen=True)
 class Segmenter:
     """rjieba with the user dictionary added, and the dictionary's tags that must win."""
@@ -82,13 +109,15 @@ class Segmenter:
     user_tags: dict[str, str]
     inner_words: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
     guessed_flag: Callable[[str], str | None] = field(init=False, repr=False, compare=False)
+    search_forms: WordMemo = field(init=False, repr=False, compare=False)  # word → its search words
+    guessed_flags: WordMemo = field(init=False, repr=False, compare=False)  # word → guessed_flag
 
     def __post_init__(self) -> None:
-        inner = lru_cache(maxsize=200_000)(partial(dictionary_words_inside, self.jieba))
-        object.__setattr__(self, "inner_words", inner)
-        object.__setattr__(
-            self, "guessed_flag", lru_cache(maxsize=200_000)(partial(flag_of_guess, self.jieba))
-        )
+        object.__setattr__(self, "inner_words", partial(dictionary_words_inside, self.jieba))
+        object.__setattr__(self, "guessed_flag", partial(flag_of_guess, self.jieba))
+        forms = WordMemo(lambda word: " ".join((*self.inner_words(word), word)))
+        object.__setattr__(self, "search_forms", forms)
+        object.__setattr__(self, "guessed_flags", WordMemo(lambda word: self.guessed_flag(word)))
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Cut a text into (word, part-of-speech) pairs, without whitespace and punctuation."""
@@ -358,23 +387,21 @@ def count_entities_of(counts: pl.DataFrame, seg: Segmenter, text_of: Callable[[i
     `counts` holds (article, word, n); the result (article, entity, kind, count) lists each
     article's most mentioned first, then by kind and name. A dictionary word is named by
     `named_words`; a word the dictionaries lack (found by rjieba's HMM) by its tag
-    (`Segmenter.guessed_flag`), or, for the few that alone are cut otherwise, by tagging the
-    articles that hold them (`text_of(article)`).
+    (`Segmenter.guessed_flag`, remembered in `Segmenter.guessed_flags`), or, for the few that
+    alone are cut otherwise, by tagging the articles that hold them (`text_of(article)`).
     """
     word = pl.col("word")
     named_here = counts.select(word.unique()).join(named_words(), on="word", how="left")
     guesses = named_here.filter(pl.col("kind").is_null() & word.str.contains(CHINESE_WORD_PATTERN))
-    flags = {w: seg.guessed_flag(w) for w in guesses["word"].to_list()}
+    flags = seg.guessed_flags.of(guesses["word"]).rename({"value": "flag"})
     stopwords = entity_stopwords()
-    guessed = [(w, entity_kind(w, f, stopwords)) for w, f in flags.items() if f]
-    in_text = [w for w, f in flags.items() if f is None]
+    guessed = flags.filter(pl.col("flag") != "").select("word", entity_kinds(stopwords).alias("kind"))
+    in_text = flags.filter(pl.col("flag").is_null())["word"].to_list()
     rows = []
     for article in counts.filter(word.is_in(in_text))["article"].unique().sort().to_list():
         tagged = dict(reversed(seg.tag(text_of(article))))  # each word's first tag in the text
         rows += [(article, w, entity_kind(w, tagged[w], stopwords)) for w in in_text if w in tagged]
-    named = pl.concat(
-        [named_here.drop_nulls("kind"), pl.DataFrame(guessed, schema=_WORD_KIND, orient="row").drop_nulls()]
-    )
+    named = pl.concat([named_here.drop_nulls("kind"), guessed.drop_nulls()])
     in_context = pl.DataFrame(rows, schema={"article": pl.UInt32, **_WORD_KIND}, orient="row").drop_nulls()
     return (
         pl.concat(
@@ -469,9 +496,9 @@ def with_search_words(seg: Segmenter, words: pl.DataFrame, counts: pl.DataFrame)
     The dictionary is asked once per distinct long word of the batch (and remembered across
     batches), then every word is mapped in one query.
     """
-    long = counts.filter(pl.col("word").str.len_chars() > 2)["word"].unique().to_list()
-    forms = [" ".join((*seg.inner_words(word), word)) for word in long]
-    return words.with_columns(pl.col("word").replace(long, forms).alias("search"))
+    long = counts.filter(pl.col("word").str.len_chars() > 2)["word"].unique()
+    forms = seg.search_forms.of(long)
+    return words.with_columns(pl.col("word").replace(forms["word"], forms["value"]).alias("search"))
 
 
 def _split_parts(frame: pl.DataFrame, count: int, schema: pl.Schema) -> list[pl.DataFrame]:

@@ -18,6 +18,7 @@ from flows.tokenise import (
     KEYWORD_SCHEMA,
     TOKENS_SCHEMA,
     Segmenter,
+    WordMemo,
     analyse_articles,
     analyse_batch,
     count_entities_of,
@@ -303,3 +304,20 @@ def test_a_word_cut_otherwise_alone_is_named_from_its_text(sample_articles) -> N
     alone = count_entities_of(counts, seg, texts.__getitem__)
     assert_frame_equal(count_entities_of(counts, in_text_only, texts.__getitem__), alone)
     assert alone.height > 20
+
+
+def test_a_word_memo_asks_only_about_words_it_has_not_seen() -> None:
+    asked: list[str] = []
+
+    def guess(word: str) -> str | None:
+        asked.append(word)
+        return None if word == "瞿建芳" else word[::-1]
+
+    memo = WordMemo(guess, limit=3)
+    first = memo.of(pl.Series(["机器人", "瞿建芳", "青岛"]))
+    assert first.rows() == [("机器人", "人器机"), ("瞿建芳", None), ("青岛", "岛青")]
+    again = memo.of(pl.Series(["青岛", "会见", "机器人"]))
+    assert again.rows() == [("青岛", "岛青"), ("会见", "见会"), ("机器人", "人器机")]
+    assert asked == ["机器人", "瞿建芳", "青岛", "会见"]  # each once
+    assert memo.known.height == 3  # the earliest learnt (机器人) forgotten
+    assert memo.of(pl.Series(["机器人"])).rows() == [("机器人", "人器机")] and asked[-1] == "机器人"
