@@ -342,6 +342,8 @@ def rank_keywords_of(counts: pl.DataFrame, top_k: int = KEYWORDS_PER_ARTICLE) ->
         .join(weighed, on="word", how="inner")
         .with_columns(pl.col("n").sum().over("article").alias("total"))
         .with_columns((pl.col("n") * (pl.col("idf") / pl.col("total"))).alias("weight"))
+        # only the words as heavy as an article's top_k-th can rank: the sort takes a tenth of the rows
+        .filter(pl.col("weight") >= pl.col("weight").top_k(top_k).min().over("article"))
         .sort(["article", "weight", "order"], descending=[False, True, False])
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("article").alias("rank"))
         .filter(pl.col("rank") <= top_k)
