@@ -91,11 +91,15 @@ class WordMemo:
     def of(self, words: pl.Series) -> pl.DataFrame:
         """Return (word, value) for distinct words, in their order."""
         asked = words.rename("word").to_frame()
-        new = asked.join(self.known, on="word", how="anti")["word"].unique(maintain_order=True)
+        # filters, not joins with what is known: a join hashes all of it (three times the cost)
+        hits = self.known.filter(pl.col("word").is_in(asked["word"].implode()))
+        new = asked.filter(~pl.col("word").is_in(hits["word"].implode()))["word"].unique(maintain_order=True)
         if new.len():
             values = pl.Series("value", [self.compute(word) for word in new.to_list()], dtype=pl.String)
-            self.known = pl.concat([self.known, pl.DataFrame([new, values])], rechunk=False)
-        found = asked.join(self.known, on="word", how="left", maintain_order="left")
+            added = pl.DataFrame([new, values])
+            self.known = pl.concat([self.known, added], rechunk=False)
+            hits = pl.concat([hits, added])
+        found = asked.join(hits, on="word", how="left", maintain_order="left")
         if self.known.height > self.limit or self.known.n_chunks() > 32:
             self.known = self.known.tail(self.limit).rechunk()
         return found
@@ -393,17 +397,20 @@ def count_entities_of(counts: pl.DataFrame, seg: Segmenter, text_of: Callable[[i
     alone are cut otherwise, by tagging the articles that hold them (`text_of(article)`).
     """
     word = pl.col("word")
-    named_here = counts.select(word.unique()).join(named_words(), on="word", how="left")
-    guesses = named_here.filter(pl.col("kind").is_null() & word.str.contains(CHINESE_WORD_PATTERN))
+    distinct = counts.select(word.unique())
+    named_here = named_words().filter(word.is_in(distinct["word"].implode()))  # (a filter: see WordMemo)
+    guesses = distinct.filter(
+        ~word.is_in(named_here["word"].implode()) & word.str.contains(CHINESE_WORD_PATTERN)
+    )
     flags = seg.guessed_flags.of(guesses["word"]).rename({"value": "flag"})
     stopwords = entity_stopwords()
     guessed = flags.filter(pl.col("flag") != "").select("word", entity_kinds(stopwords).alias("kind"))
     in_text = flags.filter(pl.col("flag").is_null())["word"].to_list()
     rows = []
     for article in counts.filter(word.is_in(in_text))["article"].unique().sort().to_list():
-        tagged = dict(reversed(seg.tag(text_of(article))))  # each word's first tag in the text
+        tagged = _first_tags(seg, text_of(article), set(in_text))
         rows += [(article, w, entity_kind(w, tagged[w], stopwords)) for w in in_text if w in tagged]
-    named = pl.concat([named_here.drop_nulls("kind"), guessed.drop_nulls()])
+    named = pl.concat([named_here, guessed.drop_nulls()])
     in_context = pl.DataFrame(rows, schema={"article": pl.UInt32, **_WORD_KIND}, orient="row").drop_nulls()
     return (
         pl.concat(
@@ -415,6 +422,16 @@ def count_entities_of(counts: pl.DataFrame, seg: Segmenter, text_of: Callable[[i
         .sort(["article", "n", "kind", "word"], descending=[False, True, False, False])
         .select("article", pl.col("word").alias("entity"), "kind", pl.col("n").cast(pl.Int32).alias("count"))
     )
+
+
+def _first_tags(seg: Segmenter, text: str, words: set[str]) -> dict[str, str]:
+    """Return the tag `Segmenter.tag` gives each of these words where it first occurs in the text."""
+    tags = seg.user_tags
+    first: dict[str, str] = {}
+    for word, flag in seg.jieba.tag(text):
+        if word in words and word not in first:  # these are Chinese words: never punctuation
+            first[word] = tags.get(word, flag)
+    return first
 
 
 def analyse_articles(articles: pl.DataFrame) -> ArticleText:
