@@ -15,7 +15,6 @@ its size).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,17 +33,13 @@ from flows.text.similarity import (
     NUM_PERM,
     SIGNATURE_KIND,
     SIGNATURE_SCHEMA,
+    band_keys,
     minhash_matrix,
 )
 from flows.validate import Validated
 
 _WINDOW = timedelta(days=NEAR_DUPLICATE_DAYS)
 _BLOCK = 2048  # known signatures compared at once
-# Two signatures this similar differ in at most this many of their values; cut into one band
-# more than that, they have a whole band in common (pigeonhole), so a shared band is a
-# necessary condition, checked for every pair at once, before any pair is compared in full.
-_MOST_UNEQUAL = NUM_PERM - math.ceil(NEAR_DUPLICATE_JACCARD * NUM_PERM)
-_BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 _SHA = "<U64"  # an issue's content hash: 64 hexadecimal digits
 STORED_BODIES = pl.Schema(  # load/known_bodies rows
     {
@@ -80,7 +75,14 @@ class Signatures:
         self._dates = frame["issue_date"].to_numpy().astype("datetime64[D]")
         self._shas = np.array(frame["issue_sha256"].to_list(), dtype=_SHA)
         self._size = frame.height
-        self.bands = set(band_keys(self._matrix).ravel().tolist())  # every band of theirs, as a key
+        self._bands: set[int] | None = None  # every band of theirs, as a key, once asked for
+
+    @property
+    def bands(self) -> set[int]:
+        """Key every band of the rows (band_keys), once a comparison needs them."""
+        if self._bands is None:
+            self._bands = set(band_keys(self.matrix).ravel().tolist())
+        return self._bands
 
     @property
     def ids(self) -> np.ndarray:
@@ -108,7 +110,8 @@ class Signatures:
         self._dates[self._size : end] = np.datetime64("NaT") if key[0] else np.datetime64(key[1], "D")
         self._shas[self._size : end] = key[2]
         self._size = end
-        self.bands.update(band_keys(rows).ravel().tolist())
+        if self._bands is not None:
+            self._bands.update(band_keys(rows).ravel().tolist())
 
     def _grow(self, capacity: int) -> None:
         """Make room for `capacity` rows, keeping the filled ones."""
@@ -131,7 +134,7 @@ class Signatures:
             self.shas[mask],
         )
         self._size = len(self._ids)
-        self.bands = set(band_keys(self._matrix).ravel().tolist())
+        self._bands = None
 
     def window(self, key: IssueKey, side: str) -> np.ndarray:
         """Mark the rows of the issues before (or after) `key` within its near-duplicate window."""
@@ -146,38 +149,22 @@ class Signatures:
         """Mark, among the masked rows, those a near-duplicate of any of `rows`.
 
         Only the `rows` that share a whole band with a known signature are compared in full
-        (a near-duplicate always does: see _BAND_WIDTH), not every pair.
+        (a near-duplicate always does: see similarity.band_keys), not every pair.
         """
         hits = np.zeros(len(self.ids), dtype=bool)
-        if len(rows):
-            keys = band_keys(rows)
-            shares = np.array([key in self.bands for key in keys.ravel().tolist()], dtype=bool)
-            rows = rows[shares.reshape(keys.shape).any(axis=1)]
         candidates = np.flatnonzero(mask)
-        if not len(rows) or not len(candidates):
+        if not len(rows) or not len(candidates):  # nothing to compare (a backfill in order: nothing after)
+            return hits
+        keys, bands = band_keys(rows), self.bands
+        shares = np.array([key in bands for key in keys.ravel().tolist()], dtype=bool)
+        rows = rows[shares.reshape(keys.shape).any(axis=1)]
+        if not len(rows):
             return hits
         for start in range(0, len(candidates), _BLOCK):  # a block bounds memory on a long window
             block = candidates[start : start + _BLOCK]
-            similarity = (rows[:, None, :] == self.matrix[block][None, :, :]).mean(axis=2)
-            hits[block] = (similarity >= NEAR_DUPLICATE_JACCARD).any(axis=0)
+            equal = np.count_nonzero(rows[:, None, :] == self.matrix[block][None, :, :], axis=2)
+            hits[block] = (equal / NUM_PERM >= NEAR_DUPLICATE_JACCARD).any(axis=0)  # the share, as near_links
         return hits
-
-
-def band_keys(matrix: np.ndarray) -> np.ndarray:
-    """Key each signature's bands of _BAND_WIDTH values (the last band takes the rest), one column a band.
-
-    Equal bands (at the same place) give equal keys; unequal ones rarely do, and a false match
-    only costs a full comparison.
-    """
-    count = NUM_PERM // _BAND_WIDTH
-    values = matrix.astype(np.uint64)
-    keys = np.tile(np.arange(count, dtype=np.uint64), (len(matrix), 1))  # the band's place, mixed in
-    with np.errstate(over="ignore"):  # the keys wrap modulo 2^64 on purpose
-        for band in range(count):
-            end = NUM_PERM if band == count - 1 else (band + 1) * _BAND_WIDTH
-            for column in range(band * _BAND_WIDTH, end):
-                keys[:, band] = keys[:, band] * np.uint64(0x9E3779B97F4A7C15) + values[:, column]
-    return keys
 
 
 @dataclass

@@ -10,7 +10,13 @@ import pytest
 
 from flows.duplicates import STORED_BODIES, STORED_SIGNATURES, Seen, Signatures
 from flows.order import issue_key
-from flows.text.similarity import NUM_PERM, SIGNATURE_SCHEMA
+from flows.text.similarity import (
+    NEAR_DUPLICATE_JACCARD,
+    NUM_PERM,
+    SIGNATURE_SCHEMA,
+    NearDuplicate,
+    near_links,
+)
 
 DAY = date(2016, 3, 1)
 
@@ -98,3 +104,38 @@ def test_a_signature_resembles_exactly_when_enough_values_are_equal(equal: int) 
             {"article_id": ["new"], "minhash": pl.Series(row[None, :]).cast(SIGNATURE_SCHEMA["minhash"])}
         )
         assert seen.resembles(incoming, issue_key(date(2016, 1, 3), "new")) == (equal >= 90)
+
+
+def test_near_links_compare_only_banded_candidates_and_link_as_a_full_comparison() -> None:
+    """Each article's link is the first of the most similar earlier ones, as comparing every pair gives.
+
+    Known signatures and the issue's own are copies of eight signatures with 60 to 128 of their
+    values kept (the changed ones scattered, spoiling as many bands as they can).
+    """
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**32, size=(8, NUM_PERM), dtype=np.uint32)
+
+    def copy(row: np.ndarray, equal: int) -> np.ndarray:
+        changed = row.copy()
+        unequal = rng.choice(NUM_PERM, size=NUM_PERM - equal, replace=False)
+        changed[unequal] ^= np.uint32(1 + rng.integers(1000))
+        return changed
+
+    known = np.vstack([copy(base[i % 8], int(e)) for i, e in enumerate(rng.integers(60, 129, 120))])
+    issue = np.vstack([copy(base[i % 8], int(e)) for i, e in enumerate(rng.integers(60, 129, 40))])
+    known_ids, ids = [f"k{i}" for i in range(len(known))], [f"a{i}" for i in range(len(issue))]
+    skip = {"a3", "a17"}
+
+    expected: dict[str, NearDuplicate] = {}
+    earlier_ids, earlier = list(known_ids), list(known)
+    for article_id, row in zip(ids, issue, strict=True):
+        if article_id in skip:
+            continue
+        shares = [float(np.mean(other == row)) for other in earlier]
+        best = int(np.argmax(shares))
+        if shares[best] >= NEAR_DUPLICATE_JACCARD:
+            expected[article_id] = NearDuplicate(earlier_ids[best], round(shares[best], 3))
+        earlier_ids.append(article_id)
+        earlier.append(row)
+    assert near_links(ids, issue, known_ids, known, skip) == expected
+    assert len(expected) >= 15 and len({link.article_id for link in expected.values()}) > 8

@@ -10,6 +10,7 @@ with the warehouse without re-reading old bodies, and a change of parameters is 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 import zlib
@@ -31,6 +32,11 @@ SCHEME = "affine32"
 # Everything that makes two signatures comparable; stored beside each signature.
 SIGNATURE_KIND = f"char{SHINGLE_CHARS}-crc32-{SCHEME}-{NUM_PERM}-seed{SEED}"
 NEAR_DUPLICATE_JACCARD = 0.7  # estimated Jaccard similarity from which a body is a near-duplicate
+# Two signatures this similar differ in at most this many of their values; cut into one band
+# more than that, they have a whole band in common (pigeonhole), so a shared band is a
+# necessary condition, checked for every pair at once, before any pair is compared in full.
+_MOST_UNEQUAL = NUM_PERM - math.ceil(NEAR_DUPLICATE_JACCARD * NUM_PERM)
+_BAND_WIDTH = NUM_PERM // (_MOST_UNEQUAL + 1)
 _BLOCK = 4096  # shingles permuted at once: 2 MB of uint32
 _JOINED_CHARS = 1 << 18  # characters hashed in one pass: ~10 arrays of 1 MB
 _TABLE_CODE_POINTS = 0x30000  # up to CJK extension G: _distinct's table (2 MB at most)
@@ -304,6 +310,23 @@ def minhash_matrix(frame: pl.DataFrame) -> np.ndarray:
     return frame["minhash"].cast(pl.List(pl.UInt32)).list.to_array(NUM_PERM).to_numpy()
 
 
+def band_keys(matrix: np.ndarray) -> np.ndarray:
+    """Key each signature's bands of _BAND_WIDTH values (the last band takes the rest), one column a band.
+
+    Equal bands (at the same place) give equal keys; unequal ones rarely do, and a false match
+    only costs a full comparison.
+    """
+    count = NUM_PERM // _BAND_WIDTH
+    values = matrix.astype(np.uint64)
+    keys = np.tile(np.arange(count, dtype=np.uint64), (len(matrix), 1))  # the band's place, mixed in
+    with np.errstate(over="ignore"):  # the keys wrap modulo 2^64 on purpose
+        for band in range(count):
+            end = NUM_PERM if band == count - 1 else (band + 1) * _BAND_WIDTH
+            for column in range(band * _BAND_WIDTH, end):
+                keys[:, band] = keys[:, band] * np.uint64(0x9E3779B97F4A7C15) + values[:, column]
+    return keys
+
+
 def near_links(
     ids: Sequence[str],
     matrix: np.ndarray,
@@ -319,16 +342,34 @@ def near_links(
     duplicates, already linked) are neither linked nor linked to.
     """
     candidates_ids = list(known_ids)
-    candidates = known_matrix
+    # the known rows, then each article's as it joins them: filled in place, not stacked anew
+    candidates = np.empty((len(candidates_ids) + len(ids), NUM_PERM), dtype=np.uint32)
+    candidates[: len(candidates_ids)] = known_matrix
+    # at the threshold or above, only earlier articles sharing a whole band with an article can
+    # reach it (band_keys): the first of the most similar among them is the first of them all
+    banded = threshold >= NEAR_DUPLICATE_JACCARD
+    keys = np.empty((len(candidates), NUM_PERM // _BAND_WIDTH), dtype=np.uint64)
+    if banded:
+        keys[: len(candidates_ids)] = band_keys(known_matrix)
+        keys_of = band_keys(matrix)
     links: dict[str, NearDuplicate] = {}
-    for article_id, row in zip(ids, matrix, strict=True):
-        if article_id not in skip and len(candidates_ids):
-            similarity = (candidates == row).mean(axis=1)
+    for at, (article_id, row) in enumerate(zip(ids, matrix, strict=True)):
+        if article_id in skip:
+            continue
+        filled = len(candidates_ids)
+        if banded:
+            compared = np.flatnonzero((keys[:filled] == keys_of[at]).any(axis=1))
+            keys[filled] = keys_of[at]
+        else:
+            compared = np.arange(filled)
+        if len(compared):
+            # equal values counted, then the share: the same floats as the mean of the equalities
+            similarity = np.count_nonzero(candidates[compared] == row, axis=1) / NUM_PERM
             best = int(np.argmax(similarity))
             if similarity[best] >= threshold:
-                links[article_id] = NearDuplicate(candidates_ids[best], round(float(similarity[best]), 3))
-        if article_id not in skip:
-            candidates_ids.append(article_id)
-            candidates = np.vstack([candidates, row])
+                link = candidates_ids[compared[best]]
+                links[article_id] = NearDuplicate(link, round(float(similarity[best]), 3))
+        candidates_ids.append(article_id)
+        candidates[filled] = row
     log.debug("%d near-duplicate(s) among %d articles", len(links), len(ids))
     return links
