@@ -29,6 +29,8 @@ _FUNCTION_CHARS = set("的了在和与及向之是为对从把被将等年月日
 def normalise_text(text: str) -> str:
     """Trim, fold runs of spaces to one, and give ASCII punctuation in Chinese text full width."""
     text = _SPACES.sub(" ", text.replace("\ufeff", "")).strip()
+    if not any(mark in text for mark in _ASCII_TO_FULL):  # most text: no ASCII mark to look around
+        return text
     return _NEXT_TO_CJK.sub(lambda m: _ASCII_TO_FULL[m.group(0)], text)
 
 
