@@ -15,6 +15,7 @@ from flows.split import split_lines
 _INSIGNIFICANT = re.compile(r"[^\w\u3400-\u9fff]|_")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULL_WIDTH_DIGIT = re.compile("[０-９]")
+_TRIMMED = " \t\u3000\xa0\ufeff"  # what the splitter trims from a line: none of it significant
 
 
 def significant(text: str) -> str:
@@ -68,12 +69,14 @@ def placement_errors(text: str, articles: list[Article], residue: list[Line]) ->
         fields: dict[str, list[str]] = {}  # role → its fields' significant text, made once per article
         pieces: dict[str, str] = {}  # text → its significant text, each piece read once per article
         for number, role in article.lines:
-            wanted = significant(lines.get(number, ""))
             if role not in fields:
                 fields[role] = [
                     "".join(pieces[p] if p in pieces else pieces.setdefault(p, significant(p)) for p in field)
                     for field in _field_pieces(article, role)
                 ]
+            # a line is most often a piece already read, less its indentation (never significant)
+            line = lines.get(number, "")
+            wanted = pieces.get(line.strip(_TRIMMED)) or significant(line)
             if role == "dateline":
                 body = fields.get("paragraph") or fields.setdefault("paragraph", [_body(article, pieces)])
                 found = _in_dateline(wanted, sorted(fields[role], key=len, reverse=True), body[0])
