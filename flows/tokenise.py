@@ -78,9 +78,9 @@ class DictEntry:
 class WordMemo:
     """What a function gives for a word, remembered per process in a frame (word, value).
 
-    A batch's distinct words are looked up with one join, and the function runs in Python only
-    for the words no earlier batch had: asking rjieba about every distinct word of a batch
-    cost more than all the queries over its words.
+    A batch's distinct words are found among the known ones with a filter, and the function runs
+    in Python only for the words no earlier batch had: asking rjieba about every distinct word
+    of a batch cost more than all the queries over its words.
     """
 
     def __init__(self, compute: Callable[[str], str | None], limit: int = 200_000) -> None:
