@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # Credits that end an article: after them, the text that follows belongs to another.
 _CLOSING_CREDITS = {"editor", "layout", "author_note", "source", "chart"}
 _TRIM = " \t\u3000\xa0\ufeff"
+# The labels under which a bracketed end line is read by the rules (`_place_end_bracket`).
+_END_BRACKET_LABELS = frozenset({roles.CLOSING, roles.BYLINE, roles.DATELINE, roles.CREDIT})
 # A line whose role the labeller gives with less probability than this is in doubt: its
 # article gets a `split_uncertain` finding naming it (NEWSPRINT_SPLIT_DOUBT, 0 to 1).
 DOUBT_BELOW = split_doubt_threshold()
@@ -72,7 +74,7 @@ class _Assembler:
                 return
             article = self._open(Article(seq=len(self.articles) + 1))  # an article with no heading
             self.articles.append(article)
-        if f.kind == Kind.END_BRACKET and label in (roles.BYLINE, roles.DATELINE, roles.CREDIT):
+        if f.kind == Kind.END_BRACKET and label in _END_BRACKET_LABELS:
             self._place_end_bracket(article, f)
         elif label == roles.CREDIT or f.credit == "jump":  # a jump line is one whatever its label
             self._place_credit(article, f)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from flows.ingest import read_issue
 from flows.labeller import roles
 from flows.labeller.corpus import DumpArticle, parse_article, read_days
-from flows.labeller.features import issue_features, issue_tokens
+from flows.labeller.features import _signed_ahead, _topic, issue_features, issue_tokens
 from flows.labeller.model import (
     ALLOWED,
     MODEL_PATH,
@@ -29,7 +30,7 @@ from flows.labeller.model import (
     load_weights,
     model_card,
 )
-from flows.labeller.render import FAMILIES, Layout, random_layout, render_issue
+from flows.labeller.render import FAMILIES, Layout, is_composite, random_layout, render_issue
 from flows.labeller.train import TrainSettings, render_days, train
 from flows.models import Issue
 from flows.parse import parse_issue
@@ -93,6 +94,57 @@ def test_every_layout_family_renders_a_label_for_every_line(
     starts = [label for label in rendered.labels if label in roles.BEGINS]
     assert len(starts) == len(rendered.gold) == len(sample_articles)
     assert [g["headline"] for g in rendered.gold] == [a.headline for a in sample_articles]
+
+
+@pytest.mark.parametrize("family", ["every/flush", "none/indented"])
+def test_a_story_s_bracketed_closing_line_is_labelled_closing(
+    sample_articles: list[DumpArticle], family: str
+) -> None:
+    """Whatever it holds, a bracketed line closing a story is `closing`, and only such a line."""
+    rng = random.Random(f"closing:{family}")
+    ended = [replace(a, paragraphs=(*a.paragraphs, "（本报记者 贺 勇采访整理）")) for a in sample_articles]
+    rendered = render_issue(ended, SAMPLE_DAY, random_layout(rng, [family]), rng)
+    text = read_issue("x.txt", rendered.text.encode("utf-8")).text
+    infos, _ = read_lines(split_lines(text))
+    closing = [f.kind == Kind.END_BRACKET for f in infos]
+    assert [label == roles.CLOSING for label in rendered.labels] == closing
+    assert sum(closing) >= len(sample_articles)
+
+
+def test_a_column_of_stories_each_closed_by_its_source_is_left_out(
+    sample_articles: list[DumpArticle],
+) -> None:
+    """Stories printed one after the other under one heading, each closed by its own bracketed
+    byline, are a composite; one story closed by one is not."""
+    first, second = sample_articles[1], sample_articles[2]
+    column = replace(
+        first,
+        paragraphs=(*first.paragraphs, "（本报记者 王锦涛整理）", second.headline, *second.paragraphs),
+    )
+    assert is_composite(column)
+    assert not is_composite(replace(first, paragraphs=(*first.paragraphs, "（本报记者 王锦涛整理）")))
+
+
+def test_words_shared_across_a_title_tell_a_new_article_from_a_subhead() -> None:
+    """Under a new article's title the text starts afresh; a subhead's text goes on."""
+    lines = [
+        "曾赞荣、宋迎东分别介绍了青岛市和哈尔滨工程大学发展情况,围绕共建哈工程青岛创新发展基地和深化海洋"
+        "科技产业、人才培养等领域合作进行交流,表示将在前期良好合作基础上,持续加强沟通对接。",
+        "市领导宋明杰、赵燕参加会见。",
+        "全国首个人力资源出海综合服务港在青成立",  # a new article's headline, no byline under it
+        "会上,全国首个人力资源出海综合服务港揭牌成立。综合服务港以国家级青岛人力资源服务产业园为依托,"
+        "设置跨境人力资源服务专区、国际人才服务专区。",
+        "第二届人力资源服务国际交流合作大会日前在青岛举行。大会以“汇聚行业创新力量 共塑企业出海优势”"
+        "为主题,推动跨境人力资源服务机构协同创新、融合发展。",
+        "跨境人力资源服务协同创新",  # a subhead of the same article
+        "会议期间还举行了首届人力资源服务贸易供需对接会,50多家参展机构现场推介、洽谈合作,其中包括东南亚"
+        "“人才+”综合服务合作项目等一批项目现场签约。",
+    ]
+    infos, _ = read_lines(split_lines("\n".join(lines)))
+    topic = _topic(infos, _signed_ahead(infos))
+    assert set(topic) == {2, 5}
+    assert topic[2] == ("cont=0", "hbef=0")
+    assert topic[5] == ("cont=hi", "hbef=hi")
 
 
 def test_rendering_is_seeded(sample_articles: list[DumpArticle]) -> None:

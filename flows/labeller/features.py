@@ -8,13 +8,15 @@ A feature is a short string (crfsuite's attribute). Three kinds:
 - the line's other features (`own`): how it starts, numbering, a column tag, the few words
   that name a line's job (记者, 电, 讯, 摄), a news lead's opening day or time, pairs with
   its neighbours (a title-like line before a byline; a line after one that ended a sentence),
-  and for a title-like line a `——` subtitle or a photo credit under it;
+  and for a title-like line a `——` subtitle or a photo credit under it, and, where no byline
+  or dateline follows it, how many two-character words it and the text under it share with
+  the text above it (`_topic`: a new article starts afresh, a subhead goes on);
 - the issue's layout, alone and joined to the line's shape: an indented line means one thing
   in an issue whose body is indented and another where nothing is.
-Words are otherwise left out on purpose: the labeller must learn layouts, not one paper's
-vocabulary. `issue_tokens` returns the shared and own features apart, so that the labeller can
-add a neighbour's weights without spelling `-1:…` out; `issue_features` spells every line's
-attributes out for training.
+Words are otherwise left out on purpose (`_topic` compares them, it does not learn them): the
+labeller must learn layouts, not one paper's vocabulary. `issue_tokens` returns the shared and
+own features apart, so that the labeller can add a neighbour's weights without spelling `-1:…`
+out; `issue_features` spells every line's attributes out for training.
 """
 
 from __future__ import annotations
@@ -229,6 +231,55 @@ def _under(infos: list[LineInfo], i: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+# How much text around a title-like line its words and those under it are compared in.
+_ABOVE_CHARS = 200  # the end of the two lines above it
+_UNDER_CHARS = 40  # the opening words of the first line of text under it
+
+
+def _topic(infos: list[LineInfo], ahead: list[bool]) -> dict[int, tuple[str, ...]]:
+    """Tell whether a title-like line with no byline or dateline under it, right after body
+    text, heads a new article or a section of the same one, from the words around it.
+
+    A new article's first sentence shares few two-character words with the text above the
+    title (`cont`), and a new headline few with the text above it (`hbef`). The words are
+    only compared, never learned: what is learned is how much text on either side of a
+    heading has in common.
+    """
+    texts = [f.text for f in infos]
+    out: dict[int, tuple[str, ...]] = {}
+    n = len(infos)
+    for i in range(2, n - 1):
+        f = infos[i]
+        if not f.title_like or ahead[i] or infos[i - 1].kind != Kind.TEXT or infos[i - 1].title_like:
+            continue
+        j = i + 1
+        while j < n - 1 and j < i + 3 and infos[j].title_like:
+            j += 1
+        above = (texts[i - 2] + texts[i - 1])[-_ABOVE_CHARS:]
+        under = texts[j][:_UNDER_CHARS]
+        out[i] = (
+            "cont=" + _bucket(_shared_words(under, above), (0.03, 0.08, 0.15)),
+            "hbef=" + _bucket(_shared_words(f.text, above), (0.05, 0.15, 0.3)),
+        )
+    return out
+
+
+def _shared_words(text: str, other: str) -> float:
+    """Return the share of text's two-letter strings (no digits, no marks) also found in other."""
+    pairs = found = 0
+    for k in range(len(text) - 1):
+        pair = text[k : k + 2]
+        if pair.isalpha():
+            pairs += 1
+            found += pair in other
+    return found / pairs if pairs else 0.0
+
+
+def _bucket(value: float, edges: tuple[float, float, float]) -> str:
+    """Name which of four ranges a share falls in."""
+    return "0" if value < edges[0] else "lo" if value < edges[1] else "mid" if value < edges[2] else "hi"
+
+
 def _signed_ahead(infos: list[LineInfo]) -> list[bool]:
     """Tell for every line whether a byline or dateline comes within the next three lines."""
     marks = [f.kind in (Kind.BYLINE, Kind.DATELINE) for f in infos] + [False] * 3
@@ -299,7 +350,11 @@ def issue_tokens(infos: list[LineInfo], layout: Layout) -> IssueTokens:
         )
         for i, row in enumerate(shared)
     ]
-    text = [_extra(f, gaps[i + 1]) + (_under(infos, i) if f.title_like else ()) for i, f in enumerate(infos)]
+    topic = _topic(infos, ahead)
+    text = [
+        _extra(f, gaps[i + 1]) + (_under(infos, i) + topic.get(i, ()) if f.title_like else ())
+        for i, f in enumerate(infos)
+    ]
     return IssueTokens(shared=shared, text=text, context=context)
 
 

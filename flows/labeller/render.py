@@ -26,7 +26,7 @@ from flows.labeller import roles
 from flows.labeller.corpus import DumpArticle
 from flows.normalise import normalise_text, resolve_dateline_date
 from flows.text.bylines import read_byline
-from flows.text.layout import classify
+from flows.text.layout import Kind, classify, trim
 from flows.text.patterns import BRACKET_BYLINE, DATELINE_START, TERMINAL
 
 SPACINGS = ("every", "none", "articles", "paragraphs", "slots")
@@ -570,16 +570,26 @@ def is_composite(article: DumpArticle) -> bool:
     """Tell whether a dump article is several stories under one file, each with its own byline.
 
     Feature pages print a place, a title and a byline (or a dateline) per story; the dump keeps
-    them in one article. Most papers would print them as articles of their own: they are left
-    out of training rather than teach that a title over a byline can be an in-body subhead.
+    them in one article. Columns of briefs or of delegates' remarks print a title, the text and
+    a bracketed source or byline per story (`（据新华社日内瓦电 记者陈俊侠）`, `（本报记者 王锦涛整理）`);
+    the dump keeps some such columns in one article and gives the same stories an article each
+    elsewhere, sometimes on the same page. Most papers would print them as articles of their
+    own: they are left out rather than teach that a title over a byline, or after a story's
+    closing line, can be an in-body subhead.
     """
-    kinds = [classify(p)[0].value for p in article.paragraphs]
+    paragraphs = article.paragraphs
+    kinds = [classify(p)[0].value for p in paragraphs]
     for k in range(2, len(kinds)):
         if kinds[k] == "byline":
             return True
-        if kinds[k] == "dateline" and _is_subhead(article.paragraphs[k - 1]):  # a title over a dateline
+        if kinds[k] == "dateline" and _is_subhead(paragraphs[k - 1]):  # a title over a dateline
             return True
-    return False
+    # a story's closing line, then a title (perhaps under its speaker, `…代表：`) with text under it
+    last = len(paragraphs) - 1
+    return any(
+        kind == "end_bracket" and any(_is_subhead(p) for p in paragraphs[k + 1 : min(k + 3, last)])
+        for k, kind in enumerate(kinds)
+    )
 
 
 def _is_commentary(article: DumpArticle) -> bool:
@@ -683,7 +693,7 @@ def _space(blocks: list[list[tuple[str, str]]], layout: Layout, rng: random.Rand
             if not text.strip():
                 continue
             out.append(text)
-            labels.append(label)
+            labels.append(_closing(text, label))
             if layout.spacing == "every":
                 out.append("")
             if layout.spacing == "slots" and label in (roles.HEADLINE, roles.BEGIN_HEADLINE):
@@ -697,6 +707,13 @@ def _space(blocks: list[list[tuple[str, str]]], layout: Layout, rng: random.Rand
     if layout.bom:
         text = "\ufeff" + text
     return text, labels
+
+
+def _closing(text: str, label: str) -> str:
+    """Label a bracketed byline, dateline or note that closes a story `closing` (flows.labeller.roles)."""
+    if label in (roles.BYLINE, roles.DATELINE, roles.CREDIT) and classify(trim(text))[0] == Kind.END_BRACKET:
+        return roles.CLOSING
+    return label
 
 
 def _empty_slots_before(block: list[tuple[str, str]], k: int) -> list[str]:

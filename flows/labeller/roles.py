@@ -3,7 +3,10 @@
 A heading block is a run of heading lines; its first line carries `B-` (it begins an article),
 the others continue it. Two `B-` lines in a row are two articles; `B-headline` then `headline`
 is one headline broken over two lines. Every other label says where a line goes inside the
-article that is open, or (`furniture`) that it goes to the issue's residue.
+article that is open, or (`furniture`) that it goes to the issue's residue. A bracketed line
+that closes a story (`（本报记者 贺 勇采访整理）`, `（新华社北京2月3日电）`) is `closing`, whatever it
+holds: the rules read its byline or dateline, and what the labeller must learn is that a story
+ends there, unlike a byline under a headline.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ DATELINE = "dateline"
 PARAGRAPH = "paragraph"
 SUBHEAD = "subhead"
 CREDIT = "credit"
+CLOSING = "closing"
 FURNITURE = "furniture"
 
 LABELS = (
@@ -31,6 +35,7 @@ LABELS = (
     PARAGRAPH,
     SUBHEAD,
     CREDIT,
+    CLOSING,
     FURNITURE,
 )
 BEGINS = frozenset({BEGIN_KICKER, BEGIN_HEADLINE})
