@@ -266,13 +266,8 @@ def _topic(infos: list[LineInfo], ahead: list[bool]) -> dict[int, tuple[str, ...
 
 def _shared_words(text: str, other: str) -> float:
     """Return the share of text's two-letter strings (no digits, no marks) also found in other."""
-    pairs = found = 0
-    for k in range(len(text) - 1):
-        pair = text[k : k + 2]
-        if pair.isalpha():
-            pairs += 1
-            found += pair in other
-    return found / pairs if pairs else 0.0
+    pairs = [a + b for a, b in pairwise(text) if a.isalpha() and b.isalpha()]
+    return sum(pair in other for pair in pairs) / len(pairs) if pairs else 0.0
 
 
 def _bucket(value: float, edges: tuple[float, float, float]) -> str:
