@@ -173,7 +173,7 @@ def test_serve_schedules_daily_ingest_and_runs_what_the_server_hands_it(
         _completed(client, backfill_run.id)
     finally:
         os.killpg(serve.pid, signal.SIGINT)
-        output = serve.communicate(timeout=60)[0]
+        output = serve.communicate(timeout=180)[0]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         runs = con.execute("select run_id, count(*) from issues group by run_id order by 2").fetchall()
         assert runs == [(str(flow_run.id), 1), (str(backfill_run.id), 3)], output

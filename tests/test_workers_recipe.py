@@ -77,7 +77,7 @@ def test_the_recipe_deploys_with_the_inbox_and_a_worker_stops_on_sigterm(tmp_pat
                 assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
                 time.sleep(0.5)
             worker.send_signal(signal.SIGTERM)
-            assert worker.wait(timeout=60) == 0
+            assert worker.wait(timeout=180) == 0
         finally:
             if worker.poll() is None:
                 worker.kill()
